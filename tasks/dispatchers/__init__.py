@@ -1,0 +1,1 @@
+"""Where tasks run. `base.Dispatcher` is the interface; implementations sit beside it."""

@@ -1,0 +1,15 @@
+"""The execution interface: the web tier hands task ids over and never waits for the work."""
+
+import uuid
+from typing import Protocol
+
+
+class Dispatcher(Protocol):
+    def submit(self, task_id: uuid.UUID) -> None:
+        """Queue the task for execution; raises QueueFull or DispatcherStopped, never blocks."""
+
+    def shutdown(self) -> None:
+        """Stop taking work and settle every task handed over (run it or mark it failed)."""
+
+    def check(self) -> None:
+        """Raise if tasks handed over now would not run (readiness probe)."""

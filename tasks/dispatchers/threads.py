@@ -1,0 +1,104 @@
+"""The default executor: a bounded queue and a fixed pool of threads in the web process."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable
+
+from tasks.errors import DispatcherStopped, QueueFull
+
+logger = logging.getLogger(__name__)
+
+RunTask = Callable[[uuid.UUID, Callable[[], bool]], object]
+AbandonTask = Callable[[uuid.UUID, str], object]
+
+_STOP = object()
+
+
+class ThreadPoolDispatcher:
+    """Runs `run(task_id, stopping)` on `workers` threads; at most `queue_size` tasks wait."""
+
+    def __init__(
+        self,
+        *,
+        run: RunTask,
+        abandon: AbandonTask,
+        workers: int,
+        queue_size: int,
+        grace_seconds: float,
+        queued_reason: str,
+        running_reason: str,
+    ) -> None:
+        self._run = run
+        self._abandon = abandon
+        self._grace_seconds = grace_seconds
+        self._queued_reason = queued_reason
+        self._running_reason = running_reason
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=queue_size)
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._running: set[uuid.UUID] = set()
+        self._threads = [
+            threading.Thread(target=self._work, name=f"task-worker-{n}", daemon=True) for n in range(workers)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, task_id: uuid.UUID) -> None:
+        with self._lock:
+            if self._stopping.is_set():
+                raise DispatcherStopped
+            try:
+                self._queue.put_nowait(task_id)
+            except queue.Full:
+                raise QueueFull(self._queue.maxsize) from None
+
+    def shutdown(self) -> None:
+        with self._lock:
+            if self._stopping.is_set():
+                return
+            self._stopping.set()
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(item, uuid.UUID):
+                self._abandon(item, self._queued_reason)
+        for _ in self._threads:
+            self._queue.put(_STOP)
+        deadline = time.monotonic() + self._grace_seconds
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        with self._lock:
+            stuck = list(self._running)
+        for task_id in stuck:
+            self._abandon(task_id, self._running_reason)
+        logger.info("task dispatcher stopped; %d running task(s) abandoned", len(stuck))
+
+    def check(self) -> None:
+        if self._stopping.is_set():
+            raise RuntimeError("shutting down")
+        dead = [thread.name for thread in self._threads if not thread.is_alive()]
+        if dead:
+            raise RuntimeError(f"worker threads died: {', '.join(dead)}")
+
+    def _work(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is _STOP:
+                return
+            assert isinstance(item, uuid.UUID)
+            with self._lock:
+                self._running.add(item)
+            try:
+                self._run(item, self._stopping.is_set)
+            except Exception:
+                logger.exception("executor error on task %s", item)
+            finally:
+                with self._lock:
+                    self._running.discard(item)

@@ -1,0 +1,143 @@
+"""Tasks and their lifecycle rules. Pure Python: no Django, no storage."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class TaskStatus(enum.StrEnum):
+    """Internal lifecycle states; clients see them through `PublicStatus`."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def terminal(self) -> bool:
+        return self in _TERMINAL
+
+    @property
+    def public(self) -> PublicStatus:
+        return _PUBLIC[self]
+
+
+class PublicStatus(enum.StrEnum):
+    """The seed API's vocabulary: `in_progress` until the result can be fetched, then `ready`."""
+
+    IN_PROGRESS = "in_progress"
+    READY = "ready"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def internal(self) -> tuple[TaskStatus, ...]:
+        return tuple(s for s, p in _PUBLIC.items() if p is self)
+
+
+_TERMINAL = frozenset({TaskStatus.SUCCEEDED, TaskStatus.FAILED, TaskStatus.CANCELLED})
+_PUBLIC = {
+    TaskStatus.QUEUED: PublicStatus.IN_PROGRESS,
+    TaskStatus.RUNNING: PublicStatus.IN_PROGRESS,
+    TaskStatus.SUCCEEDED: PublicStatus.READY,
+    TaskStatus.FAILED: PublicStatus.FAILED,
+    TaskStatus.CANCELLED: PublicStatus.CANCELLED,
+}
+
+# Which transitions are legal. Anything not listed (e.g. leaving a terminal state) is refused.
+TRANSITIONS: Mapping[TaskStatus, frozenset[TaskStatus]] = {
+    TaskStatus.QUEUED: frozenset({TaskStatus.RUNNING, TaskStatus.CANCELLED, TaskStatus.FAILED}),
+    TaskStatus.RUNNING: frozenset({TaskStatus.SUCCEEDED, TaskStatus.FAILED, TaskStatus.CANCELLED}),
+    TaskStatus.SUCCEEDED: frozenset(),
+    TaskStatus.FAILED: frozenset(),
+    TaskStatus.CANCELLED: frozenset(),
+}
+
+
+class IllegalTransition(ValueError):
+    """A repository was asked to move a task along an edge the lifecycle does not have."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResultInfo:
+    """What the status endpoint tells about a result without loading it."""
+
+    content_type: str
+    size: int
+    filename: str | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskResult:
+    """A finished task's output, already encoded: JSON results are stored as JSON bytes."""
+
+    data: bytes
+    content_type: str
+    filename: str | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def info(self) -> ResultInfo:
+        return ResultInfo(self.content_type, len(self.data), self.filename, self.meta)
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One unit of rented compute. Immutable: every change makes a new value."""
+
+    id: uuid.UUID
+    kind: str
+    params: Mapping[str, Any]
+    created_at: datetime
+    owner: str | None = None
+    status: TaskStatus = TaskStatus.QUEUED
+    progress: float = 0.0
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    error: str | None = None
+    cancel_requested: bool = False
+    result: ResultInfo | None = None
+
+    @classmethod
+    def new(cls, *, kind: str, params: Mapping[str, Any], owner: str | None = None, now: datetime) -> Task:
+        return cls(id=uuid.uuid4(), kind=kind, params=params, owner=owner, created_at=now)
+
+    def moved_to(
+        self,
+        target: TaskStatus,
+        *,
+        at: datetime,
+        error: str | None = None,
+        result: ResultInfo | None = None,
+    ) -> Task:
+        """The task after the transition to `target`; raises IllegalTransition if not allowed."""
+        if target not in TRANSITIONS[self.status]:
+            raise IllegalTransition(f"task {self.id}: {self.status} -> {target} is not allowed")
+        changes: dict[str, Any] = {"status": target}
+        if target is TaskStatus.RUNNING:
+            changes["started_at"] = at
+        if target.terminal:
+            changes["finished_at"] = at
+            changes["error"] = error
+        if target is TaskStatus.SUCCEEDED:
+            changes["progress"] = 1.0
+            changes["result"] = result
+        return dataclasses.replace(self, **changes)
+
+    def with_progress(self, progress: float) -> Task:
+        return dataclasses.replace(self, progress=min(1.0, max(0.0, progress)))
+
+    def with_cancel_requested(self) -> Task:
+        return dataclasses.replace(self, cancel_requested=True)

@@ -1,0 +1,88 @@
+"""Domain errors raised by the service layer. One DRF exception handler maps them to HTTP."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from tasks.domain import Task
+
+
+class TaskServiceError(Exception):
+    """Base of every error a use case may raise on purpose."""
+
+
+class TaskNotFound(TaskServiceError):
+    def __init__(self, task_id: uuid.UUID | str) -> None:
+        super().__init__(f"No task with id {task_id}.")
+
+
+class InvalidTaskId(TaskServiceError):
+    def __init__(self, raw: str) -> None:
+        super().__init__(f"{raw!r} is not a task id: task ids are UUIDs.")
+
+
+class ResultUnavailable(TaskServiceError):
+    """The task exists but has no result to fetch: still running, failed or cancelled."""
+
+    def __init__(self, task: Task) -> None:
+        self.task = task
+        reasons = {
+            "in_progress": "The task is still in progress; poll its status and try again.",
+            "failed": f"The task failed: {task.error}",
+            "cancelled": "The task was cancelled; it has no result.",
+        }
+        super().__init__(reasons[task.status.public])
+
+
+class TaskAlreadyFinished(TaskServiceError):
+    def __init__(self, task: Task) -> None:
+        self.task = task
+        super().__init__(f"The task is already {task.status.public}; there is nothing to cancel.")
+
+
+class UnknownKind(TaskServiceError):
+    def __init__(self, kind: str, known: list[str]) -> None:
+        super().__init__(f"Unknown task kind {kind!r}; known kinds: {', '.join(known)}.")
+
+
+class InvalidParams(TaskServiceError):
+    """The params do not fit the kind; `errors` maps field paths to messages."""
+
+    def __init__(self, errors: Mapping[str, Any]) -> None:
+        self.errors = errors
+        super().__init__("The task parameters are invalid.")
+
+
+class CapacityExhausted(TaskServiceError):
+    """The service cannot take more work right now; the client should retry later."""
+
+
+class StoreFull(CapacityExhausted):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The task store is full ({limit} tasks); retry later.")
+
+
+class QueueFull(CapacityExhausted):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The execution queue is full ({limit} tasks waiting); retry later.")
+
+
+class DispatcherStopped(CapacityExhausted):
+    def __init__(self) -> None:
+        super().__init__("The service is shutting down and takes no new tasks.")
+
+
+class DependencyUnavailable(TaskServiceError):
+    """A component the service needs (store, executor) does not answer."""
+
+    def __init__(self, failures: Mapping[str, str]) -> None:
+        self.failures = dict(failures)
+        names = ", ".join(f"{name} ({reason})" for name, reason in failures.items())
+        super().__init__(f"Not ready: {names}.")
+
+
+class InvalidCursor(TaskServiceError):
+    def __init__(self, cursor: str) -> None:
+        super().__init__(f"{cursor[:64]!r} is not a cursor this service issued.")

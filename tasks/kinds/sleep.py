@@ -1,0 +1,56 @@
+"""The demo kind from the seed: pretend to be busy, then return random garbage.
+
+It stays the reference kind for tests and benchmarks: cheap, predictable, cancellable.
+"""
+
+import math
+import secrets
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from rest_framework import serializers
+
+from tasks.kinds.base import Context, ParamsSerializer, TaskCancelled, TaskKind
+
+STEP_SECONDS = 0.1
+
+
+class SleepParams(ParamsSerializer):
+    """Parameters of the demo `sleep` kind."""
+
+    seconds = serializers.FloatField(
+        default=2.0,
+        min_value=0.0,
+        help_text="How long to pretend to work, in seconds; at most SLEEP_MAX_SECONDS (default 60).",
+    )
+    size = serializers.IntegerField(
+        default=16, min_value=1, max_value=4096, help_text="Bytes of random garbage in the result."
+    )
+
+    def validate_seconds(self, value: float) -> float:
+        if not math.isfinite(value) or value > settings.SLEEP_MAX_SECONDS:
+            raise serializers.ValidationError(
+                f"Ensure this value is less than or equal to {settings.SLEEP_MAX_SECONDS:g}."
+            )
+        return value
+
+
+def run(context: Context, params: Mapping[str, Any]) -> dict[str, Any]:
+    seconds: float = params["seconds"]
+    steps = max(1, math.ceil(seconds / STEP_SECONDS))
+    for step in range(steps):
+        if context.cancelled():
+            raise TaskCancelled
+        time.sleep(seconds / steps)
+        context.report_progress((step + 1) / steps)
+    return {"slept_seconds": seconds, "garbage": secrets.token_hex(params["size"])}
+
+
+KIND = TaskKind(
+    name="sleep",
+    summary="Demo: sleeps for `seconds`, reporting progress, then returns random hex garbage.",
+    params_serializer=SleepParams,
+    handler=run,
+)

@@ -1,0 +1,83 @@
+"""The one place that knows which repository and dispatcher the settings chose.
+
+Built lazily on first use, so each gunicorn worker makes its own after the fork.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+
+from tasks import execution
+from tasks.dispatchers.base import Dispatcher
+from tasks.domain import utcnow
+from tasks.repositories.base import TaskRepository
+from tasks.sweeper import PeriodicSweeper
+
+_lock = threading.Lock()
+_repository: TaskRepository | None = None
+_dispatcher: Dispatcher | None = None
+_sweeper: PeriodicSweeper | None = None
+
+
+def task_repository() -> TaskRepository:
+    if _repository is None:
+        _build()
+    assert _repository is not None
+    return _repository
+
+
+def dispatcher() -> Dispatcher:
+    if _dispatcher is None:
+        _build()
+    assert _dispatcher is not None
+    return _dispatcher
+
+
+def shutdown() -> None:
+    """Stop the executor (settling its tasks) and the sweeper; the next use builds afresh."""
+    global _repository, _dispatcher, _sweeper
+    with _lock:
+        if _dispatcher is not None:
+            _dispatcher.shutdown()
+        if _sweeper is not None:
+            _sweeper.stop()
+        _repository = _dispatcher = _sweeper = None
+
+
+def purge_expired(repository: TaskRepository) -> int:
+    return repository.purge_finished(before=utcnow() - timedelta(seconds=settings.TASK_TTL_SECONDS))
+
+
+def _build() -> None:
+    global _repository, _dispatcher, _sweeper
+    with _lock:
+        if _repository is not None:
+            return
+        repository = _build_repository()
+        _dispatcher = _build_dispatcher(repository)
+        _sweeper = PeriodicSweeper(partial(purge_expired, repository), interval=settings.TASK_SWEEP_SECONDS)
+        _repository = repository
+
+
+def _build_repository() -> TaskRepository:
+    from tasks.repositories.memory import InMemoryTaskRepository
+
+    return InMemoryTaskRepository(max_tasks=settings.TASK_MAX_STORED)
+
+
+def _build_dispatcher(repository: TaskRepository) -> Dispatcher:
+    from tasks.dispatchers.threads import ThreadPoolDispatcher
+
+    return ThreadPoolDispatcher(
+        run=lambda task_id, stopping: execution.run_task(task_id, repository=repository, stopping=stopping),
+        abandon=lambda task_id, reason: execution.fail_unfinished(task_id, reason, repository=repository),
+        workers=settings.TASK_WORKERS,
+        queue_size=settings.TASK_QUEUE_SIZE,
+        grace_seconds=settings.TASK_SHUTDOWN_GRACE_SECONDS,
+        queued_reason=execution.SHUTDOWN_WHILE_QUEUED,
+        running_reason=execution.SHUTDOWN_WHILE_RUNNING,
+    )

@@ -1,0 +1,1 @@
+"""Task storage. `base.TaskRepository` is the interface; implementations sit beside it."""

@@ -1,0 +1,65 @@
+"""The storage interface every task repository implements (and the contract suite checks)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from tasks.domain import Task, TaskResult, TaskStatus
+
+
+@dataclass(frozen=True, slots=True)
+class TaskQuery:
+    """One page of a caller's tasks, newest first, strictly older than `before` when given."""
+
+    owner: str | None
+    limit: int
+    statuses: Collection[TaskStatus] | None = None
+    kind: str | None = None
+    before: tuple[datetime, uuid.UUID] | None = None
+
+
+class TaskRepository(Protocol):
+    def add(self, task: Task) -> None:
+        """Store a new task; raises StoreFull when the store holds its maximum."""
+
+    def get(self, task_id: uuid.UUID) -> Task | None: ...
+
+    def transition(
+        self,
+        task_id: uuid.UUID,
+        *,
+        expected: TaskStatus,
+        target: TaskStatus,
+        at: datetime,
+        error: str | None = None,
+        result: TaskResult | None = None,
+    ) -> Task | None:
+        """Compare-and-set: move the task only if its status is still `expected`.
+
+        Returns the updated task, or None when the task is gone or another actor moved it first,
+        so two executors can never both start or finish one task.
+        """
+
+    def set_progress(self, task_id: uuid.UUID, progress: float) -> None:
+        """Record progress of a running task; ignored once the task left `running`."""
+
+    def request_cancel(self, task_id: uuid.UUID) -> Task | None:
+        """Flag a running task for cooperative cancellation; returns the task as stored."""
+
+    def get_result(self, task_id: uuid.UUID) -> TaskResult | None: ...
+
+    def delete(self, task_id: uuid.UUID) -> bool: ...
+
+    def list(self, query: TaskQuery) -> list[Task]: ...
+
+    def count(self, *, statuses: Collection[TaskStatus] | None = None) -> int: ...
+
+    def purge_finished(self, *, before: datetime) -> int:
+        """Delete terminal tasks that finished before `before`; returns how many went."""
+
+    def check(self) -> None:
+        """Raise if the store cannot be used (readiness probe)."""

@@ -1,0 +1,132 @@
+"""The default task store: dicts in this process, guarded by one lock.
+
+Tasks are immutable values, so readers get a consistent snapshot without copying. State is lost
+when the process exits, and only one process can use it (the settings check enforces this).
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+import uuid
+from collections.abc import Collection
+from datetime import datetime
+
+from tasks.domain import Task, TaskResult, TaskStatus
+from tasks.errors import StoreFull
+from tasks.repositories.base import TaskQuery
+
+_SortKey = tuple[datetime, uuid.UUID]
+
+
+class InMemoryTaskRepository:
+    def __init__(self, *, max_tasks: int) -> None:
+        self._max_tasks = max_tasks
+        self._lock = threading.Lock()
+        self._tasks: dict[uuid.UUID, Task] = {}
+        self._results: dict[uuid.UUID, TaskResult] = {}
+        # (created_at, id) of every task, ascending: lets `list` page newest-first with a cursor.
+        self._order: list[_SortKey] = []
+
+    def add(self, task: Task) -> None:
+        with self._lock:
+            if len(self._tasks) >= self._max_tasks:
+                raise StoreFull(self._max_tasks)
+            self._tasks[task.id] = task
+            key = (task.created_at, task.id)
+            if not self._order or self._order[-1] < key:
+                self._order.append(key)
+            else:
+                bisect.insort(self._order, key)
+
+    def get(self, task_id: uuid.UUID) -> Task | None:
+        # A single dict lookup is atomic; the hot status path takes no lock.
+        return self._tasks.get(task_id)
+
+    def transition(
+        self,
+        task_id: uuid.UUID,
+        *,
+        expected: TaskStatus,
+        target: TaskStatus,
+        at: datetime,
+        error: str | None = None,
+        result: TaskResult | None = None,
+    ) -> Task | None:
+        with self._lock:
+            task = self._tasks.get(task_id)
+            if task is None or task.status is not expected:
+                return None
+            moved = task.moved_to(target, at=at, error=error, result=result.info if result else None)
+            self._tasks[task_id] = moved
+            if result is not None:
+                self._results[task_id] = result
+            return moved
+
+    def set_progress(self, task_id: uuid.UUID, progress: float) -> None:
+        with self._lock:
+            task = self._tasks.get(task_id)
+            if task is not None and task.status is TaskStatus.RUNNING:
+                self._tasks[task_id] = task.with_progress(progress)
+
+    def request_cancel(self, task_id: uuid.UUID) -> Task | None:
+        with self._lock:
+            task = self._tasks.get(task_id)
+            if task is not None and task.status is TaskStatus.RUNNING:
+                task = self._tasks[task_id] = task.with_cancel_requested()
+            return task
+
+    def get_result(self, task_id: uuid.UUID) -> TaskResult | None:
+        return self._results.get(task_id)
+
+    def delete(self, task_id: uuid.UUID) -> bool:
+        with self._lock:
+            return self._remove(task_id)
+
+    def list(self, query: TaskQuery) -> list[Task]:
+        with self._lock:
+            end = len(self._order) if query.before is None else bisect.bisect_left(self._order, query.before)
+            found: list[Task] = []
+            for index in range(end - 1, -1, -1):
+                task = self._tasks[self._order[index][1]]
+                if (
+                    task.owner == query.owner
+                    and (query.statuses is None or task.status in query.statuses)
+                    and (query.kind is None or task.kind == query.kind)
+                ):
+                    found.append(task)
+                    if len(found) == query.limit:
+                        break
+            return found
+
+    def count(self, *, statuses: Collection[TaskStatus] | None = None) -> int:
+        with self._lock:
+            if statuses is None:
+                return len(self._tasks)
+            return sum(1 for task in self._tasks.values() if task.status in statuses)
+
+    def purge_finished(self, *, before: datetime) -> int:
+        with self._lock:
+            expired = {
+                task.id for task in self._tasks.values() if task.finished_at is not None and task.finished_at < before
+            }
+            if expired:
+                for task_id in expired:
+                    del self._tasks[task_id]
+                    self._results.pop(task_id, None)
+                # One pass, not one list deletion per task: purges can be large.
+                self._order = [key for key in self._order if key[1] not in expired]
+            return len(expired)
+
+    def check(self) -> None:
+        """Always usable: the store is this process's memory."""
+
+    def _remove(self, task_id: uuid.UUID) -> bool:
+        task = self._tasks.pop(task_id, None)
+        if task is None:
+            return False
+        self._results.pop(task_id, None)
+        key = (task.created_at, task.id)
+        index = bisect.bisect_left(self._order, key)
+        del self._order[index]
+        return True

@@ -1,0 +1,105 @@
+"""OpenAPI documentation pieces for the tasks API, derived from the kind registry."""
+
+from __future__ import annotations
+
+import functools
+from http import HTTPStatus
+from typing import Any
+
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer
+from rest_framework import serializers
+
+from tasks.kinds import all_kinds
+from tasks.kinds.base import TaskKind
+from taskservice.problems import CONTENT_TYPE as PROBLEM
+from taskservice.serializers import ProblemSerializer
+
+
+def _submission_serializer(kind: TaskKind) -> type[serializers.Serializer]:
+    return type(
+        f"{kind.name.title().replace('_', '')}Submission",
+        (serializers.Serializer,),
+        {
+            "__doc__": kind.summary,
+            "kind": serializers.ChoiceField(choices=[kind.name]),
+            "params": kind.params_serializer(required=False),
+        },
+    )
+
+
+SUBMISSIONS = {kind.name: _submission_serializer(kind) for kind in all_kinds()}
+
+SUBMIT_REQUEST = PolymorphicProxySerializer(
+    component_name="TaskSubmission",
+    serializers=list(SUBMISSIONS.values()),
+    resource_type_field_name="kind",
+)
+
+SUBMIT_EXAMPLES = [
+    OpenApiExample("Demo task, defaults (same as an empty body)", value={}, request_only=True),
+    OpenApiExample(
+        "Sleep 1 second, 32 bytes of garbage",
+        value={"kind": "sleep", "params": {"seconds": 1, "size": 32}},
+        request_only=True,
+    ),
+]
+
+
+def problem(description: str, *examples: tuple[str, int, str, str]) -> dict[tuple[int, str], OpenApiResponse]:
+    """Problem-details responses for one status code, with (name, status, slug, detail) examples."""
+    status = examples[0][1]
+    return {
+        (status, PROBLEM): OpenApiResponse(
+            ProblemSerializer,
+            description=description,
+            examples=[
+                OpenApiExample(
+                    name,
+                    value={
+                        "type": f"urn:taskservice:problem:{slug}",
+                        "title": HTTPStatus(code).phrase,
+                        "status": code,
+                        "detail": detail,
+                    },
+                    response_only=True,
+                    status_codes=[str(code)],
+                )
+                for name, code, slug, detail in examples
+            ],
+        )
+    }
+
+
+TASK_NOT_FOUND = problem(
+    "No task with this id (or the id is not a UUID).",
+    ("Unknown id", 404, "task-not-found", "No task with id 5f0c8a5e-8f0e-4ad8-9f58-0d5c8e3ea0c1."),
+)
+CAPACITY = problem(
+    "The store or the execution queue is full, or the service is shutting down; see Retry-After.",
+    ("Queue full", 503, "capacity-exhausted", "The execution queue is full (10000 tasks waiting); retry later."),
+)
+
+
+@functools.cache
+def kind_params_schemas() -> dict[str, dict[str, Any]]:
+    """Each kind's params as self-contained JSON Schema, cut from this service's OpenAPI document."""
+    document = SchemaGenerator().get_schema(request=None, public=True)
+    components = document["components"]["schemas"]
+    schemas = {}
+    for name, serializer in SUBMISSIONS.items():
+        submission = components[f"{serializer.__name__}Request"]
+        schemas[name] = _inline(submission["properties"]["params"], components)
+    return schemas
+
+
+def _inline(node: Any, components: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        if "$ref" in node:
+            return _inline(components[node["$ref"].rsplit("/", 1)[-1]], components)
+        if list(node) == ["allOf"] and len(node["allOf"]) == 1:
+            return _inline(node["allOf"][0], components)
+        return {key: _inline(value, components) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_inline(item, components) for item in node]
+    return node

@@ -1,0 +1,75 @@
+"""Request validation and the documented response shapes of the tasks API.
+
+Responses on the hot paths are built by `presenters`; these classes document them in the
+schema, and a test keeps the two in step.
+"""
+
+from rest_framework import serializers
+
+from tasks.domain import PublicStatus, TaskStatus
+from taskservice.serializers import StrictSerializer
+
+MAX_PAGE = 100
+PUBLIC_STATUSES = [status.value for status in PublicStatus]
+STATES = [state.value for state in TaskStatus]
+
+
+class TaskSubmitSerializer(StrictSerializer):
+    kind = serializers.CharField(required=False, max_length=64, help_text="Task kind; default `sleep`.")
+    params = serializers.JSONField(required=False, help_text="The kind's parameters (see `GET /kinds`).")
+
+
+class TaskCreatedSerializer(serializers.Serializer):
+    task_id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=[PublicStatus.IN_PROGRESS.value])
+
+
+class ResultInfoSerializer(serializers.Serializer):
+    content_type = serializers.CharField()
+    size = serializers.IntegerField(help_text="Bytes.")
+    filename = serializers.CharField(allow_null=True)
+    meta = serializers.DictField(help_text="Kind-specific facts about the result (e.g. image dimensions).")
+
+
+class TaskStatusSerializer(serializers.Serializer):
+    task_id = serializers.UUIDField()
+    kind = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=PUBLIC_STATUSES,
+        help_text="`in_progress` while queued or running, `ready` once the result can be fetched.",
+    )
+    state = serializers.ChoiceField(choices=STATES, help_text="Finer-grained lifecycle state.")
+    progress = serializers.FloatField(min_value=0.0, max_value=1.0)
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    error = serializers.CharField(allow_null=True, help_text="Why the task failed.")
+    cancel_requested = serializers.BooleanField()
+    result = ResultInfoSerializer(allow_null=True, help_text="Set once the task is ready.")
+
+
+class TaskListQuerySerializer(StrictSerializer):
+    status = serializers.ChoiceField(choices=PUBLIC_STATUSES, required=False)
+    kind = serializers.CharField(required=False, max_length=64)
+    limit = serializers.IntegerField(required=False, default=20, min_value=1, max_value=MAX_PAGE)
+    cursor = serializers.CharField(required=False, max_length=512, help_text="`next` from the previous page.")
+
+
+class TaskPageSerializer(serializers.Serializer):
+    results = TaskStatusSerializer(many=True)
+    next = serializers.CharField(allow_null=True, help_text="URL of the next page, null on the last one.")
+
+
+class KindSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    summary = serializers.CharField()
+    params_schema = serializers.DictField(help_text="JSON Schema of `params` for this kind.")
+
+
+class HealthSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["ok"])
+
+
+class ReadinessSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["ok"])
+    checks = serializers.DictField(child=serializers.CharField())

@@ -1,0 +1,182 @@
+"""Use cases. Views call these; they take their collaborators as arguments (tests pass fakes)
+and otherwise get the ones the settings chose from `providers`."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tasks import providers
+from tasks.dispatchers.base import Dispatcher
+from tasks.domain import PublicStatus, Task, TaskResult, TaskStatus, utcnow
+from tasks.errors import (
+    DependencyUnavailable,
+    InvalidCursor,
+    InvalidTaskId,
+    ResultUnavailable,
+    TaskAlreadyFinished,
+    TaskNotFound,
+)
+from tasks.kinds import DEFAULT_KIND, get_kind
+from tasks.repositories.base import TaskQuery, TaskRepository
+
+
+@dataclass(frozen=True, slots=True)
+class TaskPage:
+    tasks: list[Task]
+    next_cursor: str | None
+
+
+def submit_task(
+    *,
+    kind: str | None = None,
+    params: Any = None,
+    owner: str | None = None,
+    repository: TaskRepository | None = None,
+    dispatcher: Dispatcher | None = None,
+) -> Task:
+    """Validate, store and enqueue a task; returns at once, the work runs elsewhere."""
+    repository = repository or providers.task_repository()
+    dispatcher = dispatcher or providers.dispatcher()
+    task_kind = get_kind(kind or DEFAULT_KIND)
+    task = Task.new(kind=task_kind.name, params=task_kind.validate(params), owner=owner, now=utcnow())
+    repository.add(task)
+    try:
+        dispatcher.submit(task.id)
+    except Exception:
+        repository.delete(task.id)  # nothing half-done: a task that cannot run is not kept
+        raise
+    return task
+
+
+def get_task(*, task_id: str | uuid.UUID, owner: str | None = None, repository: TaskRepository | None = None) -> Task:
+    repository = repository or providers.task_repository()
+    return _owned_task(repository, _parse_task_id(task_id), owner)
+
+
+def get_result(
+    *, task_id: str | uuid.UUID, owner: str | None = None, repository: TaskRepository | None = None
+) -> tuple[Task, TaskResult]:
+    """The result of a finished task; raises ResultUnavailable while there is none to give."""
+    repository = repository or providers.task_repository()
+    task = _owned_task(repository, _parse_task_id(task_id), owner)
+    result = repository.get_result(task.id) if task.status is TaskStatus.SUCCEEDED else None
+    if result is None:
+        raise ResultUnavailable(task)
+    return task, result
+
+
+def list_tasks(
+    *,
+    owner: str | None = None,
+    status: PublicStatus | None = None,
+    kind: str | None = None,
+    limit: int = 20,
+    cursor: str | None = None,
+    repository: TaskRepository | None = None,
+) -> TaskPage:
+    """The caller's tasks, newest first, one page at a time (opaque cursor)."""
+    repository = repository or providers.task_repository()
+    query = TaskQuery(
+        owner=owner,
+        limit=limit + 1,
+        statuses=status.internal if status is not None else None,
+        kind=kind,
+        before=_decode_cursor(cursor) if cursor else None,
+    )
+    found = repository.list(query)
+    page = found[:limit]
+    more = len(found) > limit
+    return TaskPage(page, _encode_cursor(page[-1]) if more else None)
+
+
+def cancel_task(
+    *, task_id: str | uuid.UUID, owner: str | None = None, repository: TaskRepository | None = None
+) -> Task:
+    """Cancel a task: a queued one never starts; a running one is asked to stop at its next check."""
+    repository = repository or providers.task_repository()
+    task = _owned_task(repository, _parse_task_id(task_id), owner)
+    if task.status is TaskStatus.QUEUED:
+        cancelled = repository.transition(task.id, expected=TaskStatus.QUEUED, target=TaskStatus.CANCELLED, at=utcnow())
+        if cancelled is not None:
+            return cancelled
+    if task.status in (TaskStatus.QUEUED, TaskStatus.RUNNING):
+        flagged = repository.request_cancel(task.id)  # it started meanwhile, or was running
+        if flagged is None:
+            raise TaskNotFound(task.id)
+        if not flagged.status.terminal:
+            return flagged
+        task = flagged
+    if task.status is TaskStatus.CANCELLED:
+        return task
+    raise TaskAlreadyFinished(task)
+
+
+def delete_task(
+    *, task_id: str | uuid.UUID, owner: str | None = None, repository: TaskRepository | None = None
+) -> None:
+    """Cancel the task if it is still going, then forget it and its result."""
+    repository = repository or providers.task_repository()
+    task = _owned_task(repository, _parse_task_id(task_id), owner)
+    if not task.status.terminal:
+        repository.transition(task.id, expected=TaskStatus.QUEUED, target=TaskStatus.CANCELLED, at=utcnow())
+        repository.request_cancel(task.id)
+    if not repository.delete(task.id):
+        raise TaskNotFound(task.id)
+
+
+def check_readiness(
+    *, repository: TaskRepository | None = None, dispatcher: Dispatcher | None = None
+) -> dict[str, str]:
+    """`ok` per component, or DependencyUnavailable naming every one that failed."""
+    components = {
+        "repository": repository or providers.task_repository(),
+        "dispatcher": dispatcher or providers.dispatcher(),
+    }
+    failures: dict[str, str] = {}
+    for name, component in components.items():
+        try:
+            component.check()
+        except Exception as exc:
+            failures[name] = str(exc) or type(exc).__name__
+    if failures:
+        raise DependencyUnavailable(failures)
+    return {name: "ok" for name in components}
+
+
+def _parse_task_id(raw: str | uuid.UUID) -> uuid.UUID:
+    if isinstance(raw, uuid.UUID):
+        return raw
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise InvalidTaskId(raw) from None
+
+
+def _owned_task(repository: TaskRepository, task_id: uuid.UUID, owner: str | None) -> Task:
+    """The task if it exists and belongs to `owner`; anyone else's looks exactly like a missing one."""
+    task = repository.get(task_id)
+    if task is None or task.owner != owner:
+        raise TaskNotFound(task_id)
+    return task
+
+
+def _encode_cursor(task: Task) -> str:
+    raw = f"{task.created_at.isoformat()}|{task.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        created_at, task_id = raw.split("|")
+        moment = datetime.fromisoformat(created_at)
+        if moment.tzinfo is None:
+            raise ValueError("naive timestamp")
+        return moment, uuid.UUID(task_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidCursor(cursor) from None

@@ -1,0 +1,17 @@
+"""The seed's exact paths, mapped onto TaskViewSet actions."""
+
+from django.urls import path
+
+from tasks.views import HealthView, KindListView, ReadinessView, TaskViewSet
+
+urlpatterns = [
+    path("task", TaskViewSet.as_view({"post": "create"}), name="task-submit"),
+    path("task/<str:task_id>", TaskViewSet.as_view({"delete": "destroy"}), name="task-detail"),
+    path("task/<str:task_id>/cancel", TaskViewSet.as_view({"post": "cancel"}), name="task-cancel"),
+    path("status/<str:task_id>", TaskViewSet.as_view({"get": "status"}), name="task-status"),
+    path("result/<str:task_id>", TaskViewSet.as_view({"get": "result"}), name="task-result"),
+    path("tasks", TaskViewSet.as_view({"get": "list"}), name="task-list"),
+    path("kinds", KindListView.as_view(), name="kind-list"),
+    path("healthz", HealthView.as_view(), name="healthz"),
+    path("readyz", ReadinessView.as_view(), name="readyz"),
+]

@@ -1,0 +1,224 @@
+"""Thin HTTP adapters: validate input, call one use case, present the outcome."""
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpResponse
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status as http
+from rest_framework.exceptions import UnsupportedMediaType
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.viewsets import ViewSet
+
+from tasks import services
+from tasks.domain import PublicStatus
+from tasks.kinds import all_kinds
+from tasks.presenters import present_created, present_task
+from tasks.schema import CAPACITY, SUBMIT_EXAMPLES, SUBMIT_REQUEST, TASK_NOT_FOUND, kind_params_schemas, problem
+from tasks.serializers import (
+    HealthSerializer,
+    KindSerializer,
+    ReadinessSerializer,
+    TaskCreatedSerializer,
+    TaskListQuerySerializer,
+    TaskPageSerializer,
+    TaskStatusSerializer,
+    TaskSubmitSerializer,
+)
+
+TASK_ID = OpenApiParameter("task_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The id `POST /task` gave.")
+
+
+class TaskViewSet(ViewSet):
+    """The seed API (`POST /task`, `GET /status/{id}`, `GET /result/{id}`) and its companions."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        # DRF silently ignores a body that has no Content-Type; say so instead.
+        if request.META.get("CONTENT_LENGTH", "0") not in ("", "0") and not request.content_type:
+            raise UnsupportedMediaType("", "A request body needs a Content-Type (application/json).")
+
+    @extend_schema(
+        operation_id="submit_task",
+        summary="Submit a task",
+        description="Queues the task and answers at once with its id; the work runs in the background. "
+        "An empty body (or `{}`) submits the demo kind `sleep` with default params.",
+        request=SUBMIT_REQUEST,
+        examples=SUBMIT_EXAMPLES,
+        responses={
+            201: OpenApiResponse(
+                TaskCreatedSerializer,
+                description="Accepted; `Location` points at the status URL.",
+                examples=[
+                    OpenApiExample(
+                        "Created",
+                        value={"task_id": "5f0c8a5e-8f0e-4ad8-9f58-0d5c8e3ea0c1", "status": "in_progress"},
+                        response_only=True,
+                    )
+                ],
+            ),
+            **problem(
+                "Bad JSON, unknown kind or invalid params; `errors` names each field.",
+                ("Unknown kind", 400, "unknown-kind", "Unknown task kind 'nope'; known kinds: sleep."),
+                ("Bad params", 400, "invalid-params", "params.seconds: Ensure this value is less than or equal to 60."),
+            ),
+            **problem(
+                "Body over REQUEST_MAX_BYTES.",
+                ("Too large", 413, "request-too-large", "The request body is larger than 1048576 bytes."),
+            ),
+            **problem(
+                "Body is not JSON.",
+                ("Not JSON", 415, "unsupported-media-type", 'Unsupported media type "text/plain" in request.'),
+            ),
+            **CAPACITY,
+        },
+        tags=["tasks"],
+    )
+    def create(self, request: Request) -> Response:
+        body = TaskSubmitSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        task = services.submit_task(kind=body.validated_data.get("kind"), params=body.validated_data.get("params"))
+        location = reverse("task-status", args=[task.id])
+        return Response(present_created(task), status=http.HTTP_201_CREATED, headers={"Location": location})
+
+    @extend_schema(
+        operation_id="get_task_status",
+        summary="Status of a task",
+        parameters=[TASK_ID],
+        responses={200: TaskStatusSerializer, **TASK_NOT_FOUND},
+        tags=["tasks"],
+    )
+    def status(self, request: Request, task_id: str) -> Response:
+        return Response(present_task(services.get_task(task_id=task_id)))
+
+    @extend_schema(
+        operation_id="get_task_result",
+        summary="Result of a ready task",
+        description="JSON results come back as JSON; binary results (images) as their bytes with their "
+        "own Content-Type and a Content-Disposition filename.",
+        parameters=[TASK_ID],
+        responses={
+            (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description="A JSON result."),
+            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="A binary result."),
+            **TASK_NOT_FOUND,
+            **problem(
+                "No result (yet): `task_status` says why; failed tasks give the reason in `detail`.",
+                (
+                    "Still running",
+                    409,
+                    "result-unavailable",
+                    "The task is still in progress; poll its status and try again.",
+                ),
+            ),
+        },
+        tags=["tasks"],
+    )
+    def result(self, request: Request, task_id: str) -> HttpResponse:
+        _, result = services.get_result(task_id=task_id)
+        response = HttpResponse(result.data, content_type=result.content_type)
+        if result.filename:
+            response["Content-Disposition"] = f'inline; filename="{result.filename}"'
+        return response
+
+    @extend_schema(
+        operation_id="list_tasks",
+        summary="The caller's tasks, newest first",
+        parameters=[TaskListQuerySerializer],
+        responses={
+            200: TaskPageSerializer,
+            **problem(
+                "Bad filter, limit or cursor.",
+                ("Bad status", 400, "invalid-request", 'status: "done" is not a valid choice.'),
+            ),
+        },
+        tags=["tasks"],
+    )
+    def list(self, request: Request) -> Response:
+        query = TaskListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        options = query.validated_data
+        status = PublicStatus(options["status"]) if "status" in options else None
+        page = services.list_tasks(
+            status=status, kind=options.get("kind"), limit=options["limit"], cursor=options.get("cursor")
+        )
+        next_url = None
+        if page.next_cursor:
+            params = {key: value for key, value in request.query_params.items() if key != "cursor"}
+            next_url = f"{request.path}?{urlencode({**params, 'cursor': page.next_cursor})}"
+        return Response({"results": [present_task(task) for task in page.tasks], "next": next_url})
+
+    @extend_schema(
+        operation_id="cancel_task",
+        summary="Cancel a task",
+        description="A queued task is cancelled at once (200) and never starts; a running one is asked to "
+        "stop at its next check (202, `cancel_requested` true). Cancelling a cancelled task is a no-op.",
+        request=None,
+        parameters=[TASK_ID],
+        responses={
+            200: TaskStatusSerializer,
+            202: TaskStatusSerializer,
+            **TASK_NOT_FOUND,
+            **problem(
+                "The task already finished.",
+                ("Finished", 409, "task-finished", "The task is already ready; there is nothing to cancel."),
+            ),
+        },
+        tags=["tasks"],
+    )
+    def cancel(self, request: Request, task_id: str) -> Response:
+        task = services.cancel_task(task_id=task_id)
+        code = http.HTTP_200_OK if task.status.terminal else http.HTTP_202_ACCEPTED
+        return Response(present_task(task), status=code)
+
+    @extend_schema(
+        operation_id="delete_task",
+        summary="Delete a task",
+        description="Cancels the task if it is still going, then forgets it and its result.",
+        parameters=[TASK_ID],
+        responses={204: None, **TASK_NOT_FOUND},
+        tags=["tasks"],
+    )
+    def destroy(self, request: Request, task_id: str) -> Response:
+        services.delete_task(task_id=task_id)
+        return Response(status=http.HTTP_204_NO_CONTENT)
+
+
+class KindListView(APIView):
+    @extend_schema(
+        operation_id="list_kinds",
+        summary="Task kinds and their parameters",
+        responses={200: KindSerializer(many=True)},
+        tags=["tasks"],
+    )
+    def get(self, request: Request) -> Response:
+        schemas = kind_params_schemas()
+        return Response(
+            [{"name": kind.name, "summary": kind.summary, "params_schema": schemas[kind.name]} for kind in all_kinds()]
+        )
+
+
+class HealthView(APIView):
+    @extend_schema(operation_id="healthz", summary="Liveness", responses={200: HealthSerializer}, tags=["service"])
+    def get(self, request: Request) -> Response:
+        return Response({"status": "ok"})
+
+
+class ReadinessView(APIView):
+    @extend_schema(
+        operation_id="readyz",
+        summary="Readiness: the store and the executor are usable",
+        responses={
+            200: ReadinessSerializer,
+            **problem(
+                "A component is not usable; `checks` names it.",
+                ("Not ready", 503, "not-ready", "Not ready: dispatcher (shutting down)."),
+            ),
+        },
+        tags=["service"],
+    )
+    def get(self, request: Request) -> Response:
+        return Response({"status": "ok", "checks": services.check_readiness()})

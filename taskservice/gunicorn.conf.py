@@ -1,0 +1,47 @@
+"""gunicorn configuration shipped with the service (used by `make run` and the Docker image).
+
+The default in-memory store lives in one process: one worker, many threads (gthread).
+"""
+
+import os
+
+from taskservice.env import env_bool, env_int, env_str
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "taskservice.settings")
+
+wsgi_app = "taskservice.wsgi:application"
+bind = f"{env_str('HOST', '127.0.0.1')}:{env_int('PORT', 8000, minimum=1, maximum=65535)}"
+workers = env_int("WEB_CONCURRENCY", 1, minimum=1)
+worker_class = "gthread"
+threads = env_int("GUNICORN_THREADS", 8, minimum=1)
+timeout = env_int("GUNICORN_TIMEOUT", 30, minimum=1)
+graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 15, minimum=1)
+keepalive = 5
+accesslog = "-" if env_bool("ACCESS_LOG", True) else None
+errorlog = "-"
+# Keep request lines and headers bounded (gunicorn's own limits, stated here on purpose).
+limit_request_line = 8190
+limit_request_fields = 100
+
+
+def on_starting(server) -> None:  # noqa: ANN001 - gunicorn's hook signature
+    """Validate the Django settings before any worker starts; refuse unsafe combinations."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        store = settings.TASK_STORE
+    except ImproperlyConfigured as exc:
+        raise RuntimeError(f"invalid configuration: {exc}") from None
+    if store == "memory" and server.cfg.workers > 1:
+        raise RuntimeError(
+            f"TASK_STORE=memory keeps tasks inside one process, but gunicorn is set to "
+            f"{server.cfg.workers} workers: run one worker (WEB_CONCURRENCY=1) with threads."
+        )
+
+
+def worker_exit(server, worker) -> None:  # noqa: ANN001
+    """Settle this worker's tasks on graceful shutdown (unstarted ones are marked failed)."""
+    from tasks import providers
+
+    providers.shutdown()

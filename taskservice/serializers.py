@@ -1,0 +1,38 @@
+"""Serializer building blocks shared by every app, and the documented shape of errors."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from rest_framework import serializers
+
+
+class StrictSerializer(serializers.Serializer):
+    """A serializer that names unknown fields as errors instead of silently dropping them."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class FieldErrorSerializer(serializers.Serializer):
+    pointer = serializers.CharField(help_text="JSON pointer into the request, e.g. `#/params/seconds`.")
+    detail = serializers.CharField()
+
+
+class ProblemSerializer(serializers.Serializer):
+    """RFC 9457 problem details (`application/problem+json`)."""
+
+    type = serializers.CharField(
+        help_text="URI naming the kind of problem, e.g. `urn:taskservice:problem:task-not-found`."
+    )
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField(help_text="What went wrong, for a person.")
+    errors = FieldErrorSerializer(many=True, required=False, help_text="Per-field messages.")
+    task_status = serializers.CharField(required=False, help_text="On 409: the task's current status.")
+    checks = serializers.DictField(
+        child=serializers.CharField(), required=False, help_text="On readiness failures: what failed."
+    )

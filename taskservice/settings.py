@@ -1,0 +1,116 @@
+"""Django settings. Every knob is an environment variable with a safe default (see README)."""
+
+import os
+from pathlib import Path
+
+from django.core.management.utils import get_random_secret_key
+
+from taskservice.env import env_bool, env_float, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "") or get_random_secret_key()
+DEBUG = env_bool("DJANGO_DEBUG", False)
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["*"])
+
+INSTALLED_APPS = [
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "tasks",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
+
+ROOT_URLCONF = "taskservice.urls"
+WSGI_APPLICATION = "taskservice.wsgi.application"
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
+
+# The task store is not a Django database; nothing needs one yet.
+DATABASES: dict = {}
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+# Serve app static files (Swagger UI, ReDoc) straight from the installed packages: no
+# collectstatic step, and nothing is fetched from a CDN.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = False
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Task service -------------------------------------------------------------------------
+TASK_STORE = env_str("TASK_STORE", "memory", choices=("memory",))
+TASK_EXECUTOR = env_str("TASK_EXECUTOR", "threads", choices=("threads",))
+TASK_WORKERS = env_int("TASK_WORKERS", os.cpu_count() or 1, minimum=1, maximum=256)
+TASK_QUEUE_SIZE = env_int("TASK_QUEUE_SIZE", 10_000, minimum=1)
+TASK_MAX_STORED = env_int("TASK_MAX_STORED", 100_000, minimum=1)
+TASK_TTL_SECONDS = env_int("TASK_TTL_SECONDS", 24 * 3600, minimum=1)
+TASK_SWEEP_SECONDS = env_float("TASK_SWEEP_SECONDS", 60.0, minimum=0.1)
+TASK_SHUTDOWN_GRACE_SECONDS = env_float("TASK_SHUTDOWN_GRACE_SECONDS", 5.0, minimum=0.0)
+TASK_RETRY_AFTER_SECONDS = env_int("TASK_RETRY_AFTER_SECONDS", 5, minimum=1)
+SLEEP_MAX_SECONDS = env_float("SLEEP_MAX_SECONDS", 60.0, minimum=0.0, maximum=86_400.0)
+REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 1024 * 1024, minimum=1024)
+BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
+
+# --- REST framework and OpenAPI ---------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["taskservice.parsers.BoundedJSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+    "EXCEPTION_HANDLER": "taskservice.problems.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "taskservice",
+    "DESCRIPTION": (
+        "Rent compute: submit a long-running task, get its id at once, poll its status and "
+        "fetch its result. Every error is an RFC 9457 problem details document "
+        "(`application/problem+json`)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TaskPublicStatus": "tasks.serializers.PUBLIC_STATUSES",
+        "TaskState": "tasks.serializers.STATES",
+        "AcceptedStatus": [("in_progress", "in_progress")],
+        "OkStatus": [("ok", "ok")],
+    },
+    "TAGS": [
+        {"name": "tasks", "description": "Submit tasks, follow them, fetch their results."},
+        {"name": "service", "description": "Health and readiness probes."},
+    ],
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}

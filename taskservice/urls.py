@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+urlpatterns = [
+    path("", include("tasks.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+]
+
+if settings.BENCH_ENDPOINTS:
+    from taskservice.bench import BaselineView
+
+    urlpatterns.append(path("bench/baseline", BaselineView.as_view(), name="bench-baseline"))
+
+handler400 = "taskservice.problems.bad_request"
+handler403 = "taskservice.problems.permission_denied"
+handler404 = "taskservice.problems.not_found"
+handler500 = "taskservice.problems.server_error"
