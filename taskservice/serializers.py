@@ -10,11 +10,18 @@ class StrictSerializer(serializers.Serializer):
     """A serializer that names unknown fields as errors instead of silently dropping them."""
 
     def to_internal_value(self, data: Any) -> Any:
+        unknown = {}
         if isinstance(data, Mapping):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return super().to_internal_value(data)
+            unknown = {name: ["Unknown field."] for name in sorted(set(data) - set(self.fields))}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if unknown and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**exc.detail, **unknown}) from None
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
 
 
 class FieldErrorSerializer(serializers.Serializer):

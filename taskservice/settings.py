@@ -34,7 +34,7 @@ APPEND_SLASH = False
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "taskservice" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
     }
@@ -49,7 +49,6 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
 # Serve app static files (Swagger UI, ReDoc) straight from the installed packages: no
 # collectstatic step, and nothing is fetched from a CDN.
 WHITENOISE_USE_FINDERS = True

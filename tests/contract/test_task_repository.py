@@ -1,0 +1,162 @@
+"""The contract every TaskRepository implementation must pass. Add implementations to `repository`."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+
+from tasks.domain import PublicStatus, TaskResult, TaskStatus
+from tasks.errors import StoreFull
+from tasks.repositories.base import TaskQuery, TaskRepository
+from tasks.repositories.memory import InMemoryTaskRepository
+from tests.support import EPOCH, make_task
+
+MAX_TASKS = 50
+
+
+@pytest.fixture(params=["memory"])
+def repository(request) -> TaskRepository:
+    if request.param == "memory":
+        return InMemoryTaskRepository(max_tasks=MAX_TASKS)
+    raise AssertionError(request.param)
+
+
+def _start(repository, task):
+    return repository.transition(task.id, expected=TaskStatus.QUEUED, target=TaskStatus.RUNNING, at=EPOCH)
+
+
+def test_add_then_get_returns_equal_task(repository):
+    task = make_task()
+    repository.add(task)
+    assert repository.get(task.id) == task
+
+
+def test_get_unknown_is_none(repository):
+    assert repository.get(make_task().id) is None
+
+
+def test_transition_is_compare_and_set(repository):
+    task = make_task()
+    repository.add(task)
+    started = _start(repository, task)
+    assert started is not None and started.status is TaskStatus.RUNNING and started.started_at == EPOCH
+    assert _start(repository, task) is None  # a second executor cannot start it again
+    assert repository.get(task.id).status is TaskStatus.RUNNING
+
+
+def test_only_one_of_many_concurrent_starters_wins(repository):
+    task = make_task()
+    repository.add(task)
+    barrier = threading.Barrier(8)
+    wins = []
+
+    def start():
+        barrier.wait()
+        wins.append(_start(repository, task))
+
+    threads = [threading.Thread(target=start) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(1 for won in wins if won is not None) == 1
+
+
+def test_success_stores_result_and_its_info(repository):
+    task = make_task()
+    repository.add(task)
+    _start(repository, task)
+    result = TaskResult(b'{"a":1}', "application/json")
+    done = repository.transition(
+        task.id, expected=TaskStatus.RUNNING, target=TaskStatus.SUCCEEDED, at=EPOCH, result=result
+    )
+    assert done.status is TaskStatus.SUCCEEDED and done.result.size == 7
+    assert repository.get_result(task.id) == result
+
+
+def test_transition_of_missing_task_is_none(repository):
+    assert _start(repository, make_task()) is None
+
+
+def test_progress_only_while_running(repository):
+    task = make_task()
+    repository.add(task)
+    repository.set_progress(task.id, 0.5)
+    assert repository.get(task.id).progress == 0.0
+    _start(repository, task)
+    repository.set_progress(task.id, 0.5)
+    assert repository.get(task.id).progress == 0.5
+
+
+def test_request_cancel_flags_running_tasks_only(repository):
+    queued, running = make_task(), make_task()
+    repository.add(queued)
+    repository.add(running)
+    _start(repository, running)
+    assert repository.request_cancel(running.id).cancel_requested is True
+    assert repository.request_cancel(queued.id).cancel_requested is False
+    assert repository.request_cancel(make_task().id) is None
+
+
+def test_delete_removes_task_and_result(repository):
+    task = make_task()
+    repository.add(task)
+    assert repository.delete(task.id) is True
+    assert repository.get(task.id) is None and repository.get_result(task.id) is None
+    assert repository.delete(task.id) is False
+
+
+def test_store_refuses_tasks_past_its_maximum(repository):
+    for _ in range(MAX_TASKS):
+        repository.add(make_task())
+    with pytest.raises(StoreFull):
+        repository.add(make_task())
+    assert repository.count() == MAX_TASKS
+
+
+def test_list_is_newest_first_and_pages_with_a_cursor(repository):
+    tasks = [make_task(seconds_after_epoch=i) for i in range(7)]
+    for task in reversed(tasks):  # insertion order must not matter
+        repository.add(task)
+    first = repository.list(TaskQuery(owner=None, limit=3))
+    assert [t.id for t in first] == [t.id for t in tasks[6:3:-1]]
+    cursor = (first[-1].created_at, first[-1].id)
+    second = repository.list(TaskQuery(owner=None, limit=3, before=cursor))
+    assert [t.id for t in second] == [t.id for t in tasks[3:0:-1]]
+
+
+def test_list_filters_by_owner_status_and_kind(repository):
+    mine, theirs, other_kind = make_task(owner="a"), make_task(owner="b"), make_task(owner="a", kind="other")
+    for task in (mine, theirs, other_kind):
+        repository.add(task)
+    _start(repository, mine)
+    assert {t.id for t in repository.list(TaskQuery(owner="a", limit=10))} == {mine.id, other_kind.id}
+    assert [t.id for t in repository.list(TaskQuery(owner="a", limit=10, kind="sleep"))] == [mine.id]
+    running = repository.list(TaskQuery(owner="a", limit=10, statuses=[TaskStatus.RUNNING]))
+    assert [t.id for t in running] == [mine.id]
+    assert repository.list(TaskQuery(owner="a", limit=10, statuses=PublicStatus.READY.internal)) == []
+
+
+def test_count_by_status(repository):
+    a, b = make_task(), make_task()
+    repository.add(a)
+    repository.add(b)
+    _start(repository, a)
+    assert repository.count() == 2
+    assert repository.count(statuses=[TaskStatus.RUNNING]) == 1
+
+
+def test_purge_removes_only_tasks_finished_before_the_cutoff(repository):
+    old, recent, unfinished = make_task(), make_task(), make_task()
+    for task in (old, recent, unfinished):
+        repository.add(task)
+    for task, finished in ((old, EPOCH), (recent, EPOCH + timedelta(hours=2))):
+        repository.transition(task.id, expected=TaskStatus.QUEUED, target=TaskStatus.CANCELLED, at=finished)
+    assert repository.purge_finished(before=EPOCH + timedelta(hours=1)) == 1
+    assert repository.get(old.id) is None
+    assert repository.get(recent.id) is not None and repository.get(unfinished.id) is not None
+    assert [t.id for t in repository.list(TaskQuery(owner=None, limit=10))] != []
+
+
+def test_check_passes_on_a_usable_store(repository):
+    repository.check()

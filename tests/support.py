@@ -1,0 +1,54 @@
+"""Helpers shared by the tests: polling with a deadline (never a bare sleep) and factories."""
+
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from tasks.domain import Task
+
+T = TypeVar("T")
+
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def wait_for(probe: Callable[[], T], *, timeout: float = 10.0, interval: float = 0.02, what: str = "condition") -> T:
+    """Call `probe` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {value!r})")
+        time.sleep(interval)
+
+
+def make_task(*, seconds_after_epoch: float = 0, owner: str | None = None, kind: str = "sleep", **params: Any) -> Task:
+    return Task(
+        id=uuid.uuid4(),
+        kind=kind,
+        params=params or {"seconds": 0.0, "size": 4},
+        owner=owner,
+        created_at=EPOCH + timedelta(seconds=seconds_after_epoch),
+    )
+
+
+class RecordingDispatcher:
+    """A dispatcher that only remembers what it was given (the test runs tasks itself)."""
+
+    def __init__(self, *, fail_with: Exception | None = None) -> None:
+        self.submitted: list[uuid.UUID] = []
+        self.fail_with = fail_with
+
+    def submit(self, task_id: uuid.UUID) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.submitted.append(task_id)
+
+    def shutdown(self) -> None:
+        pass
+
+    def check(self) -> None:
+        pass

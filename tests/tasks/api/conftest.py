@@ -1,0 +1,56 @@
+import pytest
+from rest_framework.test import APIClient
+
+from tasks import kinds
+from tasks.kinds.base import ParamsSerializer, TaskKind
+from tests.support import wait_for
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def submit(api):
+    def submit(kind="sleep", **params):
+        response = api.post("/task", {"kind": kind, "params": params}, format="json")
+        assert response.status_code == 201, response.content
+        return response.json()["task_id"]
+
+    return submit
+
+
+@pytest.fixture
+def wait_status(api):
+    def wait_status(task_id, status, timeout=10.0):
+        return wait_for(
+            lambda: (body := api.get(f"/status/{task_id}").json())["status"] == status and body,
+            timeout=timeout,
+            what=f"task {task_id} to be {status}",
+        )
+
+    return wait_status
+
+
+@pytest.fixture
+def probe_kind(monkeypatch):
+    """Registers kind `probe` whose handler is the given callable."""
+
+    def register(handler):
+        monkeypatch.setitem(kinds._KINDS, "probe", TaskKind("probe", "test kind", ParamsSerializer, handler))
+
+    return register
+
+
+def assert_problem(response, status, slug=None):
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == PROBLEM
+    body = response.json()
+    assert body["status"] == status and body["title"] and body["detail"]
+    assert body["type"].startswith("urn:taskservice:problem:")
+    if slug:
+        assert body["type"].endswith(":" + slug), body
+    return body

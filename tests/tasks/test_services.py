@@ -1,0 +1,167 @@
+"""Use cases, tested with an in-memory store and a dispatcher that only records (no threads)."""
+
+import json
+
+import pytest
+
+from tasks import services
+from tasks.domain import PublicStatus, TaskStatus
+from tasks.errors import (
+    InvalidCursor,
+    InvalidParams,
+    InvalidTaskId,
+    QueueFull,
+    ResultUnavailable,
+    TaskAlreadyFinished,
+    TaskNotFound,
+    UnknownKind,
+)
+from tasks.execution import run_task
+from tasks.repositories.memory import InMemoryTaskRepository
+from tests.support import RecordingDispatcher
+
+
+@pytest.fixture
+def repo():
+    return InMemoryTaskRepository(max_tasks=1000)
+
+
+@pytest.fixture
+def dispatcher():
+    return RecordingDispatcher()
+
+
+@pytest.fixture
+def submit(repo, dispatcher):
+    def submit(kind="sleep", params=None, owner=None):
+        params = {"seconds": 0} if params is None else params
+        return services.submit_task(kind=kind, params=params, owner=owner, repository=repo, dispatcher=dispatcher)
+
+    return submit
+
+
+def test_submit_stores_and_dispatches(submit, repo, dispatcher):
+    task = submit()
+    assert dispatcher.submitted == [task.id]
+    assert repo.get(task.id).status is TaskStatus.QUEUED
+
+
+def test_submit_defaults_to_sleep_with_default_params(repo, dispatcher):
+    task = services.submit_task(repository=repo, dispatcher=dispatcher)
+    assert task.kind == "sleep" and task.params == {"seconds": 2.0, "size": 16}
+
+
+def test_submit_rejects_unknown_kind_and_bad_params(submit):
+    with pytest.raises(UnknownKind):
+        submit(kind="nope")
+    with pytest.raises(InvalidParams) as caught:
+        submit(params={"seconds": -1, "extra": True})
+    assert set(caught.value.errors) == {"seconds", "extra"}
+
+
+def test_submit_enforces_configured_sleep_maximum(submit, settings):
+    settings.SLEEP_MAX_SECONDS = 1
+    with pytest.raises(InvalidParams):
+        submit(params={"seconds": 1.5})
+
+
+def test_submit_keeps_nothing_when_the_queue_refuses(repo):
+    with pytest.raises(QueueFull):
+        services.submit_task(repository=repo, dispatcher=RecordingDispatcher(fail_with=QueueFull(1)))
+    assert repo.count() == 0
+
+
+def test_get_task_unknown_and_malformed_ids(repo):
+    with pytest.raises(InvalidTaskId):
+        services.get_task(task_id="not-a-uuid", repository=repo)
+    with pytest.raises(TaskNotFound):
+        services.get_task(task_id="5f0c8a5e-8f0e-4ad8-9f58-0d5c8e3ea0c1", repository=repo)
+
+
+def test_other_owners_task_looks_missing(submit, repo):
+    task = submit(owner="alice")
+    with pytest.raises(TaskNotFound):
+        services.get_task(task_id=task.id, owner="bob", repository=repo)
+
+
+def test_result_lifecycle(submit, repo):
+    task = submit(params={"seconds": 0, "size": 8})
+    with pytest.raises(ResultUnavailable) as caught:
+        services.get_result(task_id=str(task.id), repository=repo)
+    assert caught.value.task.status.public is PublicStatus.IN_PROGRESS
+    run_task(task.id, repository=repo)
+    _, result = services.get_result(task_id=str(task.id), repository=repo)
+    body = json.loads(result.data)
+    assert result.content_type == "application/json" and len(body["garbage"]) == 16
+
+
+def test_cancel_queued_task_prevents_start(submit, repo):
+    task = submit()
+    assert services.cancel_task(task_id=task.id, repository=repo).status is TaskStatus.CANCELLED
+    assert run_task(task.id, repository=repo) is None
+    assert repo.get(task.id).status is TaskStatus.CANCELLED
+    # cancelling again is a no-op
+    assert services.cancel_task(task_id=task.id, repository=repo).status is TaskStatus.CANCELLED
+
+
+def test_cancel_running_task_flags_it(submit, repo):
+    task = submit()
+    repo.transition(task.id, expected=TaskStatus.QUEUED, target=TaskStatus.RUNNING, at=task.created_at)
+    flagged = services.cancel_task(task_id=task.id, repository=repo)
+    assert flagged.status is TaskStatus.RUNNING and flagged.cancel_requested
+
+
+def test_cancel_finished_task_is_refused(submit, repo):
+    task = submit()
+    run_task(task.id, repository=repo)
+    with pytest.raises(TaskAlreadyFinished):
+        services.cancel_task(task_id=task.id, repository=repo)
+
+
+def test_delete_cancels_and_forgets(submit, repo):
+    task = submit()
+    services.delete_task(task_id=task.id, repository=repo)
+    assert repo.get(task.id) is None
+    assert run_task(task.id, repository=repo) is None
+    with pytest.raises(TaskNotFound):
+        services.delete_task(task_id=task.id, repository=repo)
+
+
+def test_list_pages_through_everything_newest_first(submit, repo):
+    ids = [submit().id for _ in range(5)]
+    seen, cursor = [], None
+    while True:
+        page = services.list_tasks(limit=2, cursor=cursor, repository=repo)
+        seen += [task.id for task in page.tasks]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == list(reversed(ids))
+
+
+def test_list_filters_by_public_status(submit, repo):
+    done, waiting = submit(), submit()
+    run_task(done.id, repository=repo)
+    ready = services.list_tasks(status=PublicStatus.READY, repository=repo)
+    assert [task.id for task in ready.tasks] == [done.id]
+    in_progress = services.list_tasks(status=PublicStatus.IN_PROGRESS, repository=repo)
+    assert [task.id for task in in_progress.tasks] == [waiting.id]
+
+
+@pytest.mark.parametrize("cursor", ["zzz", "!!!", "bm90IGEgY3Vyc29y"])
+def test_list_rejects_foreign_cursors(repo, cursor):
+    with pytest.raises(InvalidCursor):
+        services.list_tasks(cursor=cursor, repository=repo)
+
+
+def test_readiness_names_failing_components(repo):
+    class Broken(RecordingDispatcher):
+        def check(self):
+            raise RuntimeError("no workers")
+
+    assert services.check_readiness(repository=repo, dispatcher=RecordingDispatcher()) == {
+        "repository": "ok",
+        "dispatcher": "ok",
+    }
+    with pytest.raises(Exception, match="dispatcher \\(no workers\\)"):
+        services.check_readiness(repository=repo, dispatcher=Broken())
