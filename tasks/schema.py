@@ -10,7 +10,7 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer
 from rest_framework import serializers
 
-from tasks.kinds import all_kinds
+from tasks.kinds import DEFAULT_KIND, all_kinds
 from tasks.kinds.base import TaskKind
 from taskservice.problems import CONTENT_TYPE as PROBLEM
 from taskservice.serializers import ProblemSerializer
@@ -22,7 +22,8 @@ def _submission_serializer(kind: TaskKind) -> type[serializers.Serializer]:
         (serializers.Serializer,),
         {
             "__doc__": kind.summary,
-            "kind": serializers.ChoiceField(choices=[kind.name]),
+            # Only the default kind may be submitted without naming it (`{}` or no body).
+            "kind": serializers.ChoiceField(choices=[kind.name], required=kind.name != DEFAULT_KIND),
             "params": kind.params_serializer(required=False),
         },
     )
@@ -33,7 +34,8 @@ SUBMISSIONS = {kind.name: _submission_serializer(kind) for kind in all_kinds()}
 SUBMIT_REQUEST = PolymorphicProxySerializer(
     component_name="TaskSubmission",
     serializers=list(SUBMISSIONS.values()),
-    resource_type_field_name="kind",
+    # No discriminator: OpenAPI requires one to be a required property, and `kind` is optional.
+    resource_type_field_name=None,
 )
 
 SUBMIT_EXAMPLES = [

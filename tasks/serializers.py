@@ -15,6 +15,8 @@ STATES = [state.value for state in TaskStatus]
 
 
 class TaskSubmitSerializer(StrictSerializer):
+    """`{}` (or no body) means the default kind with default params."""
+
     kind = serializers.CharField(required=False, max_length=64, help_text="Task kind; default `sleep`.")
     params = serializers.JSONField(required=False, help_text="The kind's parameters (see `GET /kinds`).")
 

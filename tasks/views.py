@@ -137,8 +137,9 @@ class TaskViewSet(ViewSet):
         },
         tags=["tasks"],
     )
-    def list(self, request: Request) -> Response:
-        query = TaskListQuerySerializer(data=request.query_params)
+    def index(self, request: Request) -> Response:
+        # A plain dict: DRF would treat `?status=` in a QueryDict as "not given" instead of invalid.
+        query = TaskListQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         options = query.validated_data
         status = PublicStatus(options["status"]) if "status" in options else None

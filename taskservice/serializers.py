@@ -43,3 +43,21 @@ class ProblemSerializer(serializers.Serializer):
     checks = serializers.DictField(
         child=serializers.CharField(), required=False, help_text="On readiness failures: what failed."
     )
+
+
+class StrictFloatField(serializers.FloatField):
+    """A JSON number only: DRF would also take `true` or `"1.5"` and coerce them."""
+
+    def to_internal_value(self, data: Any) -> float:
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer only (no booleans, strings or floats)."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)

@@ -10,31 +10,31 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from rest_framework import serializers
 
 from tasks.kinds.base import Context, ParamsSerializer, TaskCancelled, TaskKind
+from taskservice.serializers import StrictFloatField, StrictIntegerField
 
 STEP_SECONDS = 0.1
+DEFAULT_SECONDS = 2.0
 
 
 class SleepParams(ParamsSerializer):
     """Parameters of the demo `sleep` kind."""
 
-    seconds = serializers.FloatField(
-        default=2.0,
-        min_value=0.0,
-        help_text="How long to pretend to work, in seconds; at most SLEEP_MAX_SECONDS (default 60).",
-    )
-    size = serializers.IntegerField(
-        default=16, min_value=1, max_value=4096, help_text="Bytes of random garbage in the result."
-    )
+    size = StrictIntegerField(default=16, min_value=1, max_value=4096, help_text="Bytes of random garbage.")
 
-    def validate_seconds(self, value: float) -> float:
-        if not math.isfinite(value) or value > settings.SLEEP_MAX_SECONDS:
-            raise serializers.ValidationError(
-                f"Ensure this value is less than or equal to {settings.SLEEP_MAX_SECONDS:g}."
-            )
-        return value
+    def get_fields(self) -> dict:
+        # Built per instance so the bound (and the schema) follow SLEEP_MAX_SECONDS.
+        limit = settings.SLEEP_MAX_SECONDS
+        return {
+            "seconds": StrictFloatField(
+                default=min(DEFAULT_SECONDS, limit),
+                min_value=0.0,
+                max_value=limit,
+                help_text="How long to pretend to work, in seconds (at most SLEEP_MAX_SECONDS).",
+            ),
+            **super().get_fields(),
+        }
 
 
 def run(context: Context, params: Mapping[str, Any]) -> dict[str, Any]:

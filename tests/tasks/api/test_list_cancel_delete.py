@@ -21,7 +21,7 @@ def test_list_filters_by_status_and_kind(api, submit, wait_status):
 
 
 def test_list_rejects_bad_queries(api):
-    for query in ("status=done", "limit=0", "limit=101", "limit=x", "cursor=nonsense", "colour=red"):
+    for query in ("status=done", "status=", "limit=0", "limit=101", "limit=x", "cursor=nonsense", "colour=red"):
         assert_problem(api.get(f"/tasks?{query}"), 400)
 
 

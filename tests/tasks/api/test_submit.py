@@ -18,9 +18,10 @@ def test_plain_post_submits_the_demo_task(api):
     assert api.get(response["Location"]).json()["kind"] == "sleep"
 
 
-def test_empty_object_is_the_demo_task(api):
-    response = api.post("/task", {}, format="json")
-    assert response.status_code == 201
+def test_empty_object_or_params_alone_mean_the_demo_task(api):
+    assert api.post("/task", {}, format="json").status_code == 201
+    response = api.post("/task", {"params": {"seconds": 0.5}}, format="json")
+    assert api.get(response["Location"]).json()["kind"] == "sleep"
 
 
 def test_submit_answers_without_waiting_for_the_work(api):
@@ -97,3 +98,9 @@ def test_full_store_answers_503(api, settings):
 def test_shutting_down_refuses_new_tasks(api):
     providers.dispatcher().shutdown()
     assert_problem(api.post("/task"), 503, "capacity-exhausted")
+
+
+@pytest.mark.parametrize("value", [True, "1.5", None, [], {}])
+def test_numbers_must_be_json_numbers(api, value):
+    body = assert_problem(api.post("/task", {"params": {"seconds": value}}, format="json"), 400, "invalid-params")
+    assert body["errors"][0]["pointer"] == "#/params/seconds"

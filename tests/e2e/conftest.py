@@ -1,0 +1,96 @@
+"""Live-server fixtures: a real gunicorn process started with the project's shipped config."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+GUNICORN_CONFIG = ROOT / "taskservice" / "gunicorn.conf.py"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    process: subprocess.Popen
+    log: Path
+
+    def stop(self, timeout: float = 20) -> int:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+
+def gunicorn_command() -> list[str]:
+    return [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONFIG)]
+
+
+def start_gunicorn(log: Path, env: dict[str, str] | None = None, wait: float = 20) -> LiveServer:
+    port = free_port()
+    environment = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "ACCESS_LOG": "0", **(env or {})}
+    with log.open("wb") as out:
+        process = subprocess.Popen(gunicorn_command(), cwd=ROOT, env=environment, stdout=out, stderr=out)
+    server = LiveServer(f"http://127.0.0.1:{port}", process, log)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if requests.get(server.url + "/healthz", timeout=1).status_code == 200:
+                return server
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(f"gunicorn did not become healthy in {wait}s:\n{log.read_text()}")
+
+
+@pytest.fixture
+def gunicorn(tmp_path) -> Iterator:
+    """Factory: start gunicorn with extra environment; every server is stopped afterwards."""
+    servers: list[LiveServer] = []
+
+    def start(**env: str) -> LiveServer:
+        server = start_gunicorn(tmp_path / f"gunicorn-{len(servers)}.log", env)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory) -> Iterator[LiveServer]:
+    server = start_gunicorn(tmp_path_factory.mktemp("live") / "gunicorn.log", {"SLEEP_MAX_SECONDS": "2"})
+    yield server
+    server.stop()
+
+
+def wait_ready(session: requests.Session, url: str, task_id: str, timeout: float = 30) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        body = session.get(f"{url}/status/{task_id}", timeout=5).json()
+        if body["status"] != "in_progress":
+            return body
+        if time.monotonic() > deadline:
+            raise AssertionError(f"task {task_id} still in progress after {timeout}s: {body}")
+        time.sleep(0.05)
