@@ -1,0 +1,35 @@
+"""Container smoke check: submit a task to $SMOKE_URL, poll its status until ready, read the result.
+
+Standard library only, so it runs with any python3 on the host.
+"""
+
+import json
+import os
+import sys
+import time
+import urllib.request
+
+BASE = os.environ["SMOKE_URL"]
+
+
+def call(method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(BASE + path, data=data, method=method)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, json.loads(response.read())
+
+
+status, created = call("POST", "/task", {"kind": "sleep", "params": {"seconds": 0.5}})
+assert status == 201 and created["status"] == "in_progress", created
+task_id = created["task_id"]
+deadline = time.monotonic() + 30
+while (state := call("GET", f"/status/{task_id}")[1])["status"] == "in_progress":
+    if time.monotonic() > deadline:
+        sys.exit(f"task {task_id} still in progress: {state}")
+    time.sleep(0.2)
+assert state["status"] == "ready", state
+status, result = call("GET", f"/result/{task_id}")
+assert status == 200 and len(result["garbage"]) == 32, result
+print(f"smoke check passed: task {task_id} ready, result {result}")

@@ -1,0 +1,45 @@
+# The two commands: `make run` (serve on the embedded defaults) and `make test` (the whole suite).
+# Both create .venv and install the pinned requirements on first use.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+export HOST ?= 127.0.0.1
+export PORT ?= 8000
+
+.PHONY: run test lint format schema bench container-smoke clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys, venv; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "Need Python >= 3.11 with the venv module (Debian: apt-get install python3 python3-venv)." >&2; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	rm -f $(VENV)/.installed-* && touch $@
+
+run: $(STAMP)  ## Serve on http://$(HOST):$(PORT) with the in-memory store and in-process threads.
+	exec $(BIN)/gunicorn -c taskservice/gunicorn.conf.py
+
+test: $(STAMP)  ## The whole suite: unit, contract, API, end-to-end (real gunicorn), schemathesis.
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+schema: $(STAMP)  ## Validate the OpenAPI document (fails on warnings).
+	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file $(VENV)/openapi.yaml
+
+bench: $(STAMP)  ## API benchmark against a live gunicorn (needs wrk: apt-get install wrk).
+	$(BIN)/python bench/api.py
+
+container-smoke:  ## Build the Dockerfile with podman and check the image serves tasks.
+	../shared/tools/container-smoke --health /healthz -- python3 .ci/smoke_check.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis var test-artifacts
