@@ -42,7 +42,7 @@ def submit_task(
     """Validate, store and enqueue a task; returns at once, the work runs elsewhere."""
     repository = repository or providers.task_repository()
     dispatcher = dispatcher or providers.dispatcher()
-    task_kind = get_kind(kind or DEFAULT_KIND)
+    task_kind = get_kind(DEFAULT_KIND if kind is None else kind)
     task = Task.new(kind=task_kind.name, params=task_kind.validate(params), owner=owner, now=utcnow())
     repository.add(task)
     try:

@@ -1,5 +1,6 @@
 """Thin HTTP adapters: validate input, call one use case, present the outcome."""
 
+import functools
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,7 +16,7 @@ from rest_framework.views import APIView
 from rest_framework.viewsets import ViewSet
 
 from tasks import services
-from tasks.domain import PublicStatus
+from tasks.domain import PublicStatus, Task
 from tasks.kinds import all_kinds
 from tasks.presenters import present_created, present_task
 from tasks.schema import CAPACITY, SUBMIT_EXAMPLES, SUBMIT_REQUEST, TASK_NOT_FOUND, kind_params_schemas, problem
@@ -27,8 +28,19 @@ from tasks.serializers import (
     TaskListQuerySerializer,
     TaskPageSerializer,
     TaskStatusSerializer,
-    TaskSubmitSerializer,
+    parse_submission,
 )
+
+
+@functools.cache
+def _status_path_template() -> str:
+    return reverse("task-status", kwargs={"task_id": "TASK_ID"})
+
+
+def status_path(task: Task) -> str:
+    """The task's status URL; `reverse` once, not per request (it is the cost of a lookup)."""
+    return _status_path_template().replace("TASK_ID", str(task.id))
+
 
 TASK_ID = OpenApiParameter("task_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The id `POST /task` gave.")
 
@@ -79,11 +91,9 @@ class TaskViewSet(ViewSet):
         tags=["tasks"],
     )
     def create(self, request: Request) -> Response:
-        body = TaskSubmitSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        task = services.submit_task(kind=body.validated_data.get("kind"), params=body.validated_data.get("params"))
-        location = reverse("task-status", args=[task.id])
-        return Response(present_created(task), status=http.HTTP_201_CREATED, headers={"Location": location})
+        kind, params = parse_submission(request.data)
+        task = services.submit_task(kind=kind, params=params)
+        return Response(present_created(task), status=http.HTTP_201_CREATED, headers={"Location": status_path(task)})
 
     @extend_schema(
         operation_id="get_task_status",

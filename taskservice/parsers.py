@@ -1,10 +1,10 @@
 """Request parsing with a size limit: a body is never read past REQUEST_MAX_BYTES."""
 
-import io
+import json
 from typing import Any
 
 from django.conf import settings
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import JSONParser
 
 
@@ -15,7 +15,7 @@ class RequestTooLarge(APIException):
 
 
 class BoundedJSONParser(JSONParser):
-    """JSONParser that refuses bodies over the limit before (or while) reading them."""
+    """JSON bodies, refused over the limit before (or while) reading them; NaN/Infinity rejected."""
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> Any:
         limit = settings.REQUEST_MAX_BYTES
@@ -27,4 +27,11 @@ class BoundedJSONParser(JSONParser):
         body = stream.read(limit + 1)
         if len(body) > limit:
             raise too_large
-        return super().parse(io.BytesIO(body), media_type, parser_context)
+        try:
+            return json.loads(body, parse_constant=_reject_constant)
+        except ValueError as exc:  # includes bad UTF-8
+            raise ParseError(f"JSON parse error - {exc}") from None
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not valid JSON")

@@ -39,7 +39,7 @@ class SleepParams(ParamsSerializer):
 
 def run(context: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     seconds: float = params["seconds"]
-    steps = max(1, math.ceil(seconds / STEP_SECONDS))
+    steps = math.ceil(seconds / STEP_SECONDS)  # none for 0 s: time.sleep(0) still sleeps ~0.1 ms
     for step in range(steps):
         if context.cancelled():
             raise TaskCancelled

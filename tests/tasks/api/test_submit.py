@@ -47,7 +47,17 @@ def test_unknown_kind(api):
 
 @pytest.mark.parametrize(
     "payload",
-    [{"kind": "sleep", "paramz": {}}, {"kind": 5}, {"kind": "sleep", "params": [1]}, [1, 2], "text", 7],
+    [
+        {"kind": "sleep", "paramz": {}},
+        {"kind": "sleep", "params": None},
+        {"kind": 5},
+        {"kind": None},
+        {"kind": ""},
+        {"kind": "sleep", "params": [1]},
+        [1, 2],
+        "text",
+        7,
+    ],
 )
 def test_malformed_submissions_are_400(api, payload):
     assert_problem(api.post("/task", payload, format="json"), 400)

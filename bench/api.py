@@ -1,0 +1,102 @@
+"""API benchmark: requests/s and p50/p99 latency of `POST /task` and `GET /status/{id}` against
+a bare DRF APIView baseline, all through one live gunicorn (shipped config) in the same run.
+
+Load comes from wrk (apt-get install wrk), which costs the 2-core machine far less CPU than a
+Python client would. Rounds are interleaved and the median round is reported, because these
+machines are noisy. Usage: python bench/api.py [--seconds 5] [--rounds 3] [--connections 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.live import RESULTS, gunicorn, machine
+
+SUBMIT_BODY = '{"kind": "sleep", "params": {"seconds": 0}}'
+POST_SCRIPT = f"""
+wrk.method = "POST"
+wrk.body = '{SUBMIT_BODY}'
+wrk.headers["Content-Type"] = "application/json"
+"""
+TARGETS = {"GET /status/{id}": 0.85, "POST /task": 0.6}
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+def wrk(url: str, seconds: int, connections: int, script: str | None = None) -> dict[str, float]:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
+        if script:
+            lua.write(script)
+            lua.flush()
+            command[1:1] = ["-s", lua.name]
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    latency = {p: float(v) * UNITS[u] for p, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)}
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50_ms": latency["50"],
+        "p99_ms": latency["99"],
+        "errors": int(errors.group(1)) if errors else 0,
+    }
+
+
+def median_round(rounds: list[dict[str, float]]) -> dict[str, float]:
+    middle = statistics.median(r["rps"] for r in rounds)
+    return min(rounds, key=lambda r: abs(r["rps"] - middle))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("bench/api.py needs wrk: apt-get install wrk")
+
+    with gunicorn({"BENCH_ENDPOINTS": "1", "ACCESS_LOG": "0"}, "api-gunicorn.log") as url:
+        request = urllib.request.Request(url + "/task", data=SUBMIT_BODY.encode(), method="POST")
+        request.add_header("Content-Type", "application/json")
+        task_id = json.loads(urllib.request.urlopen(request).read())["task_id"]
+        scenarios = {
+            "baseline GET (bare APIView)": (url + "/bench/baseline", None),
+            "GET /status/{id}": (f"{url}/status/{task_id}", None),
+            "POST /task": (url + "/task", POST_SCRIPT),
+        }
+        for target, script in scenarios.values():  # warm up every path once
+            wrk(target, 1, args.connections, script)
+        runs: dict[str, list[dict[str, float]]] = {name: [] for name in scenarios}
+        for _ in range(args.rounds):
+            for name, (target, script) in scenarios.items():
+                runs[name].append(wrk(target, args.seconds, args.connections, script))
+
+    median = {name: median_round(rounds) for name, rounds in runs.items()}
+    base = median["baseline GET (bare APIView)"]["rps"]
+    print(f"\nmachine: {machine()}; wrk -t2 -c{args.connections}, {args.rounds} rounds x {args.seconds}s, median round")
+    print(f"{'endpoint':32} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs baseline':>12} {'target':>7}")
+    for name, result in median.items():
+        ratio = result["rps"] / base
+        target = TARGETS.get(name)
+        verdict = "" if target is None else f"{'>=' if ratio >= target else '<'}{target:.2f}"
+        print(
+            f"{name:32} {result['rps']:9.0f} {result['p50_ms']:8.2f} {result['p99_ms']:8.2f} "
+            f"{result['errors']:7d} {ratio:11.2f}x {verdict:>7}"
+        )
+    (RESULTS / "api.json").write_text(json.dumps({"machine": machine(), "runs": runs, "median": median}, indent=2))
+    if any(r["errors"] for r in median.values()):
+        sys.exit("some requests failed; see bench/results/api-gunicorn.log")
+
+
+if __name__ == "__main__":
+    main()

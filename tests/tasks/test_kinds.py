@@ -1,0 +1,89 @@
+import threading
+
+import pytest
+
+from tasks.errors import InvalidParams
+from tasks.kinds import all_kinds, get_kind
+from tasks.kinds.sleep import run
+from tests.support import wait_for
+
+
+class Context:
+    def __init__(self, cancel_after: int | None = None):
+        self.progress: list[float] = []
+        self.cancel_after = cancel_after
+
+    def report_progress(self, fraction):
+        self.progress.append(fraction)
+
+    def cancelled(self):
+        return self.cancel_after is not None and len(self.progress) >= self.cancel_after
+
+
+def test_registry_knows_sleep():
+    assert [kind.name for kind in all_kinds()] == ["sleep"]
+
+
+def test_sleep_reports_progress_in_steps_and_returns_garbage():
+    context = Context()
+    result = run(context, {"seconds": 0.3, "size": 5})
+    assert context.progress == pytest.approx([1 / 3, 2 / 3, 1.0])
+    assert len(result["garbage"]) == 10 and result["slept_seconds"] == 0.3
+
+
+def test_sleep_of_zero_seconds_does_not_sleep():
+    context = Context()
+    assert run(context, {"seconds": 0.0, "size": 1})["slept_seconds"] == 0.0
+    assert context.progress == []
+
+
+def test_sleep_stops_when_cancelled():
+    from tasks.kinds.base import TaskCancelled
+
+    context = Context(cancel_after=2)
+    with pytest.raises(TaskCancelled):
+        run(context, {"seconds": 10, "size": 1})
+    assert len(context.progress) == 2
+
+
+def test_validation_is_correct_under_concurrent_use():
+    """The shared validator instance gives each thread its own answer."""
+    kind = get_kind("sleep")
+    barrier = threading.Barrier(8)
+    failures = []
+
+    def check(n: int):
+        barrier.wait()
+        for i in range(300):
+            seconds = (n * 300 + i) % 50
+            if kind.validate({"seconds": seconds, "size": n + 1}) != {"seconds": seconds, "size": n + 1}:
+                failures.append((n, i))
+            try:
+                kind.validate({"seconds": -n - 1})
+                failures.append((n, "accepted"))
+            except InvalidParams as exc:
+                if list(exc.errors) != ["seconds"]:
+                    failures.append((n, exc.errors))
+
+    threads = [threading.Thread(target=check, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+
+
+def test_validator_follows_settings_changes(settings):
+    kind = get_kind("sleep")
+    assert kind.validate({"seconds": 30})["seconds"] == 30
+    settings.SLEEP_MAX_SECONDS = 10
+    with pytest.raises(InvalidParams):
+        kind.validate({"seconds": 30})
+    assert kind.validate({})["seconds"] == 2.0
+    settings.SLEEP_MAX_SECONDS = 1
+    assert kind.validate({})["seconds"] == 1.0  # the default never exceeds the maximum
+
+
+def test_wait_for_reports_timeouts():
+    with pytest.raises(AssertionError, match="never"):
+        wait_for(lambda: False, timeout=0.05, what="never")
