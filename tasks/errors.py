@@ -55,6 +55,14 @@ class InvalidParams(TaskServiceError):
         super().__init__("The task parameters are invalid.")
 
 
+class InputTooLarge(TaskServiceError):
+    """One input (e.g. the image) is over its byte limit; answered as 413 naming the field."""
+
+    def __init__(self, field: str, limit: int) -> None:
+        self.field = field
+        super().__init__(f"{field} is larger than {limit:,} bytes.")
+
+
 class CapacityExhausted(TaskServiceError):
     """The service cannot take more work right now; the client should retry later."""
 

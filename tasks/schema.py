@@ -7,13 +7,22 @@ from http import HTTPStatus
 from typing import Any
 
 from drf_spectacular.generators import SchemaGenerator
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from tasks.kinds import DEFAULT_KIND, all_kinds
 from tasks.kinds.base import TaskKind
+from tasks.serializers import ImageUploadSerializer
 from taskservice.problems import CONTENT_TYPE as PROBLEM
 from taskservice.serializers import ProblemSerializer
+
+
+def constant_field(value: str, **options: Any) -> serializers.Field:
+    """A string field documented inline as the one value it takes (no shared enum component)."""
+    field_class = extend_schema_field({"type": "string", "enum": [value]})(
+        type("Constant", (serializers.CharField,), {})
+    )
+    return field_class(**options)
 
 
 def _submission_serializer(kind: TaskKind) -> type[serializers.Serializer]:
@@ -23,7 +32,7 @@ def _submission_serializer(kind: TaskKind) -> type[serializers.Serializer]:
         {
             "__doc__": kind.summary,
             # Only the default kind may be submitted without naming it (`{}` or no body).
-            "kind": serializers.ChoiceField(choices=[kind.name], required=kind.name != DEFAULT_KIND),
+            "kind": constant_field(kind.name, required=kind.name != DEFAULT_KIND),
             "params": kind.params_serializer(required=False),
         },
     )
@@ -38,12 +47,40 @@ SUBMIT_REQUEST = PolymorphicProxySerializer(
     resource_type_field_name=None,
 )
 
+SUBMIT_BODIES = {"application/json": SUBMIT_REQUEST, "multipart/form-data": ImageUploadSerializer}
+
+TINY_PNG = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg=="
+)
+
 SUBMIT_EXAMPLES = [
-    OpenApiExample("Demo task, defaults (same as an empty body)", value={}, request_only=True),
+    OpenApiExample(
+        "Demo task, defaults (same as an empty body)", value={}, request_only=True, media_type="application/json"
+    ),
     OpenApiExample(
         "Sleep 1 second, 32 bytes of garbage",
         value={"kind": "sleep", "params": {"seconds": 1, "size": 32}},
         request_only=True,
+        media_type="application/json",
+    ),
+    OpenApiExample(
+        "Photo editor, base64 image in JSON",
+        value={
+            "kind": "image",
+            "params": {
+                "image": TINY_PNG,
+                "filters": [{"op": "resize", "width": 64}, {"op": "sepia"}],
+                "output": {"format": "png"},
+            },
+        },
+        request_only=True,
+        media_type="application/json",
+    ),
+    OpenApiExample(
+        "Photo editor, file upload",
+        value={"kind": "image", "filters": '[{"op": "resize", "width": 800}, {"op": "grayscale"}]'},
+        request_only=True,
+        media_type="multipart/form-data",
     ),
 ]
 
@@ -84,15 +121,19 @@ CAPACITY = problem(
 
 
 @functools.cache
+def _components() -> dict[str, Any]:
+    return SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+
+
+def request_schema(serializer: type[serializers.Serializer]) -> dict[str, Any]:
+    """A serializer's request schema as self-contained JSON Schema, cut from this service's
+    own OpenAPI document (so the two can never disagree)."""
+    components = _components()
+    return _inline(components[f"{serializer.__name__}Request"], components)
+
+
 def kind_params_schemas() -> dict[str, dict[str, Any]]:
-    """Each kind's params as self-contained JSON Schema, cut from this service's OpenAPI document."""
-    document = SchemaGenerator().get_schema(request=None, public=True)
-    components = document["components"]["schemas"]
-    schemas = {}
-    for name, serializer in SUBMISSIONS.items():
-        submission = components[f"{serializer.__name__}Request"]
-        schemas[name] = _inline(submission["properties"]["params"], components)
-    return schemas
+    return {name: request_schema(serializer)["properties"]["params"] for name, serializer in SUBMISSIONS.items()}
 
 
 def _inline(node: Any, components: dict[str, Any]) -> Any:

@@ -4,9 +4,12 @@ Responses on the hot paths are built by `presenters`; these classes document the
 schema, and a test keeps the two in step.
 """
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
+from django.http import QueryDict
 from rest_framework import serializers
 
 from tasks.domain import PublicStatus, TaskStatus
@@ -16,6 +19,26 @@ MAX_PAGE = 100
 SUBMISSION_FIELDS = frozenset({"kind", "params"})
 PUBLIC_STATUSES = [status.value for status in PublicStatus]
 STATES = [state.value for state in TaskStatus]
+
+
+def parse_form_submission(form: QueryDict) -> tuple[str | None, Any]:
+    """multipart/form-data: `kind`, files as they are, every other field a JSON value."""
+    params: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for name in form:
+        if name == "kind":
+            continue
+        value = form[name]
+        if isinstance(value, UploadedFile):
+            params[name] = value
+            continue
+        try:
+            params[name] = json.loads(value)
+        except ValueError as exc:
+            errors[name] = [f"Form fields other than kind and files hold JSON: {exc}."]
+    if errors:
+        raise serializers.ValidationError(errors)
+    return form.get("kind"), params
 
 
 def parse_submission(data: Any) -> tuple[str | None, Any]:
@@ -76,6 +99,24 @@ class TaskListQuerySerializer(StrictSerializer):
 class TaskPageSerializer(serializers.Serializer):
     results = TaskStatusSerializer(many=True)
     next = serializers.CharField(allow_null=True, help_text="URL of the next page, null on the last one.")
+
+
+class FilterOpSerializer(serializers.Serializer):
+    op = serializers.CharField()
+    summary = serializers.CharField()
+    params_schema = serializers.DictField(help_text="JSON Schema of one step using this op.")
+    example = serializers.DictField(help_text="A valid step.")
+
+
+class ImageUploadSerializer(serializers.Serializer):
+    """`POST /task` as multipart/form-data: the photo editor with a file upload."""
+
+    kind = serializers.CharField(help_text="`image`.")
+    image = serializers.FileField(help_text="The photo: PNG, JPEG, WebP, GIF or BMP.")
+    filters = serializers.CharField(
+        help_text='JSON array of steps, e.g. `[{"op": "resize", "width": 800}, {"op": "grayscale"}]`.'
+    )
+    output = serializers.CharField(required=False, help_text='JSON object, e.g. `{"format": "webp", "quality": 80}`.')
 
 
 class KindSerializer(serializers.Serializer):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tasks.views import HealthView, KindListView, ReadinessView, TaskViewSet
+from tasks.views import FilterListView, HealthView, KindListView, ReadinessView, TaskViewSet
 
 urlpatterns = [
     path("task", TaskViewSet.as_view({"post": "create"}), name="task-submit"),
@@ -12,6 +12,7 @@ urlpatterns = [
     path("result/<str:task_id>", TaskViewSet.as_view({"get": "result"}), name="task-result"),
     path("tasks", TaskViewSet.as_view({"get": "index"}), name="task-list"),
     path("kinds", KindListView.as_view(), name="kind-list"),
+    path("filters", FilterListView.as_view(), name="filter-list"),
     path("healthz", HealthView.as_view(), name="healthz"),
     path("readyz", ReadinessView.as_view(), name="readyz"),
 ]

@@ -4,7 +4,7 @@ import functools
 from typing import Any
 from urllib.parse import urlencode
 
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -17,10 +17,22 @@ from rest_framework.viewsets import ViewSet
 
 from tasks import services
 from tasks.domain import PublicStatus, Task
+from tasks.imaging.ops import OPS
+from tasks.imaging.output import CONTENT_TYPES
 from tasks.kinds import all_kinds
+from tasks.kinds.image import STEPS
 from tasks.presenters import present_created, present_task
-from tasks.schema import CAPACITY, SUBMIT_EXAMPLES, SUBMIT_REQUEST, TASK_NOT_FOUND, kind_params_schemas, problem
+from tasks.schema import (
+    CAPACITY,
+    SUBMIT_BODIES,
+    SUBMIT_EXAMPLES,
+    TASK_NOT_FOUND,
+    kind_params_schemas,
+    problem,
+    request_schema,
+)
 from tasks.serializers import (
+    FilterOpSerializer,
     HealthSerializer,
     KindSerializer,
     ReadinessSerializer,
@@ -28,8 +40,10 @@ from tasks.serializers import (
     TaskListQuerySerializer,
     TaskPageSerializer,
     TaskStatusSerializer,
+    parse_form_submission,
     parse_submission,
 )
+from taskservice.parsers import BoundedJSONParser, BoundedMultiPartParser
 
 
 @functools.cache
@@ -48,6 +62,8 @@ TASK_ID = OpenApiParameter("task_id", OpenApiTypes.UUID, OpenApiParameter.PATH, 
 class TaskViewSet(ViewSet):
     """The seed API (`POST /task`, `GET /status/{id}`, `GET /result/{id}`) and its companions."""
 
+    parser_classes = [BoundedJSONParser, BoundedMultiPartParser]
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         # DRF silently ignores a body that has no Content-Type; say so instead.
@@ -58,8 +74,11 @@ class TaskViewSet(ViewSet):
         operation_id="submit_task",
         summary="Submit a task",
         description="Queues the task and answers at once with its id; the work runs in the background. "
-        "An empty body (or `{}`) submits the demo kind `sleep` with default params.",
-        request=SUBMIT_REQUEST,
+        "An empty body (or `{}`) submits the demo kind `sleep` with default params. The photo editor "
+        "also takes multipart/form-data: `kind=image`, the `image` file, and `filters` (and optionally "
+        "`output`) as JSON text. Inputs are fully checked here: a bad image or step is a 400 now, "
+        "never a failed task later.",
+        request=SUBMIT_BODIES,
         examples=SUBMIT_EXAMPLES,
         responses={
             201: OpenApiResponse(
@@ -80,7 +99,7 @@ class TaskViewSet(ViewSet):
             ),
             **problem(
                 "Body over REQUEST_MAX_BYTES.",
-                ("Too large", 413, "request-too-large", "The request body is larger than 1048576 bytes."),
+                ("Too large", 413, "request-too-large", "The request body is larger than 29360128 bytes."),
             ),
             **problem(
                 "Body is not JSON.",
@@ -91,7 +110,8 @@ class TaskViewSet(ViewSet):
         tags=["tasks"],
     )
     def create(self, request: Request) -> Response:
-        kind, params = parse_submission(request.data)
+        form = isinstance(request.data, QueryDict)
+        kind, params = parse_form_submission(request.data) if form else parse_submission(request.data)
         task = services.submit_task(kind=kind, params=params)
         return Response(present_created(task), status=http.HTTP_201_CREATED, headers={"Location": status_path(task)})
 
@@ -113,7 +133,10 @@ class TaskViewSet(ViewSet):
         parameters=[TASK_ID],
         responses={
             (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description="A JSON result."),
-            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="A binary result."),
+            **{
+                (200, content_type): OpenApiResponse(OpenApiTypes.BINARY, description="An edited image.")
+                for content_type in CONTENT_TYPES.values()
+            },
             **TASK_NOT_FOUND,
             **problem(
                 "No result (yet): `task_status` says why; failed tasks give the reason in `detail`.",
@@ -209,6 +232,22 @@ class KindListView(APIView):
         schemas = kind_params_schemas()
         return Response(
             [{"name": kind.name, "summary": kind.summary, "params_schema": schemas[kind.name]} for kind in all_kinds()]
+        )
+
+
+class FilterListView(APIView):
+    @extend_schema(
+        operation_id="list_filters",
+        summary="The photo editor's filter ops, with parameters and an example step each",
+        responses={200: FilterOpSerializer(many=True)},
+        tags=["tasks"],
+    )
+    def get(self, request: Request) -> Response:
+        return Response(
+            [
+                {"op": name, "summary": op.summary, "params_schema": request_schema(STEPS[name]), "example": op.example}
+                for name, op in OPS.items()
+            ]
         )
 
 

@@ -1,11 +1,14 @@
 """Request parsing with a size limit: a body is never read past REQUEST_MAX_BYTES."""
 
+import io
 import json
 from typing import Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import InMemoryUploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
 from rest_framework.exceptions import APIException, ParseError
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 
 
 class RequestTooLarge(APIException):
@@ -35,3 +38,46 @@ class BoundedJSONParser(JSONParser):
 
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
+
+
+class BoundedUploadHandler(FileUploadHandler):
+    """Keeps uploaded files in memory and stops reading a file once it passes `limit` bytes."""
+
+    def __init__(self, request: Any, limit: int) -> None:
+        super().__init__(request)
+        self.limit = limit
+        self.buffer = io.BytesIO()
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        self.buffer = io.BytesIO()
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        if start + len(raw_data) > self.limit:
+            raise UploadTooLarge(self.field_name, self.limit)
+        self.buffer.write(raw_data)
+
+    def file_complete(self, file_size: int) -> InMemoryUploadedFile:
+        self.buffer.seek(0)
+        return InMemoryUploadedFile(
+            self.buffer, self.field_name, self.file_name, self.content_type, file_size, self.charset
+        )
+
+
+class UploadTooLarge(RequestTooLarge):
+    def __init__(self, field: str, limit: int) -> None:
+        self.field = field
+        super().__init__(f"{field} is larger than {limit:,} bytes.")
+
+
+class BoundedMultiPartParser(MultiPartParser):
+    """multipart/form-data with a total limit (REQUEST_MAX_BYTES) and a per-file limit
+    (IMAGE_MAX_BYTES) enforced while the upload streams in, before it is all in memory."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> Any:
+        request = (parser_context or {})["request"]
+        declared = request.META.get("CONTENT_LENGTH")
+        if declared and declared.isdigit() and int(declared) > settings.REQUEST_MAX_BYTES:
+            raise RequestTooLarge(f"The request body is larger than {settings.REQUEST_MAX_BYTES} bytes.")
+        request.upload_handlers = [BoundedUploadHandler(request, settings.IMAGE_MAX_BYTES)]
+        return super().parse(stream, media_type, parser_context)

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from tasks import errors as task_errors
+from taskservice import parsers
 
 CONTENT_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:taskservice:problem:"
@@ -96,6 +97,9 @@ def problem_for(exc: Exception) -> Problem | None:
         case task_errors.InvalidParams():
             errs = field_errors(exc.errors, "#/params")
             return Problem(400, "invalid-params", _summarize(errs, str(exc)), "Invalid task parameters", errs)
+        case task_errors.InputTooLarge(field=name):
+            errs = [{"pointer": f"#/params/{name}", "detail": str(exc)}]
+            return Problem(413, "input-too-large", str(exc), "Input too large", errs)
         case task_errors.InvalidCursor():
             errs = [{"pointer": "#/cursor", "detail": str(exc)}]
             return Problem(400, "invalid-cursor", str(exc), "Invalid cursor", errs)
@@ -103,6 +107,9 @@ def problem_for(exc: Exception) -> Problem | None:
             return Problem(503, "capacity-exhausted", str(exc), "Try again later", headers=_retry_after())
         case task_errors.DependencyUnavailable():
             return Problem(503, "not-ready", str(exc), "Not ready", extra={"checks": exc.failures})
+        case parsers.UploadTooLarge(field=name):
+            errs = [{"pointer": f"#/{name}", "detail": str(exc.detail)}]
+            return Problem(413, "input-too-large", str(exc.detail), "Input too large", errs)
         case exceptions.ValidationError():
             errs = field_errors(exc.detail)
             return Problem(400, "invalid-request", _summarize(errs, "Invalid request."), "Invalid request", errs)

@@ -67,7 +67,11 @@ TASK_SWEEP_SECONDS = env_float("TASK_SWEEP_SECONDS", 60.0, minimum=0.1)
 TASK_SHUTDOWN_GRACE_SECONDS = env_float("TASK_SHUTDOWN_GRACE_SECONDS", 5.0, minimum=0.0)
 TASK_RETRY_AFTER_SECONDS = env_int("TASK_RETRY_AFTER_SECONDS", 5, minimum=1)
 SLEEP_MAX_SECONDS = env_float("SLEEP_MAX_SECONDS", 60.0, minimum=0.0, maximum=86_400.0)
-REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 1024 * 1024, minimum=1024)
+# Room for a base64-encoded image of IMAGE_MAX_BYTES in a JSON body.
+REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 28 * 1024 * 1024, minimum=1024)
+IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000, minimum=1)
+IMAGE_MAX_STEPS = env_int("IMAGE_MAX_STEPS", 20, minimum=1, maximum=1000)
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
 
 # --- REST framework and OpenAPI ---------------------------------------------------------------

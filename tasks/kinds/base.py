@@ -49,7 +49,7 @@ class TaskKind:
     def validate(self, params: Any) -> dict[str, Any]:
         """Clean the submitted params; raises InvalidParams naming each bad field."""
         try:
-            return dict(_validator(self.params_serializer).run_validation({} if params is None else params))
+            return dict(shared_validator(self.params_serializer).run_validation({} if params is None else params))
         except serializers.ValidationError as exc:
             raise InvalidParams(exc.detail) from None
 
@@ -60,7 +60,7 @@ class TaskKind:
 _validators: dict[type[serializers.Serializer], serializers.Serializer] = {}
 
 
-def _validator(serializer_class: type[serializers.Serializer]) -> serializers.Serializer:
+def shared_validator(serializer_class: type[serializers.Serializer]) -> serializers.Serializer:
     validator = _validators.get(serializer_class)
     if validator is None:
         validator = serializer_class()

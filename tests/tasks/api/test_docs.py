@@ -11,7 +11,7 @@ def test_schema_documents_every_route(api):
     schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     assert set(schema["paths"]) == {
         "/task", "/task/{task_id}", "/task/{task_id}/cancel", "/status/{task_id}", "/result/{task_id}",
-        "/tasks", "/kinds", "/healthz", "/readyz",
+        "/tasks", "/kinds", "/filters", "/healthz", "/readyz",
     }  # fmt: skip
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
@@ -20,6 +20,12 @@ def test_schema_documents_every_route(api):
     submit = schema["paths"]["/task"]["post"]
     assert "application/problem+json" in submit["responses"]["400"]["content"]
     assert submit["requestBody"]["content"]["application/json"]["examples"]
+    upload = submit["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert upload["$ref"].endswith("/ImageUploadRequest")
+    image_field = schema["components"]["schemas"]["ImageUploadRequest"]["properties"]["image"]
+    assert image_field["format"] == "binary"  # Swagger UI shows a file picker for it
+    results = schema["paths"]["/result/{task_id}"]["get"]["responses"]["200"]["content"]
+    assert {"application/json", "image/png", "image/jpeg", "image/webp"} <= set(results)
 
 
 def test_swagger_and_redoc_are_served_offline(api):

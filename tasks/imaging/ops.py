@@ -1,0 +1,220 @@
+"""The photo editor's filter ops: each a params serializer, an apply function and an example."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image, ImageEnhance, ImageFilter, ImageOps
+from rest_framework import serializers
+
+from taskservice.serializers import StrictFloatField, StrictIntegerField, StrictSerializer
+
+Apply = Callable[[Image.Image, Mapping[str, Any], int], Image.Image]
+
+
+class OpParams(StrictSerializer):
+    """Base of every op's step: `{"op": "<name>", ...params}`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    name: str
+    summary: str
+    params: type[OpParams]
+    apply: Apply
+    example: Mapping[str, Any]
+
+
+def _color_only(function: Callable[[Image.Image], Image.Image]) -> Callable[[Image.Image], Image.Image]:
+    """Run an op that cannot handle alpha on the colour bands and put the alpha back."""
+
+    def wrapped(image: Image.Image) -> Image.Image:
+        if image.mode != "RGBA":
+            return function(image)
+        alpha = image.getchannel("A")
+        result = function(image.convert("RGB")).convert("RGBA")
+        result.putalpha(alpha)
+        return result
+
+    return wrapped
+
+
+def _checked_size(width: int, height: int, max_pixels: int) -> tuple[int, int]:
+    if width * height > max_pixels:
+        raise ValueError(f"the result would be {width}x{height}, over the limit of {max_pixels:,} pixels")
+    return width, height
+
+
+# --- params -----------------------------------------------------------------------------------
+
+
+class NoParams(OpParams):
+    pass
+
+
+class BlurParams(OpParams):
+    radius = StrictFloatField(default=2.0, min_value=0.1, max_value=50.0, help_text="Gaussian radius in pixels.")
+
+
+class FactorParams(OpParams):
+    factor = StrictFloatField(min_value=0.0, max_value=10.0, help_text="1.0 keeps the image; 0 is the minimum.")
+
+
+class AutocontrastParams(OpParams):
+    cutoff = StrictFloatField(default=0.0, min_value=0.0, max_value=49.0, help_text="Percent clipped at each end.")
+
+
+class PosterizeParams(OpParams):
+    bits = StrictIntegerField(min_value=1, max_value=8, help_text="Bits kept per channel.")
+
+
+class RotateParams(OpParams):
+    degrees = StrictFloatField(min_value=-360.0, max_value=360.0, help_text="Counter-clockwise.")
+    expand = serializers.BooleanField(default=True, help_text="Grow the canvas to fit the whole rotated image.")
+
+
+class FlipParams(OpParams):
+    direction = serializers.ChoiceField(choices=["horizontal", "vertical"])
+
+
+class ResizeParams(OpParams):
+    width = StrictIntegerField(required=False, min_value=1, max_value=20_000)
+    height = StrictIntegerField(required=False, min_value=1, max_value=20_000)
+    keep_aspect = serializers.BooleanField(
+        default=True, help_text="With both sides given: fit inside them. With one: scale the other to match."
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if "width" not in attrs and "height" not in attrs:
+            raise serializers.ValidationError("Give width, height or both.")
+        return attrs
+
+
+class CropParams(OpParams):
+    left = StrictIntegerField(min_value=0, max_value=100_000)
+    top = StrictIntegerField(min_value=0, max_value=100_000)
+    right = StrictIntegerField(min_value=1, max_value=100_000)
+    bottom = StrictIntegerField(min_value=1, max_value=100_000)
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["right"] <= attrs["left"] or attrs["bottom"] <= attrs["top"]:
+            raise serializers.ValidationError("The box needs right > left and bottom > top.")
+        return attrs
+
+
+class ThumbnailParams(OpParams):
+    max_width = StrictIntegerField(min_value=1, max_value=20_000)
+    max_height = StrictIntegerField(min_value=1, max_value=20_000)
+
+
+# --- apply functions (image, params, max_pixels) -> image ---------------------------------------------
+
+
+def _sepia(image: Image.Image) -> Image.Image:
+    gray = ImageOps.grayscale(image)
+    toned = ImageOps.colorize(gray, black=(40, 26, 13), white=(255, 240, 192), mid=(160, 120, 80))
+    if image.mode == "RGBA":
+        toned = toned.convert("RGBA")
+        toned.putalpha(image.getchannel("A"))
+    return toned
+
+
+def _grayscale(image: Image.Image) -> Image.Image:
+    if image.mode == "RGBA":
+        return image.convert("LA")
+    return image.convert("L")
+
+
+def _filter(kernel: ImageFilter.Filter) -> Apply:
+    return lambda image, params, max_pixels: _color_only(lambda im: im.filter(kernel))(image)
+
+
+def _enhance(enhancer: type[ImageEnhance._Enhance]) -> Apply:
+    return lambda image, params, max_pixels: _color_only(lambda im: enhancer(im).enhance(params["factor"]))(image)
+
+
+def _resize(image: Image.Image, params: Mapping[str, Any], max_pixels: int) -> Image.Image:
+    width, height = image.size
+    wanted_w, wanted_h = params.get("width"), params.get("height")
+    if wanted_w and wanted_h and not params["keep_aspect"]:
+        size = (wanted_w, wanted_h)
+    elif wanted_w and wanted_h:
+        scale = min(wanted_w / width, wanted_h / height)
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    elif wanted_w:
+        size = (wanted_w, max(1, round(height * wanted_w / width)))
+    else:
+        size = (max(1, round(width * wanted_h / height)), wanted_h)
+    return image.resize(_checked_size(*size, max_pixels), Image.Resampling.LANCZOS)
+
+
+def _rotate(image: Image.Image, params: Mapping[str, Any], max_pixels: int) -> Image.Image:
+    angle = math.radians(params["degrees"])
+    if params["expand"]:
+        width, height = image.size
+        cos, sin = abs(math.cos(angle)), abs(math.sin(angle))
+        _checked_size(math.ceil(width * cos + height * sin), math.ceil(width * sin + height * cos), max_pixels)
+    if params["degrees"] % 90 == 0:
+        turns = {90: Image.Transpose.ROTATE_90, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_270}
+        quarter = int(params["degrees"]) % 360
+        if quarter == 0:
+            return image.copy()
+        if params["expand"] or quarter == 180:
+            return image.transpose(turns[quarter])
+    return image.rotate(params["degrees"], resample=Image.Resampling.BICUBIC, expand=params["expand"])
+
+
+def _crop(image: Image.Image, params: Mapping[str, Any], max_pixels: int) -> Image.Image:
+    box = (params["left"], params["top"], params["right"], params["bottom"])
+    if box[2] > image.width or box[3] > image.height:
+        raise ValueError(f"crop box {box} does not fit in the {image.width}x{image.height} image")
+    return image.crop(box)
+
+
+def _thumbnail(image: Image.Image, params: Mapping[str, Any], max_pixels: int) -> Image.Image:
+    result = image.copy()
+    result.thumbnail((params["max_width"], params["max_height"]), Image.Resampling.LANCZOS)
+    return result
+
+
+OPS: dict[str, Op] = {
+    op.name: op
+    for op in (
+        Op("grayscale", "Shades of grey.", NoParams, lambda im, p, m: _grayscale(im), {"op": "grayscale"}),
+        Op("sepia", "Warm brown tones.", NoParams, lambda im, p, m: _sepia(im), {"op": "sepia"}),
+        Op("invert", "Negative.", NoParams, lambda im, p, m: _color_only(ImageOps.invert)(im), {"op": "invert"}),
+        Op("blur", "Gaussian blur.", BlurParams, lambda im, p, m: im.filter(ImageFilter.GaussianBlur(p["radius"])),
+           {"op": "blur", "radius": 2.5}),
+        Op("sharpen", "Sharpen edges.", NoParams, _filter(ImageFilter.SHARPEN), {"op": "sharpen"}),
+        Op("edges", "Find edges.", NoParams, _filter(ImageFilter.FIND_EDGES), {"op": "edges"}),
+        Op("emboss", "Emboss.", NoParams, _filter(ImageFilter.EMBOSS), {"op": "emboss"}),
+        Op("contour", "Contour lines.", NoParams, _filter(ImageFilter.CONTOUR), {"op": "contour"}),
+        Op("brightness", "Brighter (>1) or darker (<1).", FactorParams, _enhance(ImageEnhance.Brightness),
+           {"op": "brightness", "factor": 1.3}),
+        Op("contrast", "More (>1) or less (<1) contrast.", FactorParams, _enhance(ImageEnhance.Contrast),
+           {"op": "contrast", "factor": 1.5}),
+        Op("saturation", "More (>1) or less (<1) colour.", FactorParams, _enhance(ImageEnhance.Color),
+           {"op": "saturation", "factor": 0.5}),
+        Op("autocontrast", "Stretch the histogram.", AutocontrastParams,
+           lambda im, p, m: _color_only(lambda x: ImageOps.autocontrast(x, cutoff=p["cutoff"]))(im),
+           {"op": "autocontrast", "cutoff": 1}),
+        Op("equalize", "Equalize the histogram.", NoParams, lambda im, p, m: _color_only(ImageOps.equalize)(im),
+           {"op": "equalize"}),
+        Op("posterize", "Fewer colour levels.", PosterizeParams,
+           lambda im, p, m: _color_only(lambda x: ImageOps.posterize(x, p["bits"]))(im),
+           {"op": "posterize", "bits": 3}),
+        Op("rotate", "Rotate counter-clockwise.", RotateParams, _rotate, {"op": "rotate", "degrees": 90}),
+        Op("flip", "Mirror.", FlipParams,
+           lambda im, p, m: ImageOps.mirror(im) if p["direction"] == "horizontal" else ImageOps.flip(im),
+           {"op": "flip", "direction": "horizontal"}),
+        Op("resize", "Resize; keeps the aspect ratio unless told not to.", ResizeParams, _resize,
+           {"op": "resize", "width": 800}),
+        Op("crop", "Cut out a box (left, top, right, bottom) in pixels.", CropParams, _crop,
+           {"op": "crop", "left": 0, "top": 0, "right": 400, "bottom": 300}),
+        Op("thumbnail", "Shrink to fit a box, never enlarging.", ThumbnailParams, _thumbnail,
+           {"op": "thumbnail", "max_width": 256, "max_height": 256}),
+    )
+}  # fmt: skip

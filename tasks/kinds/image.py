@@ -1,0 +1,146 @@
+"""The photo editor: an image plus a pipeline of filter steps, run with Pillow.
+
+Everything that can be checked is checked at submit time (the image is decoded to the end, every
+step validated), so a task that starts has only run-time failures left (e.g. a crop box that
+does not fit the image after earlier steps).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
+from rest_framework import serializers
+
+from tasks.errors import InputTooLarge
+from tasks.imaging.ops import OPS, Op
+from tasks.imaging.output import CONTENT_TYPES, encode
+from tasks.imaging.source import ImageRejected, inspect_image, open_image
+from tasks.kinds.base import BinaryResult, Context, ParamsSerializer, TaskCancelled, TaskKind, shared_validator
+from taskservice.serializers import StrictIntegerField, StrictSerializer
+
+
+def _step_serializer(op: Op) -> type[serializers.Serializer]:
+    return type(
+        f"{op.name.title()}Step",
+        (op.params,),
+        {"__doc__": op.summary, "op": serializers.ChoiceField(choices=[op.name])},
+    )
+
+
+STEPS = {name: _step_serializer(op) for name, op in OPS.items()}
+
+
+@extend_schema_field(
+    PolymorphicProxySerializer(
+        component_name="FilterStep", serializers=list(STEPS.values()), resource_type_field_name="op"
+    )
+)
+class FilterStepField(serializers.Field):
+    """One `{"op": ..., ...params}` step, validated by its op's serializer."""
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if not isinstance(data, Mapping) or not isinstance(data.get("op"), str):
+            raise serializers.ValidationError({"op": [f"Each step is an object with an op: one of {', '.join(OPS)}."]})
+        step = STEPS.get(data["op"])
+        if step is None:
+            raise serializers.ValidationError({"op": [f"Unknown op {data['op']!r}; known ops: {', '.join(OPS)}."]})
+        return dict(shared_validator(step).run_validation(data))
+
+
+@extend_schema_field(OpenApiTypes.BYTE)
+class ImageDataField(serializers.Field):
+    """The image: an uploaded file (multipart) or base64 text (JSON, `data:` URLs accepted)."""
+
+    def to_internal_value(self, data: Any) -> bytes:
+        limit = settings.IMAGE_MAX_BYTES
+        if isinstance(data, UploadedFile):
+            if data.size is not None and data.size > limit:
+                raise InputTooLarge("image", limit)
+            return data.read()
+        if not isinstance(data, str):
+            raise serializers.ValidationError("Expected an uploaded file or base64-encoded image data.")
+        text = data.split(",", 1)[1] if data.startswith("data:") else data
+        if len(text) * 3 // 4 > limit:
+            raise InputTooLarge("image", limit)
+        try:
+            return base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            raise serializers.ValidationError("Not valid base64.") from None
+
+
+class OutputParams(StrictSerializer):
+    format = serializers.ChoiceField(
+        choices=list(CONTENT_TYPES), required=False, help_text="Default: the input's format if PNG/JPEG/WebP, else PNG."
+    )
+    quality = StrictIntegerField(default=85, min_value=1, max_value=100, help_text="JPEG and WebP quality.")
+    keep_metadata = serializers.BooleanField(
+        default=False, help_text="Copy the source's EXIF (including any GPS position) into the result."
+    )
+
+
+class ImageParams(ParamsSerializer):
+    """Parameters of the `image` kind. Animated images (GIF, WebP): only the first frame is processed."""
+
+    image = ImageDataField(help_text="PNG, JPEG, WebP, GIF or BMP; at most IMAGE_MAX_BYTES and IMAGE_MAX_PIXELS.")
+    filters = serializers.ListField(child=FilterStepField(), min_length=1, help_text="1..IMAGE_MAX_STEPS steps.")
+    output = OutputParams(required=False)
+
+    def validate_filters(self, steps: list) -> list:
+        if len(steps) > settings.IMAGE_MAX_STEPS:
+            raise serializers.ValidationError(f"At most {settings.IMAGE_MAX_STEPS} steps.")
+        return steps
+
+    def validate(self, attrs: dict) -> dict:
+        try:
+            source = inspect_image(attrs["image"], max_pixels=settings.IMAGE_MAX_PIXELS)
+        except ImageRejected as exc:
+            raise serializers.ValidationError({"image": [str(exc)]}) from None
+        output = {"quality": 85, "keep_metadata": False, **attrs.get("output", {})}
+        output.setdefault("format", source.format.lower() if source.format.lower() in CONTENT_TYPES else "png")
+        source_info = {"format": source.format, "width": source.width, "height": source.height, "frames": source.frames}
+        return {**attrs, "output": output, "source": source_info}
+
+
+class FilterFailed(Exception):
+    """A step could not be applied to the image it got (e.g. a crop box outside it)."""
+
+
+def run(context: Context, params: Mapping[str, Any]) -> BinaryResult:
+    image, exif = open_image(params["image"])
+    steps = params["filters"]
+    for index, step in enumerate(steps):
+        if context.cancelled():
+            raise TaskCancelled
+        try:
+            image = OPS[step["op"]].apply(image, step, settings.IMAGE_MAX_PIXELS)
+        except Exception as exc:
+            raise FilterFailed(f"step {index} ({step['op']}): {exc}") from exc
+        context.report_progress((index + 1) / (len(steps) + 1))
+    output = params["output"]
+    data = encode(
+        image, format=output["format"], quality=output["quality"], exif=exif if output["keep_metadata"] else None
+    )
+    extension = "jpg" if output["format"] == "jpeg" else output["format"]
+    meta = {
+        "width": image.width,
+        "height": image.height,
+        "format": output["format"],
+        "source": params["source"],
+        "frames_processed": 1,
+    }
+    return BinaryResult(data, CONTENT_TYPES[output["format"]], f"edited.{extension}", meta)
+
+
+KIND = TaskKind(
+    name="image",
+    summary="Photo editor: apply a pipeline of filter steps (see GET /filters) to an image.",
+    params_serializer=ImageParams,
+    handler=run,
+)

@@ -1,0 +1,184 @@
+"""The photo editor through the API: both submission forms, every bad input, the results."""
+
+import base64
+import io
+import json
+
+import pytest
+from PIL import Image
+
+from tests.images import decode, encoded, noise, photo, png_bomb
+from tests.tasks.api.conftest import assert_problem
+
+GRAY_RESIZE = [{"op": "resize", "width": 32}, {"op": "grayscale"}]
+
+
+def upload(api, data: bytes, filters=GRAY_RESIZE, name="photo.png", **fields):
+    form = {"kind": "image", "image": io.BytesIO(data), "filters": json.dumps(filters)}
+    form["image"].name = name
+    form.update({key: json.dumps(value) for key, value in fields.items()})
+    return api.post("/task", form, format="multipart")
+
+
+def submit_json(api, data: bytes, filters=GRAY_RESIZE, **params):
+    payload = {"kind": "image", "params": {"image": base64.b64encode(data).decode(), "filters": filters, **params}}
+    return api.post("/task", payload, format="json")
+
+
+def finished(api, wait_status, response, status="ready"):
+    assert response.status_code == 201, response.content
+    task_id = response.json()["task_id"]
+    return task_id, wait_status(task_id, status)
+
+
+def test_multipart_upload_gives_an_edited_png(api, wait_status):
+    task_id, status = finished(api, wait_status, upload(api, encoded(photo(64, 48))))
+    assert status["result"]["content_type"] == "image/png"
+    assert status["result"]["meta"]["width"] == 32 and status["result"]["meta"]["height"] == 24
+    response = api.get(f"/result/{task_id}")
+    assert response["Content-Type"] == "image/png"
+    assert response["Content-Disposition"] == 'inline; filename="edited.png"'
+    result = decode(response.content)
+    assert result.size == (32, 24)
+    assert all(r == g == b for r, g, b in result.convert("RGB").get_flattened_data())
+
+
+def test_json_with_base64_image(api, wait_status):
+    task_id, _ = finished(api, wait_status, submit_json(api, encoded(photo()), output={"format": "webp"}))
+    assert api.get(f"/result/{task_id}").content[8:12] == b"WEBP"
+
+
+@pytest.mark.parametrize(
+    ("source_format", "output", "magic"),
+    [
+        ("PNG", None, b"\x89PNG"),
+        ("JPEG", None, b"\xff\xd8\xff"),
+        ("WEBP", None, b"RIFF"),
+        ("GIF", None, b"\x89PNG"),  # not an output format: PNG
+        ("PNG", {"format": "jpeg", "quality": 50}, b"\xff\xd8\xff"),
+        ("JPEG", {"format": "png"}, b"\x89PNG"),
+    ],
+)
+def test_output_formats(api, wait_status, source_format, output, magic):
+    extra = {"output": output} if output else {}
+    task_id, _ = finished(api, wait_status, submit_json(api, encoded(photo(), source_format), **extra))
+    assert api.get(f"/result/{task_id}").content.startswith(magic)
+
+
+def test_progress_and_pipeline_of_many_steps(api, wait_status):
+    steps = [{"op": "rotate", "degrees": 90}, {"op": "flip", "direction": "vertical"}, {"op": "sepia"},
+             {"op": "crop", "left": 0, "top": 0, "right": 20, "bottom": 30}, {"op": "invert"}]  # fmt: skip
+    task_id, status = finished(api, wait_status, submit_json(api, encoded(photo(64, 48)), filters=steps))
+    assert status["progress"] == 1.0
+    assert decode(api.get(f"/result/{task_id}").content).size == (20, 30)
+
+
+def test_exif_orientation_honoured_and_metadata_dropped(api, wait_status):
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x010F] = "Secret Camera Co"
+    gps = exif.get_ifd(0x8825)
+    gps[2] = (52.0, 31.0, 0.0)
+    data = encoded(photo(40, 20), "JPEG", exif=exif.tobytes())
+    task_id, _ = finished(api, wait_status, submit_json(api, data, filters=[{"op": "sharpen"}]))
+    result = decode(api.get(f"/result/{task_id}").content)
+    assert result.size == (20, 40)
+    assert len(result.getexif()) == 0
+
+
+def test_metadata_kept_when_asked(api, wait_status):
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x010F] = "Camera Co"
+    data = encoded(photo(40, 20), "JPEG", exif=exif.tobytes())
+    extra = {"output": {"keep_metadata": True}}
+    task_id, _ = finished(api, wait_status, submit_json(api, data, filters=[{"op": "sharpen"}], **extra))
+    kept = decode(api.get(f"/result/{task_id}").content).getexif()
+    assert kept[0x010F] == "Camera Co" and kept[0x0112] == 1  # already upright
+
+
+def test_animated_gif_processes_the_first_frame(api, wait_status):
+    frames = [Image.new("RGB", (8, 8), colour) for colour in ("red", "blue")]
+    data = encoded(frames[0], "GIF", save_all=True, append_images=frames[1:])
+    task_id, status = finished(api, wait_status, submit_json(api, data, filters=[{"op": "invert"}]))
+    assert status["result"]["meta"]["source"]["frames"] == 2
+    assert status["result"]["meta"]["frames_processed"] == 1
+    assert decode(api.get(f"/result/{task_id}").content).convert("RGB").getpixel((1, 1)) == (0, 255, 255)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"plain text renamed to .png", "not an image"),
+        (encoded(photo(200, 200))[:700], "truncated"),
+        (png_bomb(), "10,000,000,000 pixels"),
+        (encoded(photo(), "TIFF"), "unsupported format"),
+    ],
+    ids=["text-as-png", "truncated-png", "bomb-png", "tiff"],
+)
+def test_bad_images_are_400_naming_the_field(api, data, message):
+    for response in (upload(api, data), submit_json(api, data)):
+        body = assert_problem(response, 400, "invalid-params")
+        assert body["errors"][0]["pointer"] == "#/params/image" and message in body["detail"]
+
+
+def test_oversized_upload_is_413_while_reading(api, settings):
+    settings.IMAGE_MAX_BYTES = 2000
+    data = encoded(noise())
+    body = assert_problem(upload(api, data), 413, "input-too-large")
+    assert body["errors"] == [{"pointer": "#/image", "detail": "image is larger than 2,000 bytes."}]
+    body = assert_problem(submit_json(api, data), 413, "input-too-large")
+    assert body["errors"][0]["pointer"] == "#/params/image"
+
+
+def test_upload_handler_stops_reading_past_the_limit(rf):
+    from taskservice.parsers import BoundedUploadHandler, UploadTooLarge
+
+    handler = BoundedUploadHandler(rf.post("/task"), limit=10)
+    handler.new_file("image", "a.png", "image/png", 100)
+    handler.receive_data_chunk(b"12345", 0)
+    with pytest.raises(UploadTooLarge):
+        handler.receive_data_chunk(b"678901", 5)
+
+
+@pytest.mark.parametrize(
+    ("filters", "pointer"),
+    [
+        ([{"op": "melt"}], "#/params/filters/0/op"),
+        ([{"op": "grayscale"}, {"op": "blur", "radius": 1000}], "#/params/filters/1/radius"),
+        (["grayscale"], "#/params/filters/0/op"),
+        ([], "#/params/filters"),
+        ([{"op": "grayscale"}] * 21, "#/params/filters"),
+    ],
+    ids=["unknown-op", "out-of-range", "not-an-object", "empty", "too-many-steps"],
+)
+def test_bad_pipelines_are_400_naming_the_step(api, filters, pointer):
+    body = assert_problem(submit_json(api, encoded(photo()), filters=filters), 400, "invalid-params")
+    assert body["errors"][0]["pointer"] == pointer
+
+
+def test_form_fields_must_be_json(api):
+    form = {"kind": "image", "image": io.BytesIO(encoded(photo())), "filters": "grayscale please"}
+    body = assert_problem(api.post("/task", form, format="multipart"), 400, "invalid-request")
+    assert body["errors"][0]["pointer"] == "#/filters"
+
+
+def test_bad_base64_is_400(api):
+    payload = {"kind": "image", "params": {"image": "%%%not base64", "filters": GRAY_RESIZE}}
+    body = assert_problem(api.post("/task", payload, format="json"), 400, "invalid-params")
+    assert body["errors"][0]["pointer"] == "#/params/image"
+
+
+def test_a_step_failing_at_run_time_fails_the_task_and_service_goes_on(api, wait_status):
+    crop = [{"op": "resize", "width": 10}, {"op": "crop", "left": 0, "top": 0, "right": 50, "bottom": 5}]
+    _, status = finished(api, wait_status, submit_json(api, encoded(photo()), filters=crop), status="failed")
+    assert "step 1 (crop)" in status["error"] and "does not fit" in status["error"]
+    finished(api, wait_status, submit_json(api, encoded(photo())))  # still serving
+
+
+def test_filters_menu_lists_every_op_with_schema_and_example(api):
+    menu = {item["op"]: item for item in api.get("/filters").json()}
+    assert set(menu) >= {"grayscale", "sepia", "blur", "resize", "crop", "thumbnail", "rotate", "posterize"}
+    blur = menu["blur"]
+    assert blur["params_schema"]["properties"]["radius"]["maximum"] == 50.0
+    assert blur["example"] == {"op": "blur", "radius": 2.5}
