@@ -10,6 +10,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 # Formats users may send. Others (TIFF, PSD, ...) are refused: each decoder is attack surface.
 ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")
+ORIENTATION_TAG = 0x0112
 
 # Defence in depth: Pillow's own bomb check. Our explicit pixel limit below is the real gate.
 Image.MAX_IMAGE_PIXELS = None
@@ -64,15 +65,21 @@ def inspect_image(data: bytes, *, max_pixels: int) -> SourceInfo:
 def open_image(data: bytes) -> tuple[Image.Image, Image.Exif]:
     """Decode an already-inspected image: first frame, EXIF orientation applied, a mode the ops take.
 
-    Returns the image and its EXIF (for callers that asked to keep metadata).
+    Returns the image and its EXIF (for callers that asked to keep metadata). Transposing and
+    converting each copy the whole image, so each runs only when it changes something.
     """
-    with Image.open(io.BytesIO(data)) as image:
-        image.seek(0)  # animated images: the first frame only (documented in the schema)
-        exif = image.getexif()
-        upright = ImageOps.exif_transpose(image)
-        icc = image.info.get("icc_profile")
-        has_alpha = upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info
-        working = upright.convert("RGBA" if has_alpha else ("L" if upright.mode in ("1", "L", "I;16") else "RGB"))
+    image = Image.open(io.BytesIO(data))  # in memory: no file handle to close
+    image.seek(0)  # animated images: the first frame only (documented in the schema)
+    exif = image.getexif()
+    icc = image.info.get("icc_profile")
+    if exif.get(ORIENTATION_TAG, 1) != 1:
+        image = ImageOps.exif_transpose(image)
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    mode = "RGBA" if has_alpha else ("L" if image.mode in ("1", "L", "I;16") else "RGB")
+    if image.mode != mode:
+        image = image.convert(mode)
+    else:
+        image.load()
     if icc:
-        working.info["icc_profile"] = icc
-    return working, exif
+        image.info["icc_profile"] = icc
+    return image, exif
