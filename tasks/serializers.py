@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.http import QueryDict
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tasks.domain import PublicStatus, TaskStatus
@@ -108,15 +109,25 @@ class FilterOpSerializer(serializers.Serializer):
     example = serializers.DictField(help_text="A valid step.")
 
 
+def _documented(schema: dict[str, Any], **options: Any) -> serializers.Field:
+    """A text field shown in the schema (and so pre-filled in Swagger UI's form) as `schema`."""
+    return extend_schema_field(schema)(type("FormText", (serializers.CharField,), {}))(**options)
+
+
 class ImageUploadSerializer(serializers.Serializer):
     """`POST /task` as multipart/form-data: the photo editor with a file upload."""
 
-    kind = serializers.CharField(help_text="`image`.")
+    kind = _documented({"type": "string", "enum": ["image"]})
     image = serializers.FileField(help_text="The photo: PNG, JPEG, WebP, GIF or BMP.")
-    filters = serializers.CharField(
-        help_text='JSON array of steps, e.g. `[{"op": "resize", "width": 800}, {"op": "grayscale"}]`.'
+    filters = _documented(
+        {"type": "string", "example": '[{"op": "resize", "width": 800}, {"op": "grayscale"}]'},
+        help_text="JSON array of steps (see `GET /filters`).",
     )
-    output = serializers.CharField(required=False, help_text='JSON object, e.g. `{"format": "webp", "quality": 80}`.')
+    output = _documented(
+        {"type": "string", "example": '{"format": "png"}'},
+        required=False,
+        help_text="JSON object: `format` (png, jpeg, webp), `quality`, `keep_metadata`.",
+    )
 
 
 class KindSerializer(serializers.Serializer):

@@ -10,7 +10,7 @@ from typing import Any
 from PIL import Image, ImageEnhance, ImageFilter, ImageOps
 from rest_framework import serializers
 
-from taskservice.serializers import StrictFloatField, StrictIntegerField, StrictSerializer
+from taskservice.serializers import StrictBooleanField, StrictFloatField, StrictIntegerField, StrictSerializer
 
 Apply = Callable[[Image.Image, Mapping[str, Any], int], Image.Image]
 
@@ -73,7 +73,7 @@ class PosterizeParams(OpParams):
 
 class RotateParams(OpParams):
     degrees = StrictFloatField(min_value=-360.0, max_value=360.0, help_text="Counter-clockwise.")
-    expand = serializers.BooleanField(default=True, help_text="Grow the canvas to fit the whole rotated image.")
+    expand = StrictBooleanField(default=True, help_text="Grow the canvas to fit the whole rotated image.")
 
 
 class FlipParams(OpParams):
@@ -83,7 +83,7 @@ class FlipParams(OpParams):
 class ResizeParams(OpParams):
     width = StrictIntegerField(required=False, min_value=1, max_value=20_000)
     height = StrictIntegerField(required=False, min_value=1, max_value=20_000)
-    keep_aspect = serializers.BooleanField(
+    keep_aspect = StrictBooleanField(
         default=True, help_text="With both sides given: fit inside them. With one: scale the other to match."
     )
 

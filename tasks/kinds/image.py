@@ -23,7 +23,7 @@ from tasks.imaging.ops import OPS, Op
 from tasks.imaging.output import CONTENT_TYPES, encode
 from tasks.imaging.source import ImageRejected, inspect_image, open_image
 from tasks.kinds.base import BinaryResult, Context, ParamsSerializer, TaskCancelled, TaskKind, shared_validator
-from taskservice.serializers import StrictIntegerField, StrictSerializer
+from taskservice.serializers import StrictBooleanField, StrictIntegerField, StrictSerializer
 
 
 def _step_serializer(op: Op) -> type[serializers.Serializer]:
@@ -80,7 +80,7 @@ class OutputParams(StrictSerializer):
         choices=list(CONTENT_TYPES), required=False, help_text="Default: the input's format if PNG/JPEG/WebP, else PNG."
     )
     quality = StrictIntegerField(default=85, min_value=1, max_value=100, help_text="JPEG and WebP quality.")
-    keep_metadata = serializers.BooleanField(
+    keep_metadata = StrictBooleanField(
         default=False, help_text="Copy the source's EXIF (including any GPS position) into the result."
     )
 

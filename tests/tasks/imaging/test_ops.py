@@ -146,6 +146,7 @@ def test_thumbnail_fits_and_never_enlarges():
         ({"op": "brightness"}, "factor"),
         ({"op": "grayscale", "amount": 2}, "amount"),
         ({"op": "resize"}, "non_field_errors"),
+        ({"op": "rotate", "degrees": 10, "expand": 1}, "expand"),
         ({"op": "crop", "left": 5, "top": 0, "right": 5, "bottom": 3}, "non_field_errors"),
     ],
 )
