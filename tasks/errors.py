@@ -63,6 +63,13 @@ class InputTooLarge(TaskServiceError):
         super().__init__(f"{field} is larger than {limit:,} bytes.")
 
 
+class KindUnavailable(TaskServiceError):
+    """This host cannot run the kind safely right now (e.g. no sandbox); answered as 503."""
+
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(f"{kind} tasks cannot run on this host: {reason}")
+
+
 class CapacityExhausted(TaskServiceError):
     """The service cannot take more work right now; the client should retry later."""
 

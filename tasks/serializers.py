@@ -130,6 +130,14 @@ class ImageUploadSerializer(serializers.Serializer):
     )
 
 
+class LanguageSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    version = serializers.CharField()
+    source_file = serializers.CharField()
+    compile_command = serializers.CharField(allow_null=True)
+    run_command = serializers.CharField()
+
+
 class KindSerializer(serializers.Serializer):
     name = serializers.CharField()
     summary = serializers.CharField()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tasks.views import FilterListView, HealthView, KindListView, ReadinessView, TaskViewSet
+from tasks.views import FilterListView, HealthView, KindListView, LanguageListView, ReadinessView, TaskViewSet
 
 urlpatterns = [
     path("task", TaskViewSet.as_view({"post": "create"}), name="task-submit"),
@@ -13,6 +13,7 @@ urlpatterns = [
     path("tasks", TaskViewSet.as_view({"get": "index"}), name="task-list"),
     path("kinds", KindListView.as_view(), name="kind-list"),
     path("filters", FilterListView.as_view(), name="filter-list"),
+    path("languages", LanguageListView.as_view(), name="language-list"),
     path("healthz", HealthView.as_view(), name="healthz"),
     path("readyz", ReadinessView.as_view(), name="readyz"),
 ]

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from rest_framework.viewsets import ViewSet
 
 from tasks import services
+from tasks.coderunner.languages import available, command, version
 from tasks.domain import PublicStatus, Task
 from tasks.imaging.ops import OPS
 from tasks.imaging.output import CONTENT_TYPES
@@ -35,6 +36,7 @@ from tasks.serializers import (
     FilterOpSerializer,
     HealthSerializer,
     KindSerializer,
+    LanguageSerializer,
     ReadinessSerializer,
     TaskCreatedSerializer,
     TaskListQuerySerializer,
@@ -247,6 +249,28 @@ class FilterListView(APIView):
             [
                 {"op": name, "summary": op.summary, "params_schema": request_schema(STEPS[name]), "example": op.example}
                 for name, op in OPS.items()
+            ]
+        )
+
+
+class LanguageListView(APIView):
+    @extend_schema(
+        operation_id="list_languages",
+        summary="Languages the code runner can run on this host",
+        responses={200: LanguageSerializer(many=True)},
+        tags=["tasks"],
+    )
+    def get(self, request: Request) -> Response:
+        return Response(
+            [
+                {
+                    "name": language.name,
+                    "version": version(language),
+                    "source_file": language.source_file,
+                    "compile_command": " ".join(command(language.compile, language)) if language.compile else None,
+                    "run_command": " ".join(command(language.run, language)),
+                }
+                for language in available()
             ]
         )
 

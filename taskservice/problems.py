@@ -103,6 +103,8 @@ def problem_for(exc: Exception) -> Problem | None:
         case task_errors.InvalidCursor():
             errs = [{"pointer": "#/cursor", "detail": str(exc)}]
             return Problem(400, "invalid-cursor", str(exc), "Invalid cursor", errs)
+        case task_errors.KindUnavailable():
+            return Problem(503, "kind-unavailable", str(exc), "Task kind unavailable")
         case task_errors.CapacityExhausted():
             return Problem(503, "capacity-exhausted", str(exc), "Try again later", headers=_retry_after())
         case task_errors.DependencyUnavailable():

@@ -21,7 +21,7 @@ class Context:
 
 
 def test_registry_knows_sleep():
-    assert [kind.name for kind in all_kinds()] == ["sleep", "image"]
+    assert [kind.name for kind in all_kinds()] == ["sleep", "image", "code"]
 
 
 def test_sleep_reports_progress_in_steps_and_returns_garbage():

@@ -1,0 +1,1 @@
+"""Compiling and running untrusted code inside a bubblewrap sandbox."""

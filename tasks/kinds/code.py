@@ -1,0 +1,191 @@
+"""The code runner: compile (where needed) and run user code in the bubblewrap sandbox.
+
+A program that misbehaves gets a verdict (Judge0's names) and the task is `ready`; only a fault
+of the sandbox itself fails the task. If the sandbox cannot work on this host, code tasks are
+refused at submit time (503), never run unsandboxed.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import signal
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from rest_framework import serializers
+
+from tasks.coderunner.languages import LANGUAGES, Language, available, command
+from tasks.coderunner.sandbox import Limits, Outcome, Sandbox, SandboxUnavailable, UidPool, check_bwrap
+from tasks.coderunner.supervisor import SupervisorUnavailable, supervisor_binary
+from tasks.errors import KindUnavailable
+from tasks.kinds.base import Context, ParamsSerializer, TaskCancelled, TaskKind
+from taskservice.serializers import StrictCharField, StrictFloatField, StrictIntegerField, StrictSerializer
+
+MIB = 1024 * 1024
+MEMORY_MARKERS = ("MemoryError", "std::bad_alloc", "Cannot allocate memory", "out of memory")
+
+
+class CodeLimits(StrictSerializer):
+    time_s = StrictFloatField(default=2.0, min_value=0.1, help_text="CPU seconds (at most CODE_MAX_TIME_S).")
+    memory_mb = StrictIntegerField(default=256, min_value=16, help_text="Address space (at most CODE_MAX_MEMORY_MB).")
+    output_kb = StrictIntegerField(default=1024, min_value=1, help_text="Per stream (at most CODE_MAX_OUTPUT_KB).")
+
+    def get_fields(self) -> dict:
+        # Maxima follow the settings (and appear in the schema): above them is a 400, not a clamp.
+        fields = super().get_fields()
+        for name, setting in (("time_s", "CODE_MAX_TIME_S"), ("memory_mb", "CODE_MAX_MEMORY_MB"),
+                              ("output_kb", "CODE_MAX_OUTPUT_KB")):  # fmt: skip
+            field = fields[name]
+            fields[name] = type(field)(
+                default=field.default, min_value=field.min_value, max_value=getattr(settings, setting),
+                help_text=field.help_text,
+            )  # fmt: skip
+        return fields
+
+
+class CodeParams(ParamsSerializer):
+    """Parameters of the `code` kind (see GET /languages for what this host can run)."""
+
+    language = StrictCharField(help_text="A name from GET /languages: python, c, cpp, bash.")
+    source = StrictCharField(help_text="The program (at most CODE_MAX_SOURCE_BYTES as UTF-8).")
+    stdin = StrictCharField(default="", allow_blank=True, help_text="Fed to the program's standard input.")
+    args = serializers.ListField(child=StrictCharField(max_length=256), default=list, max_length=32)
+    expected_output = StrictCharField(
+        default=None, allow_null=True, allow_blank=True,
+        help_text="If given, the verdict is accepted or wrong_answer (trailing whitespace ignored).",
+    )  # fmt: skip
+    limits = CodeLimits(required=False)
+
+    def validate_language(self, name: str) -> str:
+        language = LANGUAGES.get(name)
+        if language is None or language.binary is None:
+            offered = ", ".join(language.name for language in available())
+            raise serializers.ValidationError(f"{name!r} is not a language this host runs; it runs: {offered}.")
+        return name
+
+    def validate_source(self, source: str) -> str:
+        if len(source.encode()) > settings.CODE_MAX_SOURCE_BYTES:
+            raise serializers.ValidationError(f"The source is over {settings.CODE_MAX_SOURCE_BYTES:,} bytes.")
+        return source
+
+    def validate_stdin(self, stdin: str) -> str:
+        if len(stdin.encode()) > settings.CODE_MAX_STDIN_BYTES:
+            raise serializers.ValidationError(f"stdin is over {settings.CODE_MAX_STDIN_BYTES:,} bytes.")
+        return stdin
+
+    def validate(self, attrs: dict) -> dict:
+        try:
+            sandbox_ready()
+        except SandboxUnavailable as exc:
+            raise KindUnavailable("code", str(exc)) from None
+        limits = CodeLimits().run_validation(attrs.get("limits", {}))
+        return {**attrs, "limits": dict(limits)}
+
+
+@functools.cache
+def sandbox_ready() -> None:
+    """Checked once per process: the first submission pays for one trivial sandboxed run."""
+    check_bwrap()
+    try:
+        supervisor_binary()
+    except SupervisorUnavailable as exc:
+        raise SandboxUnavailable(str(exc)) from None
+
+
+@functools.cache
+def sandbox() -> Sandbox:
+    pool = UidPool(settings.CODE_SANDBOX_UID_BASE, settings.TASK_WORKERS)
+    return Sandbox(supervisor=supervisor_binary(), uid_pool=pool)
+
+
+def run_limits(limits: Mapping[str, Any]) -> Limits:
+    return Limits(
+        cpu_seconds=limits["time_s"],
+        wall_seconds=limits["time_s"] * 2 + 1,
+        memory_bytes=limits["memory_mb"] * MIB,
+        output_bytes=limits["output_kb"] * 1024,
+        processes=settings.CODE_MAX_PROCESSES,
+        file_bytes=settings.CODE_MAX_FILE_KB * 1024,
+    )
+
+
+def compile_limits() -> Limits:
+    return Limits(
+        cpu_seconds=settings.CODE_COMPILE_TIME_S,
+        wall_seconds=settings.CODE_COMPILE_TIME_S * 2,
+        memory_bytes=settings.CODE_COMPILE_MEMORY_MB * MIB,
+        output_bytes=64 * 1024,
+        processes=settings.CODE_MAX_PROCESSES,
+        file_bytes=settings.CODE_MAX_FILE_KB * 1024,
+    )
+
+
+def judge(outcome: Outcome, limits: Limits, expected: str | None) -> str:
+    """Judge0's verdicts, in its order of precedence."""
+    cpu = outcome.cpu_seconds or 0.0
+    if outcome.wall_timeout or outcome.signal == signal.SIGXCPU or cpu > limits.cpu_seconds:
+        return "time_limit_exceeded"
+    if outcome.truncated:
+        return "output_limit_exceeded"
+    failed = outcome.exit_code != 0
+    if failed and (
+        (outcome.memory_kb or 0) * 1024 >= 0.9 * limits.memory_bytes
+        or any(marker.encode() in outcome.stderr for marker in MEMORY_MARKERS)
+    ):
+        return "memory_limit_exceeded"
+    if failed:
+        return "runtime_error"
+    if expected is not None:
+        return "accepted" if outcome.stdout.decode(errors="replace").rstrip() == expected.rstrip() else "wrong_answer"
+    return "ok"
+
+
+def _report(outcome: Outcome, *, compile_step: bool = False) -> dict[str, Any]:
+    report: dict[str, Any] = {
+        "exit_code": outcome.exit_code,
+        "stdout": outcome.stdout.decode(errors="replace"),
+        "stderr": outcome.stderr.decode(errors="replace"),
+        "time_s": None if outcome.cpu_seconds is None else round(outcome.cpu_seconds, 3),
+    }
+    if not compile_step:
+        report |= {
+            "signal": outcome.signal,
+            "wall_s": round(outcome.wall_seconds, 3),
+            "memory_kb": outcome.memory_kb,
+            "truncated": outcome.truncated,
+        }
+    return report
+
+
+def run(context: Context, params: Mapping[str, Any]) -> dict[str, Any]:
+    language: Language = LANGUAGES[params["language"]]
+    limits = run_limits(params["limits"])
+    box = sandbox()
+    with box.workdir() as (workdir, uid):
+        source = workdir / language.source_file
+        source.write_text(params["source"])
+        os.chmod(source, 0o644)
+        compiled = None
+        if language.compile is not None:
+            outcome = box.run(command(language.compile, language), workdir=workdir, uid=uid, stdin=b"",
+                              limits=compile_limits())  # fmt: skip
+            compiled = _report(outcome, compile_step=True)
+            if outcome.exit_code != 0:
+                return {"verdict": "compile_error", "language": language.name, "compile": compiled, "run": None}
+            context.report_progress(0.5)
+        if context.cancelled():
+            raise TaskCancelled
+        argv = command(language.run, language) + list(params["args"])
+        outcome = box.run(argv, workdir=workdir, uid=uid, stdin=params["stdin"].encode(), limits=limits)
+    verdict = judge(outcome, limits, params["expected_output"])
+    return {"verdict": verdict, "language": language.name, "compile": compiled, "run": _report(outcome)}
+
+
+KIND = TaskKind(
+    name="code",
+    summary="Code runner: compile and run a program in a sandbox; the result is a verdict with its output.",
+    params_serializer=CodeParams,
+    handler=run,
+)
