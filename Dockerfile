@@ -1,5 +1,8 @@
 # taskservice: gunicorn serving the Django app. Build: docker build -t taskservice .
 # Run: docker run -p 8000:8000 taskservice   (PORT changes the port inside the container)
+# The code runner needs user namespaces for its bubblewrap sandbox; Docker's default seccomp and
+# AppArmor profiles forbid them: add --security-opt seccomp=unconfined --security-opt apparmor=unconfined
+# (or a profile that allows unshare/clone of namespaces). Without them, code tasks answer 503.
 
 FROM python:3.11-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
@@ -13,7 +16,11 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     HOST=0.0.0.0 \
     PORT=8000
-RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin app
+# bubblewrap: the code runner's sandbox; gcc/g++ (and libc headers): the C and C++ toolchains.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends bubblewrap gcc g++ libc6-dev \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin app
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY manage.py ./

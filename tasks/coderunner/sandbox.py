@@ -1,9 +1,9 @@
 """One run of an untrusted program: bubblewrap namespaces, rlimits, a wall clock, capped output.
 
 - bwrap gives a new user, PID, network, IPC, UTS (and cgroup) namespace, read-only /usr (plus the
-  dynamic linker cache), a private /proc, /dev and tmpfs /tmp, and the run's own directory as
-  the only writable place. The environment is empty but for PATH, LANG and HOME, and every
-  capability is dropped.
+  dynamic linker cache), a private /proc, /dev and a 64 MiB tmpfs /tmp, the root remounted
+  read-only, and the run's own directory as the only other writable place. The environment is
+  empty but for PATH, LANG and HOME, and every capability is dropped.
 - util-linux `prlimit` sets CPU time, address space, process count, file size, open files and
   core size before bwrap starts, so the limits hold from the first instruction (no preexec_fn in
   a threaded server).
@@ -35,6 +35,7 @@ PRLIMIT = "prlimit"
 SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
 READ_CHUNK = 65536
 SUPERVISOR_PATH = "/run/supervise"
+TMP_BYTES = 64 * 1024 * 1024
 
 
 class SandboxUnavailable(RuntimeError):
@@ -81,9 +82,10 @@ def bwrap_args(workdir: Path, supervisor: Path | None = None) -> list[str]:
     if Path("/etc/ld.so.cache").exists():
         args += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
     args += [
-        "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+        "--proc", "/proc", "--dev", "/dev", "--size", str(TMP_BYTES), "--tmpfs", "/tmp",
         "--bind", str(workdir), "/work", "--chdir", "/work",
         *(["--ro-bind", str(supervisor), SUPERVISOR_PATH] if supervisor else []),
+        "--remount-ro", "/",  # the sandbox's own root: only /work and /tmp stay writable
         "--clearenv", "--setenv", "PATH", SANDBOX_PATH, "--setenv", "LANG", "C.UTF-8", "--setenv", "HOME", "/work",
         "--",
     ]  # fmt: skip

@@ -1,0 +1,125 @@
+"""The code runner through the API: each language's basics, verdicts, and input validation."""
+
+import pytest
+
+from tasks.kinds import code
+from tests.tasks.api.conftest import assert_problem
+
+PROGRAMS = {
+    "python": {
+        "hello": 'print("hello, world")',
+        "echo": "import sys\nsys.stdout.write(sys.stdin.read().upper())",
+        "fail": "import sys\nsys.exit(3)",
+    },
+    "c": {
+        "hello": '#include <stdio.h>\nint main(void){puts("hello, world");return 0;}',
+        "echo": "#include <stdio.h>\n#include <ctype.h>\n"
+                "int main(void){int c;while((c=getchar())!=EOF)putchar(toupper(c));}",
+        "fail": "int main(void){return 3;}",
+        "broken": "int main(void){ return x; }",
+    },
+    "cpp": {
+        "hello": '#include <iostream>\nint main(){std::cout<<"hello, world"<<std::endl;}',
+        "echo": "#include <iostream>\n#include <cctype>\n"
+                "int main(){char c;while(std::cin.get(c))std::cout<<(char)std::toupper(c);}",
+        "fail": "int main(){return 3;}",
+        "broken": "int main(){ std::vector<int> v; }",
+    },
+    "bash": {
+        "hello": 'echo "hello, world"',
+        "echo": "tr a-z A-Z",
+        "fail": "exit 3",
+    },
+}  # fmt: skip
+
+
+@pytest.fixture
+def run_code(api, wait_status):
+    def run_code(language, source, **params):
+        response = api.post("/task", {"kind": "code", "params": {"language": language, "source": source, **params}},
+                            format="json")  # fmt: skip
+        assert response.status_code == 201, response.content
+        task_id = response.json()["task_id"]
+        wait_status(task_id, "ready", timeout=30)
+        return api.get(f"/result/{task_id}").json()
+
+    return run_code
+
+
+@pytest.mark.parametrize("language", PROGRAMS)
+def test_hello_world(run_code, language):
+    result = run_code(language, PROGRAMS[language]["hello"])
+    assert result["verdict"] == "ok" and result["run"]["stdout"] == "hello, world\n"
+    assert result["run"]["exit_code"] == 0 and result["run"]["time_s"] >= 0 and result["run"]["memory_kb"] > 0
+    assert (result["compile"] is not None) == (language in ("c", "cpp"))
+
+
+@pytest.mark.parametrize("language", PROGRAMS)
+def test_stdin_echo(run_code, language):
+    result = run_code(language, PROGRAMS[language]["echo"], stdin="shout this\n")
+    assert result["run"]["stdout"] == "SHOUT THIS\n"
+
+
+@pytest.mark.parametrize("language", PROGRAMS)
+def test_runtime_error_keeps_the_exit_code(run_code, language):
+    result = run_code(language, PROGRAMS[language]["fail"])
+    assert result["verdict"] == "runtime_error" and result["run"]["exit_code"] == 3
+
+
+@pytest.mark.parametrize("language", ["c", "cpp"])
+def test_compile_error_is_readable(run_code, language):
+    result = run_code(language, PROGRAMS[language]["broken"])
+    assert result["verdict"] == "compile_error" and result["run"] is None
+    assert "error" in result["compile"]["stderr"] and result["compile"]["exit_code"] != 0
+
+
+def test_expected_output_gives_accepted_or_wrong_answer(run_code):
+    assert run_code("python", 'print("42")  ', expected_output="42\n\n")["verdict"] == "accepted"
+    assert run_code("python", 'print("41")', expected_output="42")["verdict"] == "wrong_answer"
+
+
+def test_args_reach_the_program(run_code):
+    result = run_code("python", "import sys; print(sys.argv[1:])", args=["a b", "c"])
+    assert result["run"]["stdout"] == "['a b', 'c']\n"
+
+
+@pytest.mark.parametrize(
+    ("params", "pointer"),
+    [
+        ({"language": "cobol", "source": "x"}, "#/params/language"),
+        ({"language": "python"}, "#/params/source"),
+        ({"language": "python", "source": 5}, "#/params/source"),
+        ({"language": "python", "source": "x" * 70_000}, "#/params/source"),
+        ({"language": "python", "source": "x", "limits": {"time_s": 11}}, "#/params/limits/time_s"),
+        ({"language": "python", "source": "x", "limits": {"memory_mb": 4096}}, "#/params/limits/memory_mb"),
+        ({"language": "python", "source": "x", "limits": {"output_kb": 10**6}}, "#/params/limits/output_kb"),
+        ({"language": "python", "source": "x", "limits": {"cpu": 1}}, "#/params/limits/cpu"),
+        ({"language": "python", "source": "x", "args": "a b"}, "#/params/args"),
+    ],
+    ids=["unknown-language", "no-source", "source-not-text", "huge-source", "time-over-max", "memory-over-max",
+         "output-over-max", "unknown-limit", "args-not-list"],
+)  # fmt: skip
+def test_bad_submissions_are_400_naming_the_field(api, params, pointer):
+    body = assert_problem(api.post("/task", {"kind": "code", "params": params}, format="json"), 400, "invalid-params")
+    assert pointer in [error["pointer"] for error in body["errors"]]
+
+
+def test_no_sandbox_means_503_at_submit(api, monkeypatch):
+    monkeypatch.setattr("tasks.coderunner.sandbox.BWRAP", "/nonexistent/bwrap")
+    code.sandbox_ready.cache_clear()
+    try:
+        body = assert_problem(
+            api.post("/task", {"kind": "code", "params": {"language": "python", "source": "print(1)"}}, format="json"),
+            503,
+            "kind-unavailable",
+        )
+        assert "bwrap" in body["detail"]
+    finally:
+        code.sandbox_ready.cache_clear()
+
+
+def test_languages_lists_what_this_host_runs(api):
+    languages = {item["name"]: item for item in api.get("/languages").json()}
+    assert set(languages) == {"python", "c", "cpp", "bash"}
+    assert languages["c"]["compile_command"].startswith("/usr/bin/gcc") and languages["c"]["source_file"] == "main.c"
+    assert languages["python"]["compile_command"] is None and "Python 3" in languages["python"]["version"]
