@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 export HOST ?= 127.0.0.1
 export PORT ?= 8000
 
-.PHONY: run test lint format schema bench bench-image container-smoke clean
+.PHONY: run test lint format schema bench bench-image bench-code container-smoke clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys, venv; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
@@ -40,6 +40,9 @@ bench: $(STAMP)  ## API benchmark against a live gunicorn (needs wrk: apt-get in
 
 bench-image: $(STAMP)  ## Photo editor benchmark: the service against direct Pillow.
 	$(BIN)/python bench/image.py
+
+bench-code: $(STAMP)  ## Code runner benchmark: the service against direct subprocess and the sandbox alone.
+	$(BIN)/python bench/code.py
 
 container-smoke:  ## Build the Dockerfile with podman and check the image serves tasks.
 	../shared/tools/container-smoke --health /healthz -- python3 .ci/smoke_check.py

@@ -32,6 +32,7 @@ from pathlib import Path
 
 BWRAP = "bwrap"
 PRLIMIT = "prlimit"
+SETPRIV = "setpriv"
 SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
 READ_CHUNK = 65536
 SUPERVISOR_PATH = "/run/supervise"
@@ -150,12 +151,15 @@ class Sandbox:
             stdin_path.unlink(missing_ok=True)
 
     def _run(self, argv: list[str], workdir: Path, uid: int | None, stdin_file: object, limits: Limits) -> Outcome:
-        identity = {"user": uid, "group": uid, "extra_groups": []} if uid is not None else {}
+        # Dropping to the run's uid with an exec'd setpriv, not Popen(user=...): that would make
+        # CPython fork() the whole server instead of vfork() (24 ms instead of 1 for a 300 MB parent).
+        identity = [SETPRIV, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"] if uid is not None else []
         report_read, report_write = os.pipe()
         started = time.monotonic()
         try:
             process = subprocess.Popen(
-                prlimit_args(limits)
+                identity
+                + prlimit_args(limits)
                 + bwrap_args(workdir, self._supervisor)
                 + [SUPERVISOR_PATH, str(report_write), *argv],
                 stdin=stdin_file,
@@ -163,7 +167,6 @@ class Sandbox:
                 stderr=subprocess.PIPE,
                 start_new_session=True,
                 pass_fds=(report_write,),
-                **identity,
             )
         finally:
             os.close(report_write)
@@ -250,7 +253,7 @@ def _decode(status: int) -> tuple[int | None, int | None]:
 
 def check_bwrap() -> None:
     """Raise SandboxUnavailable unless a trivial program runs in the full sandbox."""
-    for tool in (BWRAP, PRLIMIT):
+    for tool in (BWRAP, PRLIMIT, SETPRIV):
         if shutil.which(tool) is None:
             raise SandboxUnavailable(f"{tool} is not installed (Debian: apt-get install bubblewrap util-linux)")
     with tempfile.TemporaryDirectory(prefix="taskservice-check-") as path:

@@ -1,0 +1,124 @@
+"""Code runner benchmark: N (default 200) Python hello-world tasks through the live service,
+against, in the same run, the same program run directly with subprocess (no sandbox) and run in
+the sandbox alone (no HTTP), each on the same number of workers.
+
+Usage: python bench/code.py [--tasks 200] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "taskservice.settings")
+
+import django
+
+django.setup()
+
+from bench.live import RESULTS, gunicorn, machine, percentile  # noqa: E402
+from tasks.coderunner.languages import LANGUAGES, command  # noqa: E402
+from tasks.kinds.code import run_limits, sandbox  # noqa: E402
+
+SOURCE = 'print("hello, world")\n'
+LIMITS = {"time_s": 2.0, "memory_mb": 256, "output_kb": 64}
+PYTHON = LANGUAGES["python"]
+
+
+def direct_once(_: int) -> float:
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as path:
+        Path(path, "main.py").write_text(SOURCE)
+        result = subprocess.run(command(PYTHON.run, PYTHON), cwd=path, capture_output=True, timeout=10)
+    assert result.stdout == b"hello, world\n", result
+    return time.perf_counter() - started
+
+
+def sandbox_once(_: int) -> float:
+    started = time.perf_counter()
+    box = sandbox()
+    with box.workdir() as (workdir, uid):
+        (workdir / "main.py").write_text(SOURCE)
+        outcome = box.run(command(PYTHON.run, PYTHON), workdir=workdir, uid=uid, stdin=b"", limits=run_limits(LIMITS))
+    assert outcome.stdout == b"hello, world\n", outcome
+    return time.perf_counter() - started
+
+
+def run_local(function, tasks: int, workers: int) -> dict:
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(function, range(workers)))  # warm up
+        started = time.perf_counter()
+        latencies = list(pool.map(function, range(tasks)))
+        elapsed = time.perf_counter() - started
+    return {"tasks_per_s": tasks / elapsed, "latency_ms": [1000 * x for x in latencies]}
+
+
+def run_service(tasks: int, workers: int) -> dict:
+    body = {"kind": "code", "params": {"language": "python", "source": SOURCE, "limits": LIMITS}}
+    with gunicorn({"TASK_WORKERS": str(workers), "ACCESS_LOG": "0"}, "code-gunicorn.log") as url:
+        http = requests.Session()
+        _wait(http, url, http.post(f"{url}/task", json=body, timeout=10).json()["task_id"])  # warm up
+
+        def submit(count: int) -> list[str]:
+            with requests.Session() as client:
+                return [client.post(f"{url}/task", json=body, timeout=10).json()["task_id"] for _ in range(count)]
+
+        with ThreadPoolExecutor(4) as clients:
+            ids = [i for batch in clients.map(submit, [tasks // 4 + (n < tasks % 4) for n in range(4)]) for i in batch]
+        statuses = [_wait(http, url, task_id) for task_id in ids]
+        verdicts = {http.get(f"{url}/result/{task_id}", timeout=10).json()["verdict"] for task_id in ids[:10]}
+    assert verdicts == {"ok"}, verdicts
+    created = [datetime.fromisoformat(s["created_at"]) for s in statuses]
+    finished = [datetime.fromisoformat(s["finished_at"]) for s in statuses]
+    return {
+        "tasks_per_s": tasks / (max(finished) - min(created)).total_seconds(),
+        "latency_ms": [1000 * (f - c).total_seconds() for c, f in zip(created, finished, strict=True)],
+        "run_ms": [1000 * (datetime.fromisoformat(s["finished_at"]) - datetime.fromisoformat(s["started_at"]))
+                   .total_seconds() for s in statuses],
+    }  # fmt: skip
+
+
+def _wait(http: requests.Session, url: str, task_id: str) -> dict:
+    while (status := http.get(f"{url}/status/{task_id}", timeout=10).json())["status"] == "in_progress":
+        time.sleep(0.02)
+    return status
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tasks", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    args = parser.parse_args()
+    print(f"machine: {machine()}; {args.tasks} python hello-world tasks, {args.workers} workers")
+    rows = {
+        "direct subprocess": run_local(direct_once, args.tasks, args.workers),
+        "sandbox alone": run_local(sandbox_once, args.tasks, args.workers),
+        "service (HTTP + sandbox)": run_service(args.tasks, args.workers),
+    }
+    direct = rows["direct subprocess"]["tasks_per_s"]
+    print(f"{'setup':26} {'tasks/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs direct':>10}")
+    for name, row in rows.items():
+        lat = row["latency_ms"]
+        print(f"{name:26} {row['tasks_per_s']:8.1f} {statistics.median(lat):8.1f} {percentile(lat, 0.99):8.1f} "
+              f"{row['tasks_per_s'] / direct:9.2f}x")  # fmt: skip
+    service = rows["service (HTTP + sandbox)"]
+    print(f"service latency is submit -> ready (all {args.tasks} submitted at once, so it includes queueing);")
+    print(f"  run time of one task inside the service: p50 {statistics.median(service['run_ms']):.1f} ms")
+    print("target: service >= 0.7x direct")
+    (RESULTS / "code.json").write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
