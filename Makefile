@@ -21,8 +21,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: $(STAMP)  ## Serve on http://$(HOST):$(PORT) with the in-memory store and in-process threads.
 	exec $(BIN)/gunicorn -c taskservice/gunicorn.conf.py
 
+# The suite needs the PostgreSQL and Redis it tests against (TEST_DATABASE_URL, TEST_REDIS_URL).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
 test: $(STAMP)  ## The whole suite: unit, contract, API, end-to-end (real gunicorn), schemathesis.
-	$(BIN)/pytest
+	DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

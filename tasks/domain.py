@@ -109,10 +109,16 @@ class Task:
     error: str | None = None
     cancel_requested: bool = False
     result: ResultInfo | None = None
+    attempts: int = 0
+    # Binary inputs (an uploaded image): stored apart from the JSON params, loaded only to run.
+    inputs: Mapping[str, bytes] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def new(cls, *, kind: str, params: Mapping[str, Any], owner: str | None = None, now: datetime) -> Task:
-        return cls(id=uuid.uuid4(), kind=kind, params=params, owner=owner, created_at=now)
+        """A queued task; bytes values of `params` become `inputs`."""
+        inputs = {name: value for name, value in params.items() if isinstance(value, bytes)}
+        json_params = {name: value for name, value in params.items() if name not in inputs}
+        return cls(id=uuid.uuid4(), kind=kind, params=json_params, owner=owner, created_at=now, inputs=inputs)
 
     def moved_to(
         self,
@@ -128,6 +134,7 @@ class Task:
         changes: dict[str, Any] = {"status": target}
         if target is TaskStatus.RUNNING:
             changes["started_at"] = at
+            changes["attempts"] = self.attempts + 1
         if target.terminal:
             changes["finished_at"] = at
             changes["error"] = error

@@ -72,7 +72,8 @@ def run_task(
         return None  # cancelled or deleted before it started, or another executor took it
     context = RepositoryContext(task_id, repository, stopping)
     try:
-        result = encode_result(get_kind(task.kind).handler(context, task.params))
+        params = {**task.params, **repository.get_inputs(task_id)}
+        result = encode_result(get_kind(task.kind).handler(context, params))
     except TaskCancelled:
         if stopping():
             return _finish(repository, task_id, TaskStatus.FAILED, error=SHUTDOWN_WHILE_RUNNING)

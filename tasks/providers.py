@@ -6,9 +6,12 @@ Built lazily on first use, so each gunicorn worker makes its own after the fork.
 from __future__ import annotations
 
 import threading
+import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 
+from django import db
 from django.conf import settings
 
 from tasks import execution
@@ -64,20 +67,32 @@ def _build() -> None:
 
 
 def _build_repository() -> TaskRepository:
+    if settings.TASK_STORE == "postgres":
+        from tasks.repositories.postgres import PostgresTaskRepository
+
+        return PostgresTaskRepository()
     from tasks.repositories.memory import InMemoryTaskRepository
 
     return InMemoryTaskRepository(max_tasks=settings.TASK_MAX_STORED)
+
+
+def _run_in_thread(repository: TaskRepository, task_id: uuid.UUID, stopping: Callable[[], bool]) -> None:
+    try:
+        execution.run_task(task_id, repository=repository, stopping=stopping)
+    finally:
+        db.close_old_connections()  # executor threads are not requests: tidy as a request would
 
 
 def _build_dispatcher(repository: TaskRepository) -> Dispatcher:
     from tasks.dispatchers.threads import ThreadPoolDispatcher
 
     return ThreadPoolDispatcher(
-        run=lambda task_id, stopping: execution.run_task(task_id, repository=repository, stopping=stopping),
+        run=partial(_run_in_thread, repository),
         abandon=lambda task_id, reason: execution.fail_unfinished(task_id, reason, repository=repository),
         workers=settings.TASK_WORKERS,
         queue_size=settings.TASK_QUEUE_SIZE,
         grace_seconds=settings.TASK_SHUTDOWN_GRACE_SECONDS,
         queued_reason=execution.SHUTDOWN_WHILE_QUEUED,
         running_reason=execution.SHUTDOWN_WHILE_RUNNING,
+        on_thread_exit=db.connections.close_all,
     )

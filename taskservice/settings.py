@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.utils import get_random_secret_key
 
-from taskservice.env import env_bool, env_float, env_int, env_list, env_str
+from taskservice.env import env_bool, env_database, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -40,8 +40,14 @@ TEMPLATES = [
     }
 ]
 
-# The task store is not a Django database; nothing needs one yet.
-DATABASES: dict = {}
+# The embedded default is a SQLite file; the in-memory task store does not touch it.
+DATABASES = {
+    "default": {
+        **env_database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
+        "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
+        "CONN_HEALTH_CHECKS": True,
+    }
+}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -57,7 +63,7 @@ WHITENOISE_AUTOREFRESH = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Task service -------------------------------------------------------------------------
-TASK_STORE = env_str("TASK_STORE", "memory", choices=("memory",))
+TASK_STORE = env_str("TASK_STORE", "memory", choices=("memory", "postgres"))
 TASK_EXECUTOR = env_str("TASK_EXECUTOR", "threads", choices=("threads",))
 TASK_WORKERS = env_int("TASK_WORKERS", os.cpu_count() or 1, minimum=1, maximum=256)
 TASK_QUEUE_SIZE = env_int("TASK_QUEUE_SIZE", 10_000, minimum=1)

@@ -32,7 +32,9 @@ class ThreadPoolDispatcher:
         grace_seconds: float,
         queued_reason: str,
         running_reason: str,
+        on_thread_exit: Callable[[], object] = lambda: None,
     ) -> None:
+        self._on_thread_exit = on_thread_exit
         self._run = run
         self._abandon = abandon
         self._grace_seconds = grace_seconds
@@ -91,6 +93,7 @@ class ThreadPoolDispatcher:
         while True:
             item = self._queue.get()
             if item is _STOP:
+                self._on_thread_exit()
                 return
             assert isinstance(item, uuid.UUID)
             with self._lock:

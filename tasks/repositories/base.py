@@ -52,6 +52,9 @@ class TaskRepository(Protocol):
 
     def get_result(self, task_id: uuid.UUID) -> TaskResult | None: ...
 
+    def get_inputs(self, task_id: uuid.UUID) -> dict[str, bytes]:
+        """The task's binary inputs (empty if none); `get` does not load them."""
+
     def delete(self, task_id: uuid.UUID) -> bool: ...
 
     def list(self, query: TaskQuery) -> list[Task]: ...

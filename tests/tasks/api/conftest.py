@@ -7,6 +7,16 @@ from tests.support import wait_for
 
 PROBLEM = "application/problem+json"
 
+# The same API tests run against every store; the database one with committed transactions,
+# since tasks run on executor threads with their own connections.
+POSTGRES = pytest.param("postgres", marks=pytest.mark.django_db(transaction=True))
+
+
+@pytest.fixture(params=["memory", POSTGRES], autouse=True)
+def store(request, settings):
+    settings.TASK_STORE = request.param
+    return request.param
+
 
 @pytest.fixture
 def api():

@@ -96,15 +96,6 @@ def test_full_queue_answers_503_with_retry_after(api, settings):
     assert providers.task_repository().count() == 2  # the refused task is not kept
 
 
-def test_full_store_answers_503(api, settings):
-    settings.TASK_MAX_STORED = 2
-    for _ in range(2):
-        assert api.post("/task", {"params": {"seconds": 0}}, format="json").status_code == 201
-    response = api.post("/task", {"params": {"seconds": 0}}, format="json")
-    assert_problem(response, 503, "capacity-exhausted")
-    assert "store is full" in response.json()["detail"]
-
-
 def test_shutting_down_refuses_new_tasks(api):
     providers.dispatcher().shutdown()
     assert_problem(api.post("/task"), 503, "capacity-exhausted")

@@ -1,0 +1,46 @@
+"""Database tables of the PostgreSQL task store (used only when TASK_STORE=postgres)."""
+
+from django.db import models
+
+
+class TaskRecord(models.Model):
+    id = models.UUIDField(primary_key=True)
+    kind = models.CharField(max_length=64)
+    params = models.JSONField()
+    owner = models.CharField(max_length=150, null=True)
+    status = models.CharField(max_length=16)
+    progress = models.FloatField(default=0.0)
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True)
+    finished_at = models.DateTimeField(null=True)
+    heartbeat_at = models.DateTimeField(null=True)
+    error = models.TextField(null=True)
+    cancel_requested = models.BooleanField(default=False)
+    attempts = models.PositiveIntegerField(default=0)
+    result_content_type = models.CharField(max_length=100, null=True)
+    result_size = models.BigIntegerField(null=True)
+    result_filename = models.CharField(max_length=255, null=True)
+    result_meta = models.JSONField(null=True)
+
+    class Meta:
+        db_table = "task"
+        indexes = [
+            # GET /tasks: a caller's tasks, newest first (and the cursor's tie-break on id).
+            models.Index(fields=["owner", "-created_at", "-id"], name="task_owner_created"),
+            # Expiry and the lost-worker reaper: finished or running tasks by time.
+            models.Index(fields=["status", "finished_at"], name="task_status_finished"),
+            models.Index(fields=["status", "heartbeat_at"], name="task_status_heartbeat"),
+        ]
+
+
+class TaskBlob(models.Model):
+    """Bytes that belong to a task (inputs such as images, and binary results), kept apart from
+    the task row so that status reads never load them."""
+
+    task = models.ForeignKey(TaskRecord, on_delete=models.CASCADE, related_name="blobs")
+    name = models.CharField(max_length=64)
+    data = models.BinaryField()
+
+    class Meta:
+        db_table = "task_blob"
+        constraints = [models.UniqueConstraint(fields=["task", "name"], name="task_blob_unique_name")]

@@ -1,0 +1,168 @@
+"""The PostgreSQL task store (TASK_STORE=postgres), through the Django ORM.
+
+Every state change is one conditional UPDATE (`... WHERE id = %s AND status = %s`), so two
+workers on two machines can never both start or both finish a task. Bytes (inputs, binary
+results) live in the blob store, so any worker anywhere can read them and status reads never do.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Q
+
+from tasks.domain import ResultInfo, Task, TaskResult, TaskStatus, utcnow
+from tasks.models import TaskRecord
+from tasks.repositories.base import TaskQuery
+from tasks.repositories.blobs import BlobStore, DatabaseBlobStore
+
+INPUT = "input:"
+RESULT = "result"
+
+
+def _to_task(row: TaskRecord) -> Task:
+    result = None
+    if row.result_content_type is not None:
+        result = ResultInfo(row.result_content_type, row.result_size, row.result_filename, row.result_meta or {})
+    return Task(
+        id=row.id,
+        kind=row.kind,
+        params=row.params,
+        created_at=row.created_at,
+        owner=row.owner,
+        status=TaskStatus(row.status),
+        progress=row.progress,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        error=row.error,
+        cancel_requested=row.cancel_requested,
+        result=result,
+        attempts=row.attempts,
+    )
+
+
+class PostgresTaskRepository:
+    def __init__(self, blobs: BlobStore | None = None) -> None:
+        self._blobs = blobs or DatabaseBlobStore()
+
+    def add(self, task: Task) -> None:
+        with transaction.atomic():
+            TaskRecord.objects.create(
+                id=task.id,
+                kind=task.kind,
+                params=dict(task.params),
+                owner=task.owner,
+                status=task.status.value,
+                progress=task.progress,
+                created_at=task.created_at,
+            )
+            for name, data in task.inputs.items():
+                self._blobs.put(task.id, INPUT + name, data)
+
+    def get(self, task_id: uuid.UUID) -> Task | None:
+        row = TaskRecord.objects.filter(id=task_id).first()
+        return _to_task(row) if row is not None else None
+
+    def transition(
+        self,
+        task_id: uuid.UUID,
+        *,
+        expected: TaskStatus,
+        target: TaskStatus,
+        at: datetime,
+        error: str | None = None,
+        result: TaskResult | None = None,
+    ) -> Task | None:
+        current = self.get(task_id)
+        if current is None or current.status is not expected:
+            return None
+        moved = current.moved_to(target, at=at, error=error, result=result.info if result else None)
+        changes: dict[str, Any] = {
+            "status": moved.status.value,
+            "started_at": moved.started_at,
+            "finished_at": moved.finished_at,
+            "error": moved.error,
+            "progress": moved.progress,
+            "attempts": moved.attempts,
+        }
+        if target is TaskStatus.RUNNING:
+            changes["heartbeat_at"] = at
+        if result is not None:
+            info = result.info
+            changes |= {
+                "result_content_type": info.content_type,
+                "result_size": info.size,
+                "result_filename": info.filename,
+                "result_meta": dict(info.meta),
+            }
+        with transaction.atomic():
+            if not TaskRecord.objects.filter(id=task_id, status=expected.value).update(**changes):
+                return None  # another worker moved it first
+            if result is not None:
+                self._blobs.put(task_id, RESULT, result.data)
+        return moved
+
+    def set_progress(self, task_id: uuid.UUID, progress: float) -> None:
+        TaskRecord.objects.filter(id=task_id, status=TaskStatus.RUNNING.value).update(
+            progress=min(1.0, max(0.0, progress)), heartbeat_at=utcnow()
+        )
+
+    def request_cancel(self, task_id: uuid.UUID) -> Task | None:
+        TaskRecord.objects.filter(id=task_id, status=TaskStatus.RUNNING.value).update(cancel_requested=True)
+        return self.get(task_id)
+
+    def get_result(self, task_id: uuid.UUID) -> TaskResult | None:
+        row = (
+            TaskRecord.objects.filter(id=task_id).only("result_content_type", "result_filename", "result_meta").first()
+        )
+        if row is None or row.result_content_type is None:
+            return None
+        data = self._blobs.get(task_id, RESULT).get(RESULT)
+        if data is None:
+            return None
+        return TaskResult(data, row.result_content_type, row.result_filename, row.result_meta or {})
+
+    def get_inputs(self, task_id: uuid.UUID) -> dict[str, bytes]:
+        return {name.removeprefix(INPUT): data for name, data in self._blobs.get(task_id, INPUT).items()}
+
+    def delete(self, task_id: uuid.UUID) -> bool:
+        with transaction.atomic():
+            self._blobs.delete_all(task_id)
+            deleted, _ = TaskRecord.objects.filter(id=task_id).delete()
+        return deleted > 0
+
+    def list(self, query: TaskQuery) -> list[Task]:
+        rows = (
+            TaskRecord.objects.filter(owner=query.owner)
+            if query.owner is not None
+            else TaskRecord.objects.filter(owner__isnull=True)
+        )
+        if query.statuses is not None:
+            rows = rows.filter(status__in=[status.value for status in query.statuses])
+        if query.kind is not None:
+            rows = rows.filter(kind=query.kind)
+        if query.before is not None:
+            created_at, task_id = query.before
+            rows = rows.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=task_id))
+        return [_to_task(row) for row in rows.order_by("-created_at", "-id")[: query.limit]]
+
+    def count(self, *, statuses: Collection[TaskStatus] | None = None) -> int:
+        rows = TaskRecord.objects.all()
+        if statuses is not None:
+            rows = rows.filter(status__in=[status.value for status in statuses])
+        return rows.count()
+
+    def purge_finished(self, *, before: datetime) -> int:
+        expired = TaskRecord.objects.filter(finished_at__lt=before)
+        with transaction.atomic():
+            count = expired.count()
+            expired.delete()  # blobs go with them (ON DELETE CASCADE)
+        return count
+
+    def check(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
