@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 export HOST ?= 127.0.0.1
 export PORT ?= 8000
 
-.PHONY: run test lint format schema bench bench-image bench-code container-smoke clean
+.PHONY: run run-cluster worker beat migrate test lint format schema bench bench-image bench-code container-smoke clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys, venv; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
@@ -24,6 +24,25 @@ run: $(STAMP)  ## Serve on http://$(HOST):$(PORT) with the in-memory store and i
 # The suite needs the PostgreSQL and Redis it tests against (TEST_DATABASE_URL, TEST_REDIS_URL).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+# The distributed setup: PostgreSQL store, Celery executor (broker: Redis by default).
+CLUSTER_ENV = TASK_STORE=postgres TASK_EXECUTOR=celery \
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/taskservice} \
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0}
+
+migrate: $(STAMP)  ## Create the database (if missing) and apply migrations.
+	$(CLUSTER_ENV) $(BIN)/python manage.py createdb_if_missing
+	$(CLUSTER_ENV) $(BIN)/python manage.py migrate
+
+worker: $(STAMP)  ## One executor worker: celery -A taskservice worker.
+	$(CLUSTER_ENV) exec $(BIN)/celery -A taskservice worker -l info --concurrency $${WORKER_CONCURRENCY:-1}
+
+beat: $(STAMP)  ## The scheduler: re-runs tasks of lost workers, expires old tasks.
+	$(CLUSTER_ENV) exec $(BIN)/celery -A taskservice beat -l info -s var/celerybeat-schedule
+
+run-cluster: migrate  ## Foreground: gunicorn x2, two Celery workers and beat; Ctrl-C stops them all.
+	mkdir -p var
+	$(CLUSTER_ENV) WEB_CONCURRENCY=$${WEB_CONCURRENCY:-2} $(BIN)/python manage.py run_cluster --workers 2
 
 test: $(STAMP)  ## The whole suite: unit, contract, API, end-to-end (real gunicorn), schemathesis.
 	DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest

@@ -58,7 +58,8 @@ _PUBLIC = {
 # Which transitions are legal. Anything not listed (e.g. leaving a terminal state) is refused.
 TRANSITIONS: Mapping[TaskStatus, frozenset[TaskStatus]] = {
     TaskStatus.QUEUED: frozenset({TaskStatus.RUNNING, TaskStatus.CANCELLED, TaskStatus.FAILED}),
-    TaskStatus.RUNNING: frozenset({TaskStatus.SUCCEEDED, TaskStatus.FAILED, TaskStatus.CANCELLED}),
+    # running -> queued: the worker running it was lost, and the task will be run again.
+    TaskStatus.RUNNING: frozenset({TaskStatus.SUCCEEDED, TaskStatus.FAILED, TaskStatus.CANCELLED, TaskStatus.QUEUED}),
     TaskStatus.SUCCEEDED: frozenset(),
     TaskStatus.FAILED: frozenset(),
     TaskStatus.CANCELLED: frozenset(),
@@ -110,6 +111,7 @@ class Task:
     cancel_requested: bool = False
     result: ResultInfo | None = None
     attempts: int = 0
+    heartbeat_at: datetime | None = None
     # Binary inputs (an uploaded image): stored apart from the JSON params, loaded only to run.
     inputs: Mapping[str, bytes] = field(default_factory=dict, repr=False, compare=False)
 
@@ -133,8 +135,9 @@ class Task:
             raise IllegalTransition(f"task {self.id}: {self.status} -> {target} is not allowed")
         changes: dict[str, Any] = {"status": target}
         if target is TaskStatus.RUNNING:
-            changes["started_at"] = at
-            changes["attempts"] = self.attempts + 1
+            changes |= {"started_at": at, "heartbeat_at": at, "attempts": self.attempts + 1}
+        if target is TaskStatus.QUEUED:
+            changes |= {"started_at": None, "heartbeat_at": None, "progress": 0.0}
         if target.terminal:
             changes["finished_at"] = at
             changes["error"] = error

@@ -84,6 +84,11 @@ class QueueFull(CapacityExhausted):
         super().__init__(f"The execution queue is full ({limit} tasks waiting); retry later.")
 
 
+class BrokerUnavailable(CapacityExhausted):
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"The task queue (broker) cannot be reached; nothing was accepted. Retry later. ({reason})")
+
+
 class DispatcherStopped(CapacityExhausted):
     def __init__(self) -> None:
         super().__init__("The service is shutting down and takes no new tasks.")

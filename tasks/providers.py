@@ -62,7 +62,8 @@ def _build() -> None:
             return
         repository = _build_repository()
         _dispatcher = _build_dispatcher(repository)
-        _sweeper = PeriodicSweeper(partial(purge_expired, repository), interval=settings.TASK_SWEEP_SECONDS)
+        if settings.TASK_STORE == "memory":  # a database store is swept by the scheduled job instead
+            _sweeper = PeriodicSweeper(partial(purge_expired, repository), interval=settings.TASK_SWEEP_SECONDS)
         _repository = repository
 
 
@@ -84,6 +85,10 @@ def _run_in_thread(repository: TaskRepository, task_id: uuid.UUID, stopping: Cal
 
 
 def _build_dispatcher(repository: TaskRepository) -> Dispatcher:
+    if settings.TASK_EXECUTOR == "celery":
+        from tasks.dispatchers.celery import CeleryDispatcher
+
+        return CeleryDispatcher()
     from tasks.dispatchers.threads import ThreadPoolDispatcher
 
     return ThreadPoolDispatcher(

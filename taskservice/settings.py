@@ -3,6 +3,7 @@
 import os
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
 from taskservice.env import env_bool, env_database, env_float, env_int, env_list, env_str
@@ -64,7 +65,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Task service -------------------------------------------------------------------------
 TASK_STORE = env_str("TASK_STORE", "memory", choices=("memory", "postgres"))
-TASK_EXECUTOR = env_str("TASK_EXECUTOR", "threads", choices=("threads",))
+TASK_EXECUTOR = env_str("TASK_EXECUTOR", "threads", choices=("threads", "celery"))
+if TASK_STORE == "memory" and TASK_EXECUTOR == "celery":
+    raise ImproperlyConfigured(
+        "TASK_EXECUTOR=celery runs tasks in other processes, which cannot see TASK_STORE=memory: "
+        "use TASK_STORE=postgres (with DATABASE_URL)."
+    )
+TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 3, minimum=1)
+TASK_HEARTBEAT_SECONDS = env_float("TASK_HEARTBEAT_SECONDS", 5.0, minimum=0.1)
+TASK_LOST_AFTER_SECONDS = env_float("TASK_LOST_AFTER_SECONDS", 30.0, minimum=1.0)
 TASK_WORKERS = env_int("TASK_WORKERS", os.cpu_count() or 1, minimum=1, maximum=256)
 TASK_QUEUE_SIZE = env_int("TASK_QUEUE_SIZE", 10_000, minimum=1)
 TASK_MAX_STORED = env_int("TASK_MAX_STORED", 100_000, minimum=1)
@@ -89,6 +98,27 @@ CODE_COMPILE_TIME_S = env_float("CODE_COMPILE_TIME_S", 20.0, minimum=1.0)
 CODE_COMPILE_MEMORY_MB = env_int("CODE_COMPILE_MEMORY_MB", 2048, minimum=64)
 CODE_SANDBOX_UID_BASE = env_int("CODE_SANDBOX_UID_BASE", 60_001, minimum=1000)
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
+
+# --- Celery (TASK_EXECUTOR=celery) -----------------------------------------------------------------
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+CELERY_TASK_ACKS_LATE = True  # a task's message is acknowledged only once it has run...
+CELERY_TASK_REJECT_ON_WORKER_LOST = True  # ...and goes back to the queue if its worker dies
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a worker holds only the task it runs
+CELERY_TASK_SERIALIZER = CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True  # results live in the task store, not in Celery
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    # Redis re-delivers an unacknowledged message this long after it was taken (a dead worker's).
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=10),
+}
+CELERY_BEAT_SCHEDULE = {
+    "reap-lost-tasks": {"task": "tasks.jobs.reap_lost_tasks", "schedule": env_float("TASK_REAP_SECONDS", 10.0)},
+    "purge-expired-tasks": {"task": "tasks.jobs.purge_expired_tasks", "schedule": TASK_SWEEP_SECONDS},
+}
 
 # --- REST framework and OpenAPI ---------------------------------------------------------------
 REST_FRAMEWORK = {

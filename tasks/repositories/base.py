@@ -45,7 +45,13 @@ class TaskRepository(Protocol):
         """
 
     def set_progress(self, task_id: uuid.UUID, progress: float) -> None:
-        """Record progress of a running task; ignored once the task left `running`."""
+        """Record progress of a running task (a heartbeat too); ignored once it left `running`."""
+
+    def heartbeat(self, task_id: uuid.UUID, at: datetime) -> None:
+        """Record that the worker running the task is alive."""
+
+    def find_lost(self, *, heartbeat_before: datetime, limit: int) -> list[Task]:
+        """Running tasks whose worker has not been heard from since `heartbeat_before`."""
 
     def request_cancel(self, task_id: uuid.UUID) -> Task | None:
         """Flag a running task for cooperative cancellation; returns the task as stored."""

@@ -7,12 +7,13 @@ when the process exits, and only one process can use it (the settings check enfo
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import threading
 import uuid
 from collections.abc import Collection
 from datetime import datetime
 
-from tasks.domain import Task, TaskResult, TaskStatus
+from tasks.domain import Task, TaskResult, TaskStatus, utcnow
 from tasks.errors import StoreFull
 from tasks.repositories.base import TaskQuery
 
@@ -67,7 +68,22 @@ class InMemoryTaskRepository:
         with self._lock:
             task = self._tasks.get(task_id)
             if task is not None and task.status is TaskStatus.RUNNING:
-                self._tasks[task_id] = task.with_progress(progress)
+                self._tasks[task_id] = dataclasses.replace(task.with_progress(progress), heartbeat_at=utcnow())
+
+    def heartbeat(self, task_id: uuid.UUID, at: datetime) -> None:
+        with self._lock:
+            task = self._tasks.get(task_id)
+            if task is not None and task.status is TaskStatus.RUNNING:
+                self._tasks[task_id] = dataclasses.replace(task, heartbeat_at=at)
+
+    def find_lost(self, *, heartbeat_before: datetime, limit: int) -> list[Task]:
+        with self._lock:
+            lost = [
+                task
+                for task in self._tasks.values()
+                if task.status is TaskStatus.RUNNING and (task.heartbeat_at or task.created_at) < heartbeat_before
+            ]
+            return lost[:limit]
 
     def request_cancel(self, task_id: uuid.UUID) -> Task | None:
         with self._lock:

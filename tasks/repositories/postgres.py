@@ -42,6 +42,7 @@ def _to_task(row: TaskRecord) -> Task:
         cancel_requested=row.cancel_requested,
         result=result,
         attempts=row.attempts,
+        heartbeat_at=row.heartbeat_at,
     )
 
 
@@ -88,9 +89,8 @@ class PostgresTaskRepository:
             "error": moved.error,
             "progress": moved.progress,
             "attempts": moved.attempts,
+            "heartbeat_at": moved.heartbeat_at,
         }
-        if target is TaskStatus.RUNNING:
-            changes["heartbeat_at"] = at
         if result is not None:
             info = result.info
             changes |= {
@@ -110,6 +110,13 @@ class PostgresTaskRepository:
         TaskRecord.objects.filter(id=task_id, status=TaskStatus.RUNNING.value).update(
             progress=min(1.0, max(0.0, progress)), heartbeat_at=utcnow()
         )
+
+    def heartbeat(self, task_id: uuid.UUID, at: datetime) -> None:
+        TaskRecord.objects.filter(id=task_id, status=TaskStatus.RUNNING.value).update(heartbeat_at=at)
+
+    def find_lost(self, *, heartbeat_before: datetime, limit: int) -> list[Task]:
+        rows = TaskRecord.objects.filter(status=TaskStatus.RUNNING.value, heartbeat_at__lt=heartbeat_before)
+        return [_to_task(row) for row in rows.order_by("heartbeat_at")[:limit]]
 
     def request_cancel(self, task_id: uuid.UUID) -> Task | None:
         TaskRecord.objects.filter(id=task_id, status=TaskStatus.RUNNING.value).update(cancel_requested=True)

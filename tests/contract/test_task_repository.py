@@ -50,6 +50,19 @@ def test_starting_counts_attempts(repository):
     assert _start(repository, task).attempts == 1
 
 
+def test_lost_tasks_are_found_by_stale_heartbeat_and_can_be_requeued(repository):
+    quiet, alive = make_task(), make_task()
+    for task in (quiet, alive):
+        repository.add(task)
+        _start(repository, task)  # heartbeat at EPOCH
+    repository.heartbeat(alive.id, EPOCH + timedelta(minutes=5))
+    lost = repository.find_lost(heartbeat_before=EPOCH + timedelta(minutes=1), limit=10)
+    assert [task.id for task in lost] == [quiet.id]
+    again = repository.transition(quiet.id, expected=TaskStatus.RUNNING, target=TaskStatus.QUEUED, at=EPOCH)
+    assert again.status is TaskStatus.QUEUED and again.started_at is None and again.attempts == 1
+    assert _start(repository, quiet).attempts == 2
+
+
 def test_get_unknown_is_none(repository):
     assert repository.get(make_task().id) is None
 

@@ -1,0 +1,91 @@
+"""A whole deployment on this machine for distributed tests: PostgreSQL database (fresh), Redis
+broker (a dedicated db index, flushed), gunicorn with several workers, Celery workers and beat."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+import redis
+
+from tests.e2e.conftest import ROOT, LiveServer, start_gunicorn
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def fresh_database(name: str) -> str:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return f"postgres://postgres@127.0.0.1:5432/{name}"
+
+
+def drop_database(name: str) -> None:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class Cluster:
+    env: dict[str, str]
+    logs: Path
+    web: LiveServer | None = None
+    workers: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def migrate(self) -> None:
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=self.env, check=True)
+
+    def start_web(self, web_workers: int = 2) -> LiveServer:
+        self.web = start_gunicorn(self.logs / "web.log", {**self.env, "WEB_CONCURRENCY": str(web_workers)})
+        return self.web
+
+    def start_worker(self, name: str) -> subprocess.Popen:
+        command = [sys.executable, "-m", "celery", "-A", "taskservice", "worker", "-l", "info",
+                   "--concurrency", "1", "-n", f"{name}@%h", "--without-gossip", "--without-mingle"]  # fmt: skip
+        return self._spawn(name, command)
+
+    def start_beat(self) -> subprocess.Popen:
+        schedule = self.logs / "beat-schedule"
+        return self._spawn("beat", [sys.executable, "-m", "celery", "-A", "taskservice", "beat", "-l", "info",
+                                    "-s", str(schedule)])  # fmt: skip
+
+    def _spawn(self, name: str, command: list[str]) -> subprocess.Popen:
+        log = (self.logs / f"{name}.log").open("wb")
+        process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True)
+        self.workers[name] = process
+        return process
+
+    def kill(self, name: str) -> None:
+        """SIGKILL a worker and its pool children: a machine dying, not a graceful stop."""
+        os.killpg(self.workers[name].pid, signal.SIGKILL)
+        self.workers.pop(name).wait()
+
+    def stop(self) -> None:
+        if self.web is not None:
+            self.web.stop()
+        for process in self.workers.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.workers.values():
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+def cluster_env(database_url: str, broker_url: str, **extra: str) -> dict[str, str]:
+    redis.Redis.from_url(broker_url).flushdb()
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "TASK_STORE": "postgres",
+        "TASK_EXECUTOR": "celery",
+        "CELERY_BROKER_URL": broker_url,
+        "ACCESS_LOG": "0",
+        **extra,
+    }

@@ -1,0 +1,95 @@
+"""The distributed deployment: PostgreSQL store, Celery workers, several web processes."""
+
+import base64
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from tests.e2e.cluster import Cluster, cluster_env, drop_database, fresh_database
+from tests.e2e.cluster_db import attempts_by_task
+from tests.e2e.conftest import wait_ready
+from tests.images import encoded, photo
+
+pytestmark = pytest.mark.e2e
+
+BROKER = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def cluster(tmp_path):
+    name = f"taskservice_e2e_{os.getpid()}"
+    env = cluster_env(fresh_database(name), BROKER, TASK_LOST_AFTER_SECONDS="3", TASK_HEARTBEAT_SECONDS="0.5",
+                      TASK_REAP_SECONDS="1", CELERY_VISIBILITY_TIMEOUT="10")  # fmt: skip
+    deployment = Cluster(env, tmp_path)
+    deployment.migrate()
+    yield deployment
+    deployment.stop()
+    drop_database(name)
+
+
+def submit(url: str, body: dict) -> str:
+    response = requests.post(f"{url}/task", json=body, timeout=10)
+    assert response.status_code == 201, response.text
+    return response.json()["task_id"]
+
+
+def test_300_mixed_tasks_on_two_web_and_two_celery_workers_each_run_once(cluster):
+    web = cluster.start_web(web_workers=2)
+    cluster.start_worker("w1")
+    cluster.start_worker("w2")
+    image = base64.b64encode(encoded(photo(64, 48))).decode()
+    bodies = (
+        [{"kind": "sleep", "params": {"seconds": 0}}] * 200
+        + [{"kind": "image", "params": {"image": image, "filters": [{"op": "grayscale"}]}}] * 50
+        + [{"kind": "code", "params": {"language": "python", "source": "print(42)"}}] * 50
+    )
+    with ThreadPoolExecutor(8) as pool:
+        ids = list(pool.map(lambda body: submit(web.url, body), bodies))
+    assert len(set(ids)) == 300
+
+    def final(task_id: str) -> dict:
+        with requests.Session() as http:
+            return wait_ready(http, web.url, task_id, timeout=120)
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(final, ids))
+    assert [s["status"] for s in statuses] == ["ready"] * 300
+    http = requests.Session()
+    code_result = http.get(f"{web.url}/result/{ids[-1]}", timeout=10).json()
+    assert code_result["run"]["stdout"] == "42\n"
+    assert http.get(f"{web.url}/result/{ids[200]}", timeout=10).headers["Content-Type"] == "image/png"
+    # every task ran exactly once: no crash forced a retry here
+    assert set(attempts_by_task(cluster.env["DATABASE_URL"], ids).values()) == {1}
+
+
+def test_sigkilled_worker_mid_task_the_task_still_finishes(cluster):
+    web = cluster.start_web(web_workers=1)
+    cluster.start_worker("doomed")
+    cluster.start_beat()
+    task_id = submit(web.url, {"kind": "sleep", "params": {"seconds": 4}})
+    deadline = time.monotonic() + 30
+    while requests.get(f"{web.url}/status/{task_id}", timeout=5).json()["state"] != "running":
+        assert time.monotonic() < deadline, "the task never started"
+        time.sleep(0.1)
+    cluster.kill("doomed")
+    cluster.start_worker("survivor")
+    started = time.monotonic()
+    status = wait_ready(requests.Session(), web.url, task_id, timeout=60)
+    assert status["status"] == "ready", status
+    assert time.monotonic() - started < 30  # lost after 3 s, reaped within 1 s, 4 s of work
+    assert attempts_by_task(cluster.env["DATABASE_URL"], [task_id]) == {task_id: 2}
+
+
+def test_readiness_names_the_broker_when_it_is_down(cluster):
+    cluster.env["CELERY_BROKER_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
+    web = cluster.start_web(web_workers=1)
+    response = requests.get(f"{web.url}/readyz", timeout=15)
+    assert response.status_code == 503
+    assert "broker" in response.json()["checks"]["dispatcher"]
+    refused = requests.post(f"{web.url}/task", json={}, timeout=15)
+    assert refused.status_code == 503 and "broker" in refused.json()["detail"]
+    listed = requests.get(f"{web.url}/tasks", timeout=10).json()["results"]
+    assert listed == []  # nothing half-accepted was kept

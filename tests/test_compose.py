@@ -1,0 +1,57 @@
+"""docker-compose.yml cannot run here (no Docker engine), so check it against the real CLIs:
+every app service's command must be accepted by the program it names, with this project."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+BIN = Path(sys.executable).parent
+
+
+def test_services_are_the_documented_deployment():
+    assert set(SERVICES) == {"api", "worker", "beat", "migrate", "postgres", "redis"}
+    for name in ("api", "postgres", "redis", "worker"):
+        assert "healthcheck" in SERVICES[name], name
+    assert SERVICES["api"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+
+
+def app_env(service: str) -> dict[str, str]:
+    env = SERVICES[service]["environment"]
+    # Same settings, but pointing at this machine's services (the compose names do not resolve here).
+    return {**os.environ, **{k: str(v) for k, v in env.items()},
+            "DATABASE_URL": "sqlite:///:memory:", "CELERY_BROKER_URL": "memory://"}  # fmt: skip
+
+
+@pytest.mark.parametrize("service", ["api", "worker", "beat", "migrate"])
+def test_commands_are_accepted_by_their_programs(service):
+    command = SERVICES[service]["command"]
+    program = shutil.which(command[0], path=str(BIN)) or shutil.which(command[0])
+    assert program, f"{service}: {command[0]} is not installed"
+    if command[0] == "gunicorn":
+        check = [program, *command[1:], "--check-config"]
+    else:
+        check = [program, *command[1:], "--help"]
+    result = subprocess.run(check, cwd=ROOT, env=app_env(service), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, f"{service}: {' '.join(command)}\n{result.stdout[-2000:]}{result.stderr[-2000:]}"
+
+
+def test_every_setting_it_sets_is_documented_in_the_readme():
+    readme = (ROOT / "README.md").read_text()
+    documented = set(re.findall(r"^\| `([A-Z_]+)` \|", readme, re.M))
+    used = {name for service in ("api", "worker", "beat", "migrate") for name in SERVICES[service]["environment"]}
+    assert used <= documented, used - documented
+
+
+def test_makefile_targets_run_the_same_programs():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "celery -A taskservice worker" in makefile and "celery -A taskservice beat" in makefile
+    assert "gunicorn -c taskservice/gunicorn.conf.py" in makefile
