@@ -36,10 +36,8 @@ def test_commands_are_accepted_by_their_programs(service):
     command = SERVICES[service]["command"]
     program = shutil.which(command[0], path=str(BIN)) or shutil.which(command[0])
     assert program, f"{service}: {command[0]} is not installed"
-    if command[0] == "gunicorn":
-        check = [program, *command[1:], "--check-config"]
-    else:
-        check = [program, *command[1:], "--help"]
+    flag = "--check-config" if command[0] == "gunicorn" else "--help"
+    check = [program, *command[1:], flag]
     result = subprocess.run(check, cwd=ROOT, env=app_env(service), capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, f"{service}: {' '.join(command)}\n{result.stdout[-2000:]}{result.stderr[-2000:]}"
 
