@@ -5,8 +5,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
-export HOST ?= 127.0.0.1
-export PORT ?= 8000
 
 .PHONY: run run-cluster worker beat migrate test lint format schema bench bench-image bench-code container-smoke clean
 
@@ -18,7 +16,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	rm -f $(VENV)/.installed-* && touch $@
 
-run: $(STAMP)  ## Serve on http://$(HOST):$(PORT) with the in-memory store and in-process threads.
+run: $(STAMP)  ## Serve on http://$${HOST:-127.0.0.1}:$${PORT:-8000} with the in-memory store and in-process threads.
 	exec $(BIN)/gunicorn -c taskservice/gunicorn.conf.py
 
 # The suite needs the PostgreSQL and Redis it tests against (TEST_DATABASE_URL, TEST_REDIS_URL).

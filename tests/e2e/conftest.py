@@ -45,7 +45,7 @@ def gunicorn_command() -> list[str]:
 
 def start_gunicorn(log: Path, env: dict[str, str] | None = None, wait: float = 20) -> LiveServer:
     port = free_port()
-    environment = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "ACCESS_LOG": "0", **(env or {})}
+    environment = {**os.environ, "ACCESS_LOG": "0", **(env or {}), "HOST": "127.0.0.1", "PORT": str(port)}
     with log.open("wb") as out:
         process = subprocess.Popen(gunicorn_command(), cwd=ROOT, env=environment, stdout=out, stderr=out)
     server = LiveServer(f"http://127.0.0.1:{port}", process, log)
