@@ -7,6 +7,8 @@ import os
 import signal
 import subprocess
 import sys
+import time
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,3 +91,31 @@ def cluster_env(database_url: str, broker_url: str, **extra: str) -> dict[str, s
         "ACCESS_LOG": "0",
         **extra,
     }
+
+
+class PersistentRedis:
+    """A private redis-server with an append-only file, as a production broker should run."""
+
+    def __init__(self, directory: Path, port: int) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.directory, self.port = directory, port
+
+    def start(self) -> None:
+        subprocess.run(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--daemonize", "yes",
+             "--appendonly", "yes", "--appendfsync", "always", "--dir", str(self.directory),
+             "--logfile", str(self.directory / "redis.log"), "--pidfile", str(self.directory / "redis.pid")],
+            check=True,
+        )  # fmt: skip
+        client = redis.Redis(port=self.port)
+        for _ in range(100):
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("private redis-server did not start")
+
+    def stop(self) -> None:
+        with suppress(redis.ConnectionError):  # already down, or the shutdown dropped our connection
+            redis.Redis(port=self.port).shutdown()

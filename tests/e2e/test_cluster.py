@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests.e2e.cluster import Cluster, cluster_env, drop_database, fresh_database
+from tests.e2e.cluster import Cluster, PersistentRedis, cluster_env, drop_database, fresh_database
 from tests.e2e.cluster_db import attempts_by_task
-from tests.e2e.conftest import wait_ready
+from tests.e2e.conftest import free_port, wait_ready
 from tests.images import encoded, photo
 
 pytestmark = pytest.mark.e2e
@@ -93,3 +93,35 @@ def test_readiness_names_the_broker_when_it_is_down(cluster):
     assert refused.status_code == 503 and "broker" in refused.json()["detail"]
     listed = requests.get(f"{web.url}/tasks", timeout=10).json()["results"]
     assert listed == []  # nothing half-accepted was kept
+
+
+def test_restarting_the_web_tier_loses_nothing(cluster):
+    web = cluster.start_web(web_workers=2)
+    cluster.start_worker("w1")
+    ids = [submit(web.url, {"kind": "sleep", "params": {"seconds": 0.2}}) for _ in range(10)]
+    web.stop()
+    web = cluster.start_web(web_workers=2)
+    statuses = [wait_ready(requests.Session(), web.url, task_id, timeout=60) for task_id in ids]
+    assert [s["status"] for s in statuses] == ["ready"] * 10
+
+
+def test_broker_outage_refuses_new_work_and_loses_none_accepted(cluster, tmp_path):
+    port = free_port()
+    broker = PersistentRedis(tmp_path / "redis", port)
+    broker.start()
+    try:
+        cluster.env["CELERY_BROKER_URL"] = f"redis://127.0.0.1:{port}/0"
+        web = cluster.start_web(web_workers=1)
+        cluster.start_worker("w1")
+        accepted = [submit(web.url, {"kind": "sleep", "params": {"seconds": 0.3}}) for _ in range(15)]
+        broker.stop()  # most of those are still waiting in the broker's queue
+        refused = requests.post(f"{web.url}/task", json={}, timeout=30)
+        assert refused.status_code == 503 and refused.headers["Retry-After"]
+        assert "broker" in refused.json()["detail"]
+        broker.start()
+        statuses = [wait_ready(requests.Session(), web.url, task_id, timeout=90) for task_id in accepted]
+        assert [s["status"] for s in statuses] == ["ready"] * 15
+        listed = requests.get(f"{web.url}/tasks?limit=100", timeout=10).json()["results"]
+        assert {task["task_id"] for task in listed} == set(accepted)  # the refused one was not kept
+    finally:
+        broker.stop()
