@@ -125,3 +125,13 @@ def test_broker_outage_refuses_new_work_and_loses_none_accepted(cluster, tmp_pat
         assert {task["task_id"] for task in listed} == set(accepted)  # the refused one was not kept
     finally:
         broker.stop()
+
+
+def test_rabbitmq_works_as_the_broker_too(cluster):
+    cluster.env["CELERY_BROKER_URL"] = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
+    web = cluster.start_web(web_workers=1)
+    cluster.start_worker("w1")
+    assert requests.get(f"{web.url}/readyz", timeout=10).status_code == 200
+    ids = [submit(web.url, {"kind": "sleep", "params": {"seconds": 0}}) for _ in range(10)]
+    statuses = [wait_ready(requests.Session(), web.url, task_id, timeout=60) for task_id in ids]
+    assert [s["status"] for s in statuses] == ["ready"] * 10

@@ -1,0 +1,128 @@
+"""Scaling benchmark: end-to-end throughput (submit -> ready) of tiny tasks and of the image
+pipeline in three setups measured in one run: memory+threads, postgres+celery with 1 worker,
+and postgres+celery with 2 workers. Needs the local PostgreSQL and Redis.
+
+Usage: python bench/scale.py [--tiny 300] [--images 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import psycopg
+import redis
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.image import OUTPUT, STEPS, make_photo
+from bench.live import RESULTS, ROOT, gunicorn, machine, percentile
+
+DATABASE = "taskservice_bench"
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+BROKER = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+
+
+@contextmanager
+def celery_setup(workers: int) -> Iterator[dict[str, str]]:
+    """A fresh database and broker queue, migrations, and `workers` Celery worker processes."""
+    with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{DATABASE}"')
+    redis.Redis.from_url(BROKER).flushdb()
+    env = {**os.environ, "TASK_STORE": "postgres", "TASK_EXECUTOR": "celery", "ACCESS_LOG": "0",
+           "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}", "CELERY_BROKER_URL": BROKER}  # fmt: skip
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    processes = []
+    for n in range(workers):
+        log = (RESULTS / f"scale-worker{n}.log").open("wb")
+        command = [sys.executable, "-m", "celery", "-A", "taskservice", "worker", "-l", "warning", "--concurrency", "1",
+                   "-n", f"bench{n}@%h", "--without-gossip", "--without-mingle"]  # fmt: skip
+        processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True))
+    try:
+        yield {key: env[key] for key in ("TASK_STORE", "TASK_EXECUTOR", "DATABASE_URL", "CELERY_BROKER_URL")}
+    finally:
+        for process in processes:
+            os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            process.wait(30)
+
+
+def measure(url: str, bodies: list[dict]) -> dict:
+    def submit(body: dict) -> str:
+        response = requests.post(f"{url}/task", json=body, timeout=60)
+        response.raise_for_status()
+        return response.json()["task_id"]
+
+    warm = submit(bodies[0])
+    _wait(requests.Session(), url, warm)
+    with ThreadPoolExecutor(4) as pool:
+        ids = list(pool.map(submit, bodies))
+    http = requests.Session()
+    statuses = [_wait(http, url, task_id) for task_id in ids]
+    assert all(s["status"] == "ready" for s in statuses), [s for s in statuses if s["status"] != "ready"][:1]
+    created = [datetime.fromisoformat(s["created_at"]) for s in statuses]
+    finished = [datetime.fromisoformat(s["finished_at"]) for s in statuses]
+    latencies = [1000 * (f - c).total_seconds() for c, f in zip(created, finished, strict=True)]
+    return {
+        "tasks_per_s": len(ids) / (max(finished) - min(created)).total_seconds(),
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": percentile(latencies, 0.99),
+    }
+
+
+def _wait(http: requests.Session, url: str, task_id: str) -> dict:
+    while (status := http.get(f"{url}/status/{task_id}", timeout=30).json())["status"] == "in_progress":
+        time.sleep(0.02)
+    return status
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tiny", type=int, default=300)
+    parser.add_argument("--images", type=int, default=60)
+    args = parser.parse_args()
+    image = base64.b64encode(make_photo()).decode()
+    workloads = {
+        "tiny (sleep 0)": [{"kind": "sleep", "params": {"seconds": 0}}] * args.tiny,
+        "image pipeline": [{"kind": "image", "params": {"image": image, "filters": STEPS, "output": OUTPUT}}]
+        * args.images,
+    }
+    results: dict[str, dict[str, dict]] = {}
+    with gunicorn({"ACCESS_LOG": "0"}, "scale-memory.log") as url:
+        results["memory + threads (2)"] = {name: measure(url, bodies) for name, bodies in workloads.items()}
+    for workers in (1, 2):
+        with (
+            celery_setup(workers) as env,
+            gunicorn({**env, "WEB_CONCURRENCY": "2"}, f"scale-celery{workers}.log") as url,
+        ):
+            results[f"postgres + celery, {workers} worker{'s' * (workers > 1)}"] = {
+                name: measure(url, bodies) for name, bodies in workloads.items()
+            }
+    print(f"machine: {machine()}; {args.tiny} tiny tasks, {args.images} image tasks (1920x1080)")
+    print(f"{'setup':30} {'workload':16} {'tasks/s':>8} {'p50 ms':>9} {'p99 ms':>9}")
+    for setup, rows in results.items():
+        for workload, row in rows.items():
+            print(f"{setup:30} {workload:16} {row['tasks_per_s']:8.1f} {row['p50_ms']:9.1f} {row['p99_ms']:9.1f}")
+    one = results["postgres + celery, 1 worker"]["image pipeline"]["tasks_per_s"]
+    two = results["postgres + celery, 2 workers"]["image pipeline"]["tasks_per_s"]
+    print(f"image pipeline, 2 workers / 1 worker: {two / one:.2f}x (target >= 1.7x on 2 cores)")
+    (RESULTS / "scale.json").write_text(json.dumps({"machine": machine(), "results": results}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
