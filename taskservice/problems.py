@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
+from django import db
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from rest_framework import exceptions
@@ -112,6 +113,9 @@ def problem_for(exc: Exception) -> Problem | None:
         case parsers.UploadTooLarge(field=name):
             errs = [{"pointer": f"#/{name}", "detail": str(exc.detail)}]
             return Problem(413, "input-too-large", str(exc.detail), "Input too large", errs)
+        case db.OperationalError() | db.InterfaceError():
+            detail = "The task store (database) cannot be reached right now; nothing was changed. Retry later."
+            return Problem(503, "store-unavailable", detail, "Try again later", headers=_retry_after())
         case exceptions.ValidationError():
             errs = field_errors(exc.detail)
             return Problem(400, "invalid-request", _summarize(errs, "Invalid request."), "Invalid request", errs)

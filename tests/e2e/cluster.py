@@ -4,9 +4,11 @@ broker (a dedicated db index, flushed), gunicorn with several workers, Celery wo
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -119,3 +121,46 @@ class PersistentRedis:
     def stop(self) -> None:
         with suppress(redis.ConnectionError):  # already down, or the shutdown dropped our connection
             redis.Redis(port=self.port).shutdown()
+
+
+class PrivatePostgres:
+    """A throwaway PostgreSQL cluster (initdb, run as the postgres user) that a test may restart."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.root = Path(tempfile.mkdtemp(prefix="taskservice-pg-", dir="/tmp"))
+        self.data = self.root / "data"
+        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
+        if not bins:
+            raise RuntimeError("PostgreSQL server binaries not found under /usr/lib/postgresql")
+        self.bin = bins[-1]
+        self.root.chmod(0o755)
+        shutil.chown(self.root, "postgres", "postgres")
+        self._as_postgres(self.bin / "initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres")
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/taskservice"
+
+    def _as_postgres(self, *command: str | Path) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*prefix, *map(str, command)], check=True, capture_output=True, timeout=120)
+
+    def _ctl(self, action: str) -> None:
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._as_postgres(self.bin / "pg_ctl", "-D", self.data, "-o", options, "-l", self.root / "log", "-w", action)
+
+    def start(self) -> None:
+        self._ctl("start")
+
+    def restart(self) -> None:
+        self._ctl("restart")
+
+    def create_database(self) -> None:
+        with psycopg.connect(f"postgresql://postgres@127.0.0.1:{self.port}/postgres", autocommit=True) as connection:
+            connection.execute('CREATE DATABASE "taskservice"')
+
+    def destroy(self) -> None:
+        with suppress(subprocess.CalledProcessError):
+            self._as_postgres(self.bin / "pg_ctl", "-D", self.data, "-m", "immediate", "stop")
+        shutil.rmtree(self.root, ignore_errors=True)

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests.e2e.cluster import Cluster, PersistentRedis, cluster_env, drop_database, fresh_database
+from tests.e2e.cluster import Cluster, PersistentRedis, PrivatePostgres, cluster_env, drop_database, fresh_database
 from tests.e2e.cluster_db import attempts_by_task
 from tests.e2e.conftest import free_port, wait_ready
 from tests.images import encoded, photo
@@ -135,3 +135,28 @@ def test_rabbitmq_works_as_the_broker_too(cluster):
     ids = [submit(web.url, {"kind": "sleep", "params": {"seconds": 0}}) for _ in range(10)]
     statuses = [wait_ready(requests.Session(), web.url, task_id, timeout=60) for task_id in ids]
     assert [s["status"] for s in statuses] == ["ready"] * 10
+
+
+def test_postgres_restart_is_survived_without_manual_action(tmp_path):
+    database = PrivatePostgres(free_port())
+    try:
+        database.start()
+        database.create_database()
+        deployment = Cluster(cluster_env(database.url, BROKER), tmp_path)
+        deployment.migrate()
+        web = deployment.start_web(web_workers=1)
+        deployment.start_worker("w1")
+        before = [submit(web.url, {"kind": "sleep", "params": {"seconds": 0.2}}) for _ in range(5)]
+        database.restart()
+        # A request that meets the restart gets a clear 503 (never a 500); the service heals itself.
+        deadline = time.monotonic() + 30
+        while (response := requests.post(f"{web.url}/task", json={}, timeout=10)).status_code != 201:
+            assert response.status_code == 503, response.text
+            assert time.monotonic() < deadline, "the service did not recover from the database restart"
+            time.sleep(0.5)
+        after = response.json()["task_id"]
+        statuses = [wait_ready(requests.Session(), web.url, task_id, timeout=60) for task_id in [*before, after]]
+        assert [s["status"] for s in statuses] == ["ready"] * 6
+        deployment.stop()
+    finally:
+        database.destroy()

@@ -48,3 +48,16 @@ def test_unexpected_error_is_a_problem_500(api, monkeypatch):
 
 def test_presenter_matches_the_documented_serializer():
     assert set(present_task(make_task())) == set(TaskStatusSerializer().fields)
+
+
+def test_unreachable_database_is_a_503_not_a_500(api, monkeypatch):
+    from django import db
+
+    from tasks import services
+
+    def unreachable(**kwargs):
+        raise db.OperationalError("connection refused")
+
+    monkeypatch.setattr(services, "get_task", unreachable)
+    body = assert_problem(api.get("/status/0b7e1c56-6f5e-4a5e-9b7e-2b0c8c1b2d3e"), 503, "store-unavailable")
+    assert "database" in body["detail"]
