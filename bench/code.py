@@ -16,7 +16,6 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from pathlib import Path
 
 import requests
@@ -28,7 +27,7 @@ import django
 
 django.setup()
 
-from bench.live import RESULTS, gunicorn, machine, percentile  # noqa: E402
+from bench.live import RESULTS, gunicorn, machine, percentile, server_figures, wait_done  # noqa: E402
 from tasks.coderunner.languages import LANGUAGES, command  # noqa: E402
 from tasks.kinds.code import run_limits, sandbox  # noqa: E402
 
@@ -69,7 +68,7 @@ def run_service(tasks: int, workers: int) -> dict:
     body = {"kind": "code", "params": {"language": "python", "source": SOURCE, "limits": LIMITS}}
     with gunicorn({"TASK_WORKERS": str(workers), "ACCESS_LOG": "0"}, "code-gunicorn.log") as url:
         http = requests.Session()
-        _wait(http, url, http.post(f"{url}/task", json=body, timeout=10).json()["task_id"])  # warm up
+        wait_done(http, url, http.post(f"{url}/task", json=body, timeout=10).json()["task_id"])  # warm up
 
         def submit(count: int) -> list[str]:
             with requests.Session() as client:
@@ -77,23 +76,12 @@ def run_service(tasks: int, workers: int) -> dict:
 
         with ThreadPoolExecutor(4) as clients:
             ids = [i for batch in clients.map(submit, [tasks // 4 + (n < tasks % 4) for n in range(4)]) for i in batch]
-        statuses = [_wait(http, url, task_id) for task_id in ids]
+        statuses = [wait_done(http, url, task_id) for task_id in ids]
         verdicts = {http.get(f"{url}/result/{task_id}", timeout=10).json()["verdict"] for task_id in ids[:10]}
     assert verdicts == {"ok"}, verdicts
-    created = [datetime.fromisoformat(s["created_at"]) for s in statuses]
-    finished = [datetime.fromisoformat(s["finished_at"]) for s in statuses]
-    return {
-        "tasks_per_s": tasks / (max(finished) - min(created)).total_seconds(),
-        "latency_ms": [1000 * (f - c).total_seconds() for c, f in zip(created, finished, strict=True)],
-        "run_ms": [1000 * (datetime.fromisoformat(s["finished_at"]) - datetime.fromisoformat(s["started_at"]))
-                   .total_seconds() for s in statuses],
-    }  # fmt: skip
-
-
-def _wait(http: requests.Session, url: str, task_id: str) -> dict:
-    while (status := http.get(f"{url}/status/{task_id}", timeout=10).json())["status"] == "in_progress":
-        time.sleep(0.02)
-    return status
+    tasks_per_s, latencies = server_figures(statuses)
+    _, run_ms = server_figures([{**s, "created_at": s["started_at"]} for s in statuses])
+    return {"tasks_per_s": tasks_per_s, "latency_ms": latencies, "run_ms": run_ms}
 
 
 def main() -> None:

@@ -16,7 +16,6 @@ import statistics
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from datetime import datetime
 from pathlib import Path
 
 import requests
@@ -24,7 +23,7 @@ from PIL import Image, ImageFilter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.live import RESULTS, gunicorn, machine, percentile
+from bench.live import RESULTS, gunicorn, machine, percentile, server_figures, wait_done
 
 STEPS = [{"op": "resize", "width": 960}, {"op": "sharpen"}, {"op": "grayscale"}]
 OUTPUT = {"format": "jpeg", "quality": 85}
@@ -79,7 +78,7 @@ def run_service(data: bytes, tasks: int, workers: int) -> dict:
     with gunicorn(env, "image-gunicorn.log") as url:
         form = {"kind": "image", "filters": json.dumps(STEPS), "output": json.dumps(OUTPUT)}
         warm = requests.post(f"{url}/task", data=form, files={"image": ("p.jpg", data)}, timeout=30).json()
-        _wait(requests.Session(), url, warm["task_id"])
+        wait_done(requests.Session(), url, warm["task_id"])
 
         def submit(count: int) -> list[str]:
             with requests.Session() as http:
@@ -96,25 +95,12 @@ def run_service(data: bytes, tasks: int, workers: int) -> dict:
                 for task_id in batch
             ]
         http = requests.Session()
-        statuses = [_wait(http, url, task_id) for task_id in ids]
+        statuses = [wait_done(http, url, task_id) for task_id in ids]
         wall = time.perf_counter() - started
         sizes = [len(http.get(f"{url}/result/{task_id}", timeout=30).content) for task_id in ids[:5]]
     assert all(s["status"] == "ready" for s in statuses), [s for s in statuses if s["status"] != "ready"][:1]
-    created = [datetime.fromisoformat(s["created_at"]) for s in statuses]
-    finished = [datetime.fromisoformat(s["finished_at"]) for s in statuses]
-    span = (max(finished) - min(created)).total_seconds()
-    return {
-        "tasks_per_s": tasks / span,
-        "client_wall_s": wall,
-        "latency_ms": [1000 * (f - c).total_seconds() for c, f in zip(created, finished, strict=True)],
-        "result_bytes": sizes,
-    }
-
-
-def _wait(http: requests.Session, url: str, task_id: str) -> dict:
-    while (status := http.get(f"{url}/status/{task_id}", timeout=30).json())["status"] == "in_progress":
-        time.sleep(0.02)
-    return status
+    tasks_per_s, latencies = server_figures(statuses)
+    return {"tasks_per_s": tasks_per_s, "client_wall_s": wall, "latency_ms": latencies, "result_bytes": sizes}
 
 
 def main() -> None:

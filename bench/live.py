@@ -10,7 +10,10 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
+
+import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -63,3 +66,18 @@ def machine() -> str:
     except OSError:
         pass
     return f"{os.cpu_count()} cores, {cpu}, Python {sys.version.split()[0]}"
+
+
+def wait_done(http: requests.Session, url: str, task_id: str) -> dict:
+    """Poll a task's status until it leaves in_progress; returns the final status body."""
+    while (status := http.get(f"{url}/status/{task_id}", timeout=30).json())["status"] == "in_progress":
+        time.sleep(0.02)
+    return status
+
+
+def server_figures(statuses: list[dict]) -> tuple[float, list[float]]:
+    """Throughput and submit->ready latencies from the service's own timestamps (one clock)."""
+    created = [datetime.fromisoformat(status["created_at"]) for status in statuses]
+    finished = [datetime.fromisoformat(status["finished_at"]) for status in statuses]
+    latencies = [1000 * (end - start).total_seconds() for start, end in zip(created, finished, strict=True)]
+    return len(statuses) / (max(finished) - min(created)).total_seconds(), latencies

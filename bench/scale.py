@@ -15,11 +15,9 @@ import signal
 import statistics
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 
 import psycopg
@@ -29,7 +27,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.image import OUTPUT, STEPS, make_photo
-from bench.live import RESULTS, ROOT, gunicorn, machine, percentile
+from bench.live import RESULTS, ROOT, gunicorn, machine, percentile, server_figures, wait_done
 
 DATABASE = "taskservice_bench"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -69,26 +67,14 @@ def measure(url: str, bodies: list[dict]) -> dict:
         return response.json()["task_id"]
 
     warm = submit(bodies[0])
-    _wait(requests.Session(), url, warm)
+    wait_done(requests.Session(), url, warm)
     with ThreadPoolExecutor(4) as pool:
         ids = list(pool.map(submit, bodies))
     http = requests.Session()
-    statuses = [_wait(http, url, task_id) for task_id in ids]
+    statuses = [wait_done(http, url, task_id) for task_id in ids]
     assert all(s["status"] == "ready" for s in statuses), [s for s in statuses if s["status"] != "ready"][:1]
-    created = [datetime.fromisoformat(s["created_at"]) for s in statuses]
-    finished = [datetime.fromisoformat(s["finished_at"]) for s in statuses]
-    latencies = [1000 * (f - c).total_seconds() for c, f in zip(created, finished, strict=True)]
-    return {
-        "tasks_per_s": len(ids) / (max(finished) - min(created)).total_seconds(),
-        "p50_ms": statistics.median(latencies),
-        "p99_ms": percentile(latencies, 0.99),
-    }
-
-
-def _wait(http: requests.Session, url: str, task_id: str) -> dict:
-    while (status := http.get(f"{url}/status/{task_id}", timeout=30).json())["status"] == "in_progress":
-        time.sleep(0.02)
-    return status
+    tasks_per_s, latencies = server_figures(statuses)
+    return {"tasks_per_s": tasks_per_s, "p50_ms": statistics.median(latencies), "p99_ms": percentile(latencies, 0.99)}
 
 
 def main() -> None:

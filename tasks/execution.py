@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from tasks.domain import Task, TaskResult, TaskStatus, utcnow
 from tasks.kinds import get_kind
-from tasks.kinds.base import BinaryResult, TaskCancelled
+from tasks.kinds.base import TaskCancelled
 from tasks.repositories.base import TaskRepository
 
 logger = logging.getLogger(__name__)
@@ -54,8 +54,8 @@ class RepositoryContext:
 
 def encode_result(output: object) -> TaskResult:
     """Store JSON results as JSON bytes, so serving a result never re-serializes it."""
-    if isinstance(output, BinaryResult):
-        return TaskResult(output.data, output.content_type, output.filename, output.meta)
+    if isinstance(output, TaskResult):
+        return output
     data = json.dumps(output, separators=(",", ":"), allow_nan=False).encode()
     return TaskResult(data, "application/json")
 

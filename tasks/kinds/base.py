@@ -1,9 +1,12 @@
-"""What a task kind is: a params serializer plus a handler, and what a handler may use."""
+"""What a task kind is: a params serializer plus a handler, and what a handler may use.
+
+A handler returns a JSON-able value, or a `tasks.domain.TaskResult` for bytes (an image, say).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django.core.signals import setting_changed
@@ -24,16 +27,6 @@ class Context(Protocol):
 
 class TaskCancelled(Exception):
     """Raised by a handler that noticed `context.cancelled()` and stopped early."""
-
-
-@dataclass(frozen=True, slots=True)
-class BinaryResult:
-    """A handler's non-JSON output (an image, say), stored and served as these bytes."""
-
-    data: bytes
-    content_type: str
-    filename: str | None = None
-    meta: Mapping[str, Any] = field(default_factory=dict)
 
 
 Handler = Callable[[Context, Mapping[str, Any]], Any]

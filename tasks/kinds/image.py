@@ -18,11 +18,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
+from tasks.domain import TaskResult
 from tasks.errors import InputTooLarge
 from tasks.imaging.ops import OPS, Op
 from tasks.imaging.output import CONTENT_TYPES, encode
 from tasks.imaging.source import ImageRejected, inspect_image, open_image
-from tasks.kinds.base import BinaryResult, Context, ParamsSerializer, TaskCancelled, TaskKind, shared_validator
+from tasks.kinds.base import Context, ParamsSerializer, TaskCancelled, TaskKind, shared_validator
 from taskservice.serializers import StrictBooleanField, StrictIntegerField, StrictSerializer
 
 
@@ -112,7 +113,7 @@ class FilterFailed(Exception):
     """A step could not be applied to the image it got (e.g. a crop box outside it)."""
 
 
-def run(context: Context, params: Mapping[str, Any]) -> BinaryResult:
+def run(context: Context, params: Mapping[str, Any]) -> TaskResult:
     image, exif = open_image(params["image"])
     steps = params["filters"]
     for index, step in enumerate(steps):
@@ -135,7 +136,7 @@ def run(context: Context, params: Mapping[str, Any]) -> BinaryResult:
         "source": params["source"],
         "frames_processed": 1,
     }
-    return BinaryResult(data, CONTENT_TYPES[output["format"]], f"edited.{extension}", meta)
+    return TaskResult(data, CONTENT_TYPES[output["format"]], f"edited.{extension}", meta)
 
 
 KIND = TaskKind(

@@ -5,8 +5,8 @@ import json
 import pytest
 
 from tasks import execution, kinds
-from tasks.domain import TaskStatus
-from tasks.kinds.base import BinaryResult, ParamsSerializer, TaskCancelled, TaskKind
+from tasks.domain import TaskResult, TaskStatus
+from tasks.kinds.base import ParamsSerializer, TaskCancelled, TaskKind
 from tasks.repositories.memory import InMemoryTaskRepository
 from tests.support import make_task
 
@@ -44,7 +44,7 @@ def test_json_result_is_stored_as_json(repo, kind):
 
 
 def test_binary_result_keeps_its_content_type(repo, kind):
-    kind["handler"] = lambda context, params: BinaryResult(b"\x89PNG", "image/png", "out.png", {"width": 1})
+    kind["handler"] = lambda context, params: TaskResult(b"\x89PNG", "image/png", "out.png", {"width": 1})
     task = _queued(repo)
     execution.run_task(task.id, repository=repo)
     assert repo.get_result(task.id).content_type == "image/png"

@@ -1,6 +1,6 @@
 import json
 
-from tasks.kinds.base import BinaryResult
+from tasks.domain import TaskResult
 from tests.tasks.api.conftest import assert_problem
 
 STATUS_FIELDS = {
@@ -56,7 +56,7 @@ def test_result_of_failed_task_is_409_with_reason(api, probe_kind, wait_status):
 
 
 def test_binary_result_is_served_as_bytes(api, probe_kind, wait_status):
-    probe_kind(lambda context, params: BinaryResult(b"\x89PNG\r\n", "image/png", "edited.png", {"width": 3}))
+    probe_kind(lambda context, params: TaskResult(b"\x89PNG\r\n", "image/png", "edited.png", {"width": 3}))
     task_id = api.post("/task", {"kind": "probe"}, format="json").json()["task_id"]
     status = wait_status(task_id, "ready")
     assert status["result"] == {"content_type": "image/png", "size": 6, "filename": "edited.png", "meta": {"width": 3}}
