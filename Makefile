@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run run-cluster worker beat migrate test lint format schema bench bench-image bench-code bench-scale container-smoke clean
+.PHONY: run run-records run-cluster worker beat migrate test lint format schema bench bench-image bench-code bench-scale container-smoke clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys, venv; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
@@ -22,6 +22,12 @@ run: $(STAMP)  ## Serve on http://$${HOST:-127.0.0.1}:$${PORT:-8000} with the in
 # The suite needs the PostgreSQL and Redis it tests against (TEST_DATABASE_URL, TEST_REDIS_URL).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+run-records: $(STAMP)  ## The server and the records load client together; Ctrl-C stops both.
+	$(BIN)/gunicorn -c taskservice/gunicorn.conf.py & server=$$!; \
+	trap 'kill $$server 2>/dev/null; wait $$server' EXIT INT TERM; \
+	$(BIN)/python manage.py records_client --url http://$${HOST:-127.0.0.1}:$${PORT:-8000} \
+	  --report-every $${REPORT_EVERY:-10} --concurrency $${CONCURRENCY:-1}
 
 # The distributed setup: PostgreSQL store, Celery executor (broker: Redis by default).
 CLUSTER_ENV = TASK_STORE=postgres TASK_EXECUTOR=celery \
@@ -43,7 +49,8 @@ run-cluster: migrate  ## Foreground: gunicorn x2, two Celery workers and beat; C
 	$(CLUSTER_ENV) WEB_CONCURRENCY=$${WEB_CONCURRENCY:-2} $(BIN)/python manage.py run_cluster --workers 2
 
 test: $(STAMP)  ## The whole suite: unit, contract, API, end-to-end (real gunicorn), schemathesis.
-	DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest
+	DATABASE_URL=$(TEST_DATABASE_URL) TEST_DATABASE_NAME=test_taskservice_$$$$ TEST_REDIS_URL=$(TEST_REDIS_URL) \
+	  $(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -17,6 +17,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from records import errors as records_errors
 from tasks import errors as task_errors
 from taskservice import parsers
 
@@ -113,6 +114,16 @@ def problem_for(exc: Exception) -> Problem | None:
         case parsers.UploadTooLarge(field=name):
             errs = [{"pointer": f"#/{name}", "detail": str(exc.detail)}]
             return Problem(413, "input-too-large", str(exc.detail), "Input too large", errs)
+        case records_errors.RecordNotFound():
+            return Problem(404, "record-not-found", str(exc), "Record not found")
+        case records_errors.DuplicateRecord(uuid=key):
+            errs = [{"pointer": "#", "detail": str(exc)}]
+            return Problem(409, "duplicate-record", str(exc), "Duplicate record", errs, extra={"uuid": str(key)})
+        case records_errors.InvalidRecords(errors=pairs):
+            errs = [{"pointer": pointer, "detail": detail} for pointer, detail in pairs]
+            return Problem(400, "invalid-records", _summarize(errs, str(exc)), "Invalid records", errs)
+        case records_errors.InvalidCount():
+            return Problem(400, "invalid-count", str(exc), "Count too large")
         case db.OperationalError() | db.InterfaceError():
             detail = "The task store (database) cannot be reached right now; nothing was changed. Retry later."
             return Problem(503, "store-unavailable", detail, "Try again later", headers=_retry_after())

@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "tasks",
+    "records",
 ]
 
 MIDDLEWARE = [
@@ -47,6 +48,8 @@ DATABASES = {
         **env_database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
         "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
         "CONN_HEALTH_CHECKS": True,
+        # Tests: a name of their own per run, so concurrent suites on one server never collide.
+        "TEST": {"NAME": env_str("TEST_DATABASE_NAME", "") or None},
     }
 }
 
@@ -98,6 +101,9 @@ CODE_COMPILE_TIME_S = env_float("CODE_COMPILE_TIME_S", 20.0, minimum=1.0)
 CODE_COMPILE_MEMORY_MB = env_int("CODE_COMPILE_MEMORY_MB", 2048, minimum=64)
 CODE_SANDBOX_UID_BASE = env_int("CODE_SANDBOX_UID_BASE", 60_001, minimum=1000)
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
+RECORDS_MAX_TEXT = env_int("RECORDS_MAX_TEXT", 10_000, minimum=1)
+RECORDS_MAX_ITEMS = env_int("RECORDS_MAX_ITEMS", 1_000, minimum=1)
+RECORDS_MAX_COUNT = env_int("RECORDS_MAX_COUNT", 10_000, minimum=0)
 
 # --- Celery (TASK_EXECUTOR=celery) -----------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
@@ -149,6 +155,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [],
     "TAGS": [
         {"name": "tasks", "description": "Submit tasks, follow them, fetch their results."},
+        {"name": "records", "description": "The record store: save, read, stream and delete records."},
         {"name": "service", "description": "Health and readiness probes."},
     ],
 }
@@ -159,4 +166,5 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"httpx": {"level": "WARNING"}},  # the records client's every request is not news
 }

@@ -18,20 +18,20 @@ BIN = Path(sys.executable).parent
 
 
 def test_services_are_the_documented_deployment():
-    assert set(SERVICES) == {"api", "worker", "beat", "migrate", "postgres", "redis"}
+    assert set(SERVICES) == {"api", "worker", "beat", "migrate", "postgres", "redis", "client"}
     for name in ("api", "postgres", "redis", "worker"):
         assert "healthcheck" in SERVICES[name], name
     assert SERVICES["api"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
 
 
 def app_env(service: str) -> dict[str, str]:
-    env = SERVICES[service]["environment"]
+    env = SERVICES[service].get("environment", {})
     # Same settings, but pointing at this machine's services (the compose names do not resolve here).
     return {**os.environ, **{k: str(v) for k, v in env.items()},
             "DATABASE_URL": "sqlite:///:memory:", "CELERY_BROKER_URL": "memory://"}  # fmt: skip
 
 
-@pytest.mark.parametrize("service", ["api", "worker", "beat", "migrate"])
+@pytest.mark.parametrize("service", ["api", "worker", "beat", "migrate", "client"])
 def test_commands_are_accepted_by_their_programs(service):
     command = SERVICES[service]["command"]
     program = shutil.which(command[0], path=str(BIN)) or shutil.which(command[0])

@@ -1,0 +1,35 @@
+"""Errors of the records use cases; the project's problem handler maps them to HTTP."""
+
+import uuid
+
+
+class RecordsError(Exception):
+    pass
+
+
+class RecordNotFound(RecordsError):
+    def __init__(self, key: uuid.UUID | str) -> None:
+        if isinstance(key, uuid.UUID):
+            super().__init__(f"No record with uuid {key}.")
+        else:
+            super().__init__(f"Nothing at /{key}: it is neither a record uuid nor a count.")
+
+
+class DuplicateRecord(RecordsError):
+    def __init__(self, key: uuid.UUID, *, within_batch: bool) -> None:
+        self.uuid = key
+        where = "appears twice in this batch" if within_batch else "already exists"
+        super().__init__(f"Record {key} {where}; nothing of this batch was saved.")
+
+
+class InvalidRecords(RecordsError):
+    """Per-item problems: `errors` lists (JSON pointer, message) pairs, e.g. ("#/3/text", ...)."""
+
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        self.errors = errors
+        super().__init__(errors[0][1] if len(errors) == 1 else f"{errors[0][1]} (and {len(errors) - 1} more)")
+
+
+class InvalidCount(RecordsError):
+    def __init__(self, count: int, limit: int) -> None:
+        super().__init__(f"At most {limit:,} records per request; {count:,} asked.")

@@ -1,0 +1,85 @@
+"""Records use cases: validate and save batches, read, stream, delete."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+
+from records.domain import Record
+from records.errors import DuplicateRecord, InvalidCount, InvalidRecords, RecordNotFound
+from records.providers import record_repository
+from records.repositories.base import RecordRepository
+
+FIELDS = {"uuid", "text"}
+
+
+def parse_batch(items: Any) -> list[Record]:
+    """The body of POST /new: a non-empty JSON array of {"uuid"?, "text"}; every problem named."""
+    if not isinstance(items, list):
+        raise InvalidRecords([("#", "The body must be a JSON array of {uuid, text} objects.")])
+    if not items:
+        raise InvalidRecords([("#", "The array is empty: send at least one record.")])
+    if len(items) > settings.RECORDS_MAX_ITEMS:
+        raise InvalidRecords([("#", f"At most {settings.RECORDS_MAX_ITEMS:,} records per request.")])
+    errors: list[tuple[str, str]] = []
+    records: list[Record] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            errors.append((f"#/{index}", "Each record is an object with `text` and an optional `uuid`."))
+            continue
+        errors += [(f"#/{index}/{name}", "Unknown field.") for name in sorted(set(item) - FIELDS)]
+        text = item.get("text")
+        if not isinstance(text, str):
+            errors.append((f"#/{index}/text", "Required: a string."))
+        elif len(text) > settings.RECORDS_MAX_TEXT:
+            errors.append((f"#/{index}/text", f"At most {settings.RECORDS_MAX_TEXT:,} characters."))
+        try:
+            key = uuid.UUID(item["uuid"]) if "uuid" in item else uuid.uuid4()  # null is not "missing"
+        except (ValueError, TypeError, AttributeError):
+            errors.append((f"#/{index}/uuid", "Not a valid UUID (leave it out to have one generated)."))
+            continue
+        if isinstance(text, str):
+            records.append(Record(key, text))
+    if errors:
+        raise InvalidRecords(errors)
+    return records
+
+
+def create_records(*, items: Any, repository: RecordRepository | None = None) -> list[Record]:
+    """Save the whole batch or nothing; uuids given are kept, missing ones generated."""
+    repository = repository or record_repository()
+    records = parse_batch(items)
+    seen: set[uuid.UUID] = set()
+    for record in records:
+        if record.uuid in seen:
+            raise DuplicateRecord(record.uuid, within_batch=True)
+        seen.add(record.uuid)
+    repository.add_all(records)
+    return records
+
+
+def get_record(*, key: uuid.UUID, repository: RecordRepository | None = None) -> Record:
+    record = (repository or record_repository()).get(key)
+    if record is None:
+        raise RecordNotFound(key)
+    return record
+
+
+def oldest_records(*, count: int, repository: RecordRepository | None = None) -> list[Record]:
+    if count > settings.RECORDS_MAX_COUNT:
+        raise InvalidCount(count, settings.RECORDS_MAX_COUNT)
+    return (repository or record_repository()).oldest(count)
+
+
+def all_records(*, repository: RecordRepository | None = None) -> Iterator[Record]:
+    return (repository or record_repository()).stream()
+
+
+def delete_record(*, key: uuid.UUID, repository: RecordRepository | None = None) -> Record:
+    record = (repository or record_repository()).delete(key)
+    if record is None:
+        raise RecordNotFound(key)
+    return record

@@ -1,0 +1,126 @@
+"""The records API at the site root, exactly as its specification names the paths."""
+
+import json
+import uuid
+from collections.abc import Iterator
+
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from records import services
+from records.domain import Record
+from records.errors import RecordNotFound
+from records.serializers import RECORD_OR_RECORDS_SCHEMA, RecordInSerializer, RecordSerializer
+from tasks.schema import problem
+
+EXAMPLE = [
+    {"uuid": "e48d41d0-6e53-490a-9d9a-fd4337f28038", "text": "test example"},
+    {"uuid": "eddd8cd7-1128-4b83-98d4-7cde1514625e", "text": "another example"},
+]
+NOT_FOUND = problem(
+    "No such record (or a path that is neither a uuid nor a count).",
+    ("Unknown", 404, "record-not-found", "No record with uuid e48d41d0-6e53-490a-9d9a-fd4337f28038."),
+)
+KEY = OpenApiParameter(
+    "key",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description="A record's uuid, or (GET only) a non-negative count of oldest records.",
+)
+
+
+class NewRecordsView(APIView):
+    @extend_schema(
+        operation_id="records_new",
+        summary="Save records (all or nothing)",
+        request=RecordInSerializer(many=True),
+        examples=[
+            OpenApiExample("Two records", value=EXAMPLE, request_only=True),
+            OpenApiExample("Saved", value=EXAMPLE, response_only=True, status_codes=["201"]),
+        ],
+        responses={
+            201: RecordSerializer(many=True),
+            **problem(
+                "Not an array, empty, too many items, or a bad item (`errors` names index and field).",
+                ("Bad item", 400, "invalid-records", "#/1/text: Required: a string."),
+            ),
+            **problem(
+                "A uuid exists already or repeats in the batch; nothing was saved.",
+                ("Duplicate", 409, "duplicate-record", "Record e48d41d0-... already exists."),
+            ),
+        },
+        tags=["records"],
+    )
+    def post(self, request: Request) -> Response:
+        records = services.create_records(items=request.data)
+        return Response([record.as_json() for record in records], status=status.HTTP_201_CREATED)
+
+
+class AllRecordsView(APIView):
+    @extend_schema(
+        operation_id="records_all",
+        summary="Every record, in insertion order (streamed)",
+        responses={200: RecordSerializer(many=True)},
+        tags=["records"],
+    )
+    def get(self, request: Request) -> StreamingHttpResponse:
+        return StreamingHttpResponse(_json_array(services.all_records()), content_type="application/json")
+
+
+class RecordByKeyView(APIView):
+    @extend_schema(
+        operation_id="records_get",
+        summary="One record by uuid, or the oldest <count> records",
+        parameters=[KEY],
+        responses={
+            200: OpenApiResponse(
+                RECORD_OR_RECORDS_SCHEMA, description="`{uuid, text}` for a uuid; `[{uuid, text}, ...]` for a count."
+            ),
+            **problem(
+                "A count above RECORDS_MAX_COUNT.", ("Too many", 400, "invalid-count", "At most 10,000 records.")
+            ),
+            **NOT_FOUND,
+        },
+        tags=["records"],
+    )
+    def get(self, request: Request, key: str) -> Response:
+        if key.isascii() and key.isdigit():
+            return Response([record.as_json() for record in services.oldest_records(count=int(key))])
+        return Response(services.get_record(key=_record_key(key)).as_json())
+
+    @extend_schema(
+        operation_id="records_delete",
+        summary="Delete a record; answers it",
+        parameters=[KEY],
+        responses={200: RecordSerializer, **NOT_FOUND},
+        tags=["records"],
+    )
+    def delete(self, request: Request, key: str) -> Response:
+        return Response(services.delete_record(key=_record_key(key)).as_json())
+
+
+def _record_key(key: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(key)
+    except ValueError:
+        raise RecordNotFound(key) from None  # neither a uuid nor a count: nothing lives there
+
+
+def _json_array(records: Iterator[Record]) -> Iterator[bytes]:
+    """`[{...},{...}]` a chunk of records at a time: a million records never sit in memory."""
+    yield b"["
+    chunk: list[str] = []
+    first = True
+    for record in records:
+        chunk.append(json.dumps(record.as_json(), separators=(",", ":")))
+        if len(chunk) == 1000:
+            yield (b"" if first else b",") + ",".join(chunk).encode()
+            first, chunk = False, []
+    if chunk:
+        yield (b"" if first else b",") + ",".join(chunk).encode()
+    yield b"]"
