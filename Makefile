@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run run-records run-cluster worker beat migrate test lint format schema bench bench-image bench-code bench-scale container-smoke clean
+.PHONY: run run-records run-cluster worker beat migrate test lint format schema bench bench-image bench-code bench-scale bench-records container-smoke clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys, venv; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
@@ -74,6 +74,9 @@ bench-code: $(STAMP)  ## Code runner benchmark: the service against direct subpr
 
 bench-scale: $(STAMP)  ## Memory+threads against PostgreSQL+Celery with 1 and 2 workers (needs PostgreSQL, Redis).
 	$(BIN)/python bench/scale.py
+
+bench-records: $(STAMP)  ## Records: client workload per store, GET /all time and memory at 100k and 1M records.
+	$(BIN)/python bench/records.py
 
 container-smoke:  ## Build the Dockerfile with podman and check the image serves tasks.
 	../shared/tools/container-smoke --health /healthz -- python3 .ci/smoke_check.py

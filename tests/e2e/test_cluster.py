@@ -160,3 +160,21 @@ def test_postgres_restart_is_survived_without_manual_action(tmp_path):
         deployment.stop()
     finally:
         database.destroy()
+
+
+def test_cancel_reaches_running_and_queued_tasks_across_processes(cluster):
+    web = cluster.start_web(web_workers=2)
+    cluster.start_worker("w1")
+    running = submit(web.url, {"kind": "sleep", "params": {"seconds": 30}})
+    queued = submit(web.url, {"kind": "sleep", "params": {"seconds": 30}})  # behind it: one worker
+    deadline = time.monotonic() + 30
+    while requests.get(f"{web.url}/status/{running}", timeout=5).json()["state"] != "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert requests.post(f"{web.url}/task/{queued}/cancel", timeout=5).status_code == 200
+    assert requests.post(f"{web.url}/task/{running}/cancel", timeout=5).status_code == 202
+    started = time.monotonic()
+    assert wait_ready(requests.Session(), web.url, running, timeout=20)["status"] == "cancelled"
+    assert time.monotonic() - started < 5  # noticed at the handler's next check, not after 30 s
+    final = wait_ready(requests.Session(), web.url, queued, timeout=20)
+    assert final["status"] == "cancelled" and final["started_at"] is None
