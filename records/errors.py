@@ -8,11 +8,15 @@ class RecordsError(Exception):
 
 
 class RecordNotFound(RecordsError):
-    def __init__(self, key: uuid.UUID | str) -> None:
-        if isinstance(key, uuid.UUID):
-            super().__init__(f"No record with uuid {key}.")
-        else:
-            super().__init__(f"Nothing at /{key}: it is neither a record uuid nor a count.")
+    def __init__(self, key: uuid.UUID) -> None:
+        super().__init__(f"No record with uuid {key}.")
+
+
+class NotARecordPath(RecordsError):
+    """A single-segment path that is neither a record uuid nor a count: nothing lives there."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"No endpoint at /{path} (and it is neither a record uuid nor a count); see /api/docs/.")
 
 
 class DuplicateRecord(RecordsError):

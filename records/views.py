@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from records import services
 from records.domain import Record
-from records.errors import RecordNotFound
+from records.errors import NotARecordPath
 from records.serializers import RECORD_OR_RECORDS_SCHEMA, RecordInSerializer, RecordSerializer
 from tasks.schema import problem
 
@@ -108,7 +108,7 @@ def _record_key(key: str) -> uuid.UUID:
     try:
         return uuid.UUID(key)
     except ValueError:
-        raise RecordNotFound(key) from None  # neither a uuid nor a count: nothing lives there
+        raise NotARecordPath(key) from None
 
 
 def _json_array(records: Iterator[Record]) -> Iterator[bytes]:

@@ -116,6 +116,8 @@ def problem_for(exc: Exception) -> Problem | None:
             return Problem(413, "input-too-large", str(exc.detail), "Input too large", errs)
         case records_errors.RecordNotFound():
             return Problem(404, "record-not-found", str(exc), "Record not found")
+        case records_errors.NotARecordPath():
+            return Problem(404, "not-found", str(exc))
         case records_errors.DuplicateRecord(uuid=key):
             errs = [{"pointer": "#", "detail": str(exc)}]
             return Problem(409, "duplicate-record", str(exc), "Duplicate record", errs, extra={"uuid": str(key)})

@@ -61,8 +61,8 @@ def test_count_over_the_maximum_and_paths_that_are_neither(api, settings):
     settings.RECORDS_MAX_COUNT = 10
     assert_problem(api.get("/11"), 400, "invalid-count")
     for path in ("/-1", "/1.5", "/abc", "/e48d41d0"):
-        assert_problem(api.get(path), 404, "record-not-found")
-    assert_problem(api.delete("/5"), 404)
+        assert_problem(api.get(path), 404, "not-found")
+    assert_problem(api.delete("/5"), 404, "not-found")
 
 
 def test_all_streams_insertion_order(api):
