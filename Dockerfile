@@ -26,6 +26,7 @@ WORKDIR /app
 COPY manage.py ./
 COPY taskservice ./taskservice
 COPY tasks ./tasks
+COPY records ./records
 USER app
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
