@@ -37,3 +37,10 @@ class InvalidRecords(RecordsError):
 class InvalidCount(RecordsError):
     def __init__(self, count: int, limit: int) -> None:
         super().__init__(f"At most {limit:,} records per request; {count:,} asked.")
+
+
+class RecordStoreFull(RecordsError):
+    """The in-memory store holds its maximum; deletes make room (answered 503 + Retry-After)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The record store is full ({limit:,} records); delete some or retry later.")

@@ -22,7 +22,7 @@ def record_repository() -> RecordRepository:
                 else:
                     from records.repositories.memory import InMemoryRecordRepository
 
-                    _repository = InMemoryRecordRepository()
+                    _repository = InMemoryRecordRepository(max_records=settings.RECORDS_MAX_STORED)
     return _repository
 
 

@@ -75,8 +75,9 @@ class CapacityExhausted(TaskServiceError):
 
 
 class StoreFull(CapacityExhausted):
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"The task store is full ({limit} tasks); retry later.")
+    def __init__(self, limit: int, *, max_bytes: int | None = None) -> None:
+        held = f"{max_bytes:,} bytes of inputs and results" if max_bytes is not None else f"{limit} tasks"
+        super().__init__(f"The task store is full ({held}); retry later.")
 
 
 class QueueFull(CapacityExhausted):

@@ -74,7 +74,7 @@ def _build_repository() -> TaskRepository:
         return PostgresTaskRepository()
     from tasks.repositories.memory import InMemoryTaskRepository
 
-    return InMemoryTaskRepository(max_tasks=settings.TASK_MAX_STORED)
+    return InMemoryTaskRepository(max_tasks=settings.TASK_MAX_STORED, max_bytes=settings.TASK_MAX_STORED_BYTES)
 
 
 def _run_in_thread(repository: TaskRepository, task_id: uuid.UUID, stopping: Callable[[], bool]) -> None:

@@ -124,6 +124,8 @@ def problem_for(exc: Exception) -> Problem | None:
         case records_errors.InvalidRecords(errors=pairs):
             errs = [{"pointer": pointer, "detail": detail} for pointer, detail in pairs]
             return Problem(400, "invalid-records", _summarize(errs, str(exc)), "Invalid records", errs)
+        case records_errors.RecordStoreFull():
+            return Problem(503, "capacity-exhausted", str(exc), "Try again later", headers=_retry_after())
         case records_errors.InvalidCount():
             return Problem(400, "invalid-count", str(exc), "Count too large")
         case db.OperationalError() | db.InterfaceError():

@@ -80,6 +80,7 @@ TASK_LOST_AFTER_SECONDS = env_float("TASK_LOST_AFTER_SECONDS", 30.0, minimum=1.0
 TASK_WORKERS = env_int("TASK_WORKERS", os.cpu_count() or 1, minimum=1, maximum=256)
 TASK_QUEUE_SIZE = env_int("TASK_QUEUE_SIZE", 10_000, minimum=1)
 TASK_MAX_STORED = env_int("TASK_MAX_STORED", 100_000, minimum=1)
+TASK_MAX_STORED_BYTES = env_int("TASK_MAX_STORED_BYTES", 1024**3, minimum=1)  # inputs + results, memory store
 TASK_TTL_SECONDS = env_int("TASK_TTL_SECONDS", 24 * 3600, minimum=1)
 TASK_SWEEP_SECONDS = env_float("TASK_SWEEP_SECONDS", 60.0, minimum=0.1)
 TASK_SHUTDOWN_GRACE_SECONDS = env_float("TASK_SHUTDOWN_GRACE_SECONDS", 5.0, minimum=0.0)
@@ -104,6 +105,7 @@ BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
 RECORDS_MAX_TEXT = env_int("RECORDS_MAX_TEXT", 10_000, minimum=1)
 RECORDS_MAX_ITEMS = env_int("RECORDS_MAX_ITEMS", 1_000, minimum=1)
 RECORDS_MAX_COUNT = env_int("RECORDS_MAX_COUNT", 10_000, minimum=0)
+RECORDS_MAX_STORED = env_int("RECORDS_MAX_STORED", 1_000_000, minimum=1)  # in-memory store only
 
 # --- Celery (TASK_EXECUTOR=celery) -----------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")

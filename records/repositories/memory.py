@@ -5,18 +5,21 @@ import uuid
 from collections.abc import Iterator
 
 from records.domain import Record
-from records.errors import DuplicateRecord
+from records.errors import DuplicateRecord, RecordStoreFull
 
 STREAM_CHUNK = 1000
 
 
 class InMemoryRecordRepository:
-    def __init__(self) -> None:
+    def __init__(self, *, max_records: int) -> None:
+        self._max_records = max_records
         self._lock = threading.Lock()
         self._records: dict[uuid.UUID, Record] = {}
 
     def add_all(self, records: list[Record]) -> None:
         with self._lock:
+            if len(self._records) + len(records) > self._max_records:
+                raise RecordStoreFull(self._max_records)
             for record in records:
                 if record.uuid in self._records:
                     raise DuplicateRecord(record.uuid, within_batch=False)

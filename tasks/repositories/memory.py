@@ -21,8 +21,10 @@ _SortKey = tuple[datetime, uuid.UUID]
 
 
 class InMemoryTaskRepository:
-    def __init__(self, *, max_tasks: int) -> None:
+    def __init__(self, *, max_tasks: int, max_bytes: int) -> None:
         self._max_tasks = max_tasks
+        self._max_bytes = max_bytes
+        self._bytes = 0  # of inputs and results held: images make the task count a poor bound
         self._lock = threading.Lock()
         self._tasks: dict[uuid.UUID, Task] = {}
         self._results: dict[uuid.UUID, TaskResult] = {}
@@ -30,9 +32,13 @@ class InMemoryTaskRepository:
         self._order: list[_SortKey] = []
 
     def add(self, task: Task) -> None:
+        size = sum(len(data) for data in task.inputs.values())
         with self._lock:
             if len(self._tasks) >= self._max_tasks:
                 raise StoreFull(self._max_tasks)
+            if self._bytes + size > self._max_bytes:
+                raise StoreFull(self._max_tasks, max_bytes=self._max_bytes)
+            self._bytes += size
             self._tasks[task.id] = task
             key = (task.created_at, task.id)
             if not self._order or self._order[-1] < key:
@@ -62,6 +68,7 @@ class InMemoryTaskRepository:
             self._tasks[task_id] = moved
             if result is not None:
                 self._results[task_id] = result
+                self._bytes += len(result.data)  # may pass the budget: new submissions wait then
             return moved
 
     def set_progress(self, task_id: uuid.UUID, progress: float) -> None:
@@ -132,8 +139,7 @@ class InMemoryTaskRepository:
             }
             if expired:
                 for task_id in expired:
-                    del self._tasks[task_id]
-                    self._results.pop(task_id, None)
+                    self._forget(self._tasks.pop(task_id))
                 # One pass, not one list deletion per task: purges can be large.
                 self._order = [key for key in self._order if key[1] not in expired]
             return len(expired)
@@ -141,11 +147,16 @@ class InMemoryTaskRepository:
     def check(self) -> None:
         """Always usable: the store is this process's memory."""
 
+    def _forget(self, task: Task) -> None:
+        """Release what the task held against the byte budget."""
+        result = self._results.pop(task.id, None)
+        self._bytes -= sum(len(data) for data in task.inputs.values()) + (len(result.data) if result else 0)
+
     def _remove(self, task_id: uuid.UUID) -> bool:
         task = self._tasks.pop(task_id, None)
         if task is None:
             return False
-        self._results.pop(task_id, None)
+        self._forget(task)
         key = (task.created_at, task.id)
         index = bisect.bisect_left(self._order, key)
         del self._order[index]

@@ -15,7 +15,7 @@ POSTGRES = pytest.param("postgres", marks=pytest.mark.django_db(transaction=True
 
 @pytest.fixture(params=["memory", POSTGRES])
 def repository(request):
-    return InMemoryRecordRepository() if request.param == "memory" else PostgresRecordRepository()
+    return InMemoryRecordRepository(max_records=1_000_000) if request.param == "memory" else PostgresRecordRepository()
 
 
 def records(n: int, prefix: str = "r") -> list[Record]:

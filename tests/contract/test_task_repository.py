@@ -21,7 +21,7 @@ POSTGRES = pytest.param("postgres", marks=pytest.mark.django_db(transaction=True
 @pytest.fixture(params=["memory", POSTGRES])
 def repository(request) -> TaskRepository:
     if request.param == "memory":
-        return InMemoryTaskRepository(max_tasks=MAX_TASKS)
+        return InMemoryTaskRepository(max_tasks=MAX_TASKS, max_bytes=10**9)
     return PostgresTaskRepository()
 
 

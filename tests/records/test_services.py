@@ -9,7 +9,7 @@ from records.repositories.memory import InMemoryRecordRepository
 
 @pytest.fixture
 def repo():
-    return InMemoryRecordRepository()
+    return InMemoryRecordRepository(max_records=1_000_000)
 
 
 def test_given_uuids_are_kept_and_missing_ones_generated(repo):
@@ -59,3 +59,13 @@ def test_count_limit(repo, settings):
     assert services.oldest_records(count=5, repository=repo) == []
     with pytest.raises(InvalidCount):
         services.oldest_records(count=6, repository=repo)
+
+
+def test_memory_store_refuses_batches_past_its_maximum():
+    from records.errors import RecordStoreFull
+
+    repo = InMemoryRecordRepository(max_records=3)
+    services.create_records(items=[{"text": "a"}, {"text": "b"}], repository=repo)
+    with pytest.raises(RecordStoreFull):
+        services.create_records(items=[{"text": "c"}, {"text": "d"}], repository=repo)
+    assert repo.count() == 2  # all or nothing

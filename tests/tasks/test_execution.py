@@ -13,7 +13,7 @@ from tests.support import make_task
 
 @pytest.fixture
 def repo():
-    return InMemoryTaskRepository(max_tasks=100)
+    return InMemoryTaskRepository(max_tasks=100, max_bytes=10**9)
 
 
 @pytest.fixture

@@ -1,16 +1,41 @@
-"""What only the in-memory store promises: a hard cap on how many tasks it holds."""
+"""What only the in-memory store promises: hard caps on how many tasks and how many bytes it holds."""
+
+from datetime import timedelta
 
 import pytest
 
+from tasks.domain import Task, TaskResult, TaskStatus
 from tasks.errors import StoreFull
 from tasks.repositories.memory import InMemoryTaskRepository
-from tests.support import make_task
+from tests.support import EPOCH, make_task
 
 
 def test_store_refuses_tasks_past_its_maximum():
-    repository = InMemoryTaskRepository(max_tasks=3)
+    repository = InMemoryTaskRepository(max_tasks=3, max_bytes=10**6)
     for _ in range(3):
         repository.add(make_task())
     with pytest.raises(StoreFull):
         repository.add(make_task())
     assert repository.count() == 3
+
+
+def image_task(size: int) -> Task:
+    return Task.new(kind="image", params={"image": b"x" * size}, now=EPOCH)
+
+
+def test_inputs_and_results_count_against_the_byte_budget_and_are_released():
+    repository = InMemoryTaskRepository(max_tasks=100, max_bytes=1000)
+    first = image_task(600)
+    repository.add(first)
+    with pytest.raises(StoreFull, match="1,000 bytes"):
+        repository.add(image_task(600))
+    repository.delete(first.id)
+    second = image_task(600)
+    repository.add(second)  # the first one's bytes were released
+    repository.transition(second.id, expected=TaskStatus.QUEUED, target=TaskStatus.RUNNING, at=EPOCH)
+    result = TaskResult(b"y" * 300, "image/png")
+    repository.transition(second.id, expected=TaskStatus.RUNNING, target=TaskStatus.SUCCEEDED, at=EPOCH, result=result)
+    with pytest.raises(StoreFull):
+        repository.add(image_task(200))  # 600 + 300 held
+    assert repository.purge_finished(before=EPOCH + timedelta(seconds=1)) == 1
+    repository.add(image_task(900))  # expiry released input and result

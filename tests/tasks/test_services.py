@@ -23,7 +23,7 @@ from tests.support import RecordingDispatcher
 
 @pytest.fixture
 def repo():
-    return InMemoryTaskRepository(max_tasks=1000)
+    return InMemoryTaskRepository(max_tasks=1000, max_bytes=10**9)
 
 
 @pytest.fixture
