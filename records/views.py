@@ -16,7 +16,7 @@ from records import services
 from records.domain import Record
 from records.errors import NotARecordPath
 from records.serializers import RECORD_OR_RECORDS_SCHEMA, RecordInSerializer, RecordSerializer
-from tasks.schema import problem
+from taskservice.openapi import problem
 
 EXAMPLE = [
     {"uuid": "e48d41d0-6e53-490a-9d9a-fd4337f28038", "text": "test example"},

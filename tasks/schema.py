@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import functools
-from http import HTTPStatus
 from typing import Any
 
 from drf_spectacular.generators import SchemaGenerator
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer, extend_schema_field
+from drf_spectacular.utils import OpenApiExample, PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from tasks.kinds import DEFAULT_KIND, all_kinds
 from tasks.kinds.base import TaskKind
 from tasks.serializers import ImageUploadSerializer
-from taskservice.problems import CONTENT_TYPE as PROBLEM
-from taskservice.serializers import ProblemSerializer
+from taskservice.openapi import problem
 
 
 def constant_field(value: str, **options: Any) -> serializers.Field:
@@ -83,31 +81,6 @@ SUBMIT_EXAMPLES = [
         media_type="multipart/form-data",
     ),
 ]
-
-
-def problem(description: str, *examples: tuple[str, int, str, str]) -> dict[tuple[int, str], OpenApiResponse]:
-    """Problem-details responses for one status code, with (name, status, slug, detail) examples."""
-    status = examples[0][1]
-    return {
-        (status, PROBLEM): OpenApiResponse(
-            ProblemSerializer,
-            description=description,
-            examples=[
-                OpenApiExample(
-                    name,
-                    value={
-                        "type": f"urn:taskservice:problem:{slug}",
-                        "title": HTTPStatus(code).phrase,
-                        "status": code,
-                        "detail": detail,
-                    },
-                    response_only=True,
-                    status_codes=[str(code)],
-                )
-                for name, code, slug, detail in examples
-            ],
-        )
-    }
 
 
 TASK_NOT_FOUND = problem(

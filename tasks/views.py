@@ -29,7 +29,6 @@ from tasks.schema import (
     SUBMIT_EXAMPLES,
     TASK_NOT_FOUND,
     kind_params_schemas,
-    problem,
     request_schema,
 )
 from tasks.serializers import (
@@ -45,6 +44,7 @@ from tasks.serializers import (
     parse_form_submission,
     parse_submission,
 )
+from taskservice.openapi import problem
 from taskservice.parsers import BoundedJSONParser, BoundedMultiPartParser
 
 

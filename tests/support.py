@@ -52,3 +52,17 @@ class RecordingDispatcher:
 
     def check(self) -> None:
         pass
+
+
+PROBLEM = "application/problem+json"
+
+
+def assert_problem(response, status, slug=None):
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == PROBLEM
+    body = response.json()
+    assert body["status"] == status and body["title"] and body["detail"]
+    assert body["type"].startswith("urn:taskservice:problem:")
+    if slug:
+        assert body["type"].endswith(":" + slug), body
+    return body

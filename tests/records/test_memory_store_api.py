@@ -4,7 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from records import providers
-from tests.tasks.api.conftest import assert_problem
+from tests.support import assert_problem
 
 
 @pytest.fixture(autouse=True)

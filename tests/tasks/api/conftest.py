@@ -5,8 +5,6 @@ from tasks import kinds
 from tasks.kinds.base import ParamsSerializer, TaskKind
 from tests.support import wait_for
 
-PROBLEM = "application/problem+json"
-
 # The same API tests run against every store; the database one with committed transactions,
 # since tasks run on executor threads with their own connections.
 POSTGRES = pytest.param("postgres", marks=pytest.mark.django_db(transaction=True))
@@ -53,14 +51,3 @@ def probe_kind(monkeypatch):
         monkeypatch.setitem(kinds._KINDS, "probe", TaskKind("probe", "test kind", ParamsSerializer, handler))
 
     return register
-
-
-def assert_problem(response, status, slug=None):
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == PROBLEM
-    body = response.json()
-    assert body["status"] == status and body["title"] and body["detail"]
-    assert body["type"].startswith("urn:taskservice:problem:")
-    if slug:
-        assert body["type"].endswith(":" + slug), body
-    return body

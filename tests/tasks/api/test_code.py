@@ -3,7 +3,7 @@
 import pytest
 
 from tasks.kinds import code
-from tests.tasks.api.conftest import assert_problem
+from tests.support import assert_problem
 
 PROGRAMS = {
     "python": {

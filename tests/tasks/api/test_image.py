@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from tests.images import decode, encoded, noise, photo, png_bomb
-from tests.tasks.api.conftest import assert_problem
+from tests.support import assert_problem
 
 GRAY_RESIZE = [{"op": "resize", "width": 32}, {"op": "grayscale"}]
 

@@ -1,5 +1,4 @@
-from tests.support import wait_for
-from tests.tasks.api.conftest import assert_problem
+from tests.support import assert_problem, wait_for
 
 
 def test_list_is_newest_first_and_paginated(api, submit):

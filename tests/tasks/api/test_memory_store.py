@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.tasks.api.conftest import assert_problem
+from tests.support import assert_problem
 
 
 @pytest.fixture

@@ -1,8 +1,7 @@
 from tasks import providers
 from tasks.presenters import present_task
 from tasks.serializers import TaskStatusSerializer
-from tests.support import make_task
-from tests.tasks.api.conftest import assert_problem
+from tests.support import assert_problem, make_task
 
 
 def test_kinds_lists_sleep_with_its_params_schema(api):

@@ -1,7 +1,7 @@
 import json
 
 from tasks.domain import TaskResult
-from tests.tasks.api.conftest import assert_problem
+from tests.support import assert_problem
 
 STATUS_FIELDS = {
     "task_id", "kind", "status", "state", "progress", "created_at", "started_at", "finished_at", "error",

@@ -4,8 +4,7 @@ import uuid
 import pytest
 
 from tasks import providers
-from tests.support import wait_for
-from tests.tasks.api.conftest import assert_problem
+from tests.support import assert_problem, wait_for
 
 
 def test_plain_post_submits_the_demo_task(api):
