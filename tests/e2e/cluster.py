@@ -29,6 +29,10 @@ def fresh_database(name: str) -> str:
     return f"postgres://postgres@127.0.0.1:5432/{name}"
 
 
+def migrate(env: dict[str, str]) -> None:
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+
+
 def drop_database(name: str) -> None:
     with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -42,7 +46,7 @@ class Cluster:
     workers: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     def migrate(self) -> None:
-        subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=self.env, check=True)
+        migrate(self.env)
 
     def start_web(self, web_workers: int = 2) -> LiveServer:
         self.web = start_gunicorn(self.logs / "web.log", {**self.env, "WEB_CONCURRENCY": str(web_workers)})

@@ -78,11 +78,21 @@ def gunicorn(tmp_path) -> Iterator:
         server.stop()
 
 
-@pytest.fixture(scope="module")
-def service(tmp_path_factory) -> Iterator[LiveServer]:
-    server = start_gunicorn(tmp_path_factory.mktemp("live") / "gunicorn.log", {"SLEEP_MAX_SECONDS": "2"})
+@pytest.fixture(scope="module", params=["memory", "postgres"])
+def service(request, tmp_path_factory) -> Iterator[LiveServer]:
+    """The live server on each store: the same end-to-end tests prove the store is swappable."""
+    from tests.e2e.cluster import drop_database, fresh_database, migrate
+
+    env = {"SLEEP_MAX_SECONDS": "2", "TASK_STORE": request.param}
+    database = f"taskservice_e2e_live_{os.getpid()}"
+    if request.param == "postgres":
+        env["DATABASE_URL"] = fresh_database(database)
+        migrate({**os.environ, **env})
+    server = start_gunicorn(tmp_path_factory.mktemp("live") / "gunicorn.log", env)
     yield server
     server.stop()
+    if request.param == "postgres":
+        drop_database(database)
 
 
 def wait_ready(session: requests.Session, url: str, task_id: str, timeout: float = 30) -> dict:

@@ -1,0 +1,56 @@
+"""The executor service's periodic jobs, with an in-memory store and a recording dispatcher."""
+
+from datetime import timedelta
+
+import pytest
+
+from tasks import jobs, providers
+from tasks.domain import TaskStatus, utcnow
+from tasks.repositories.memory import InMemoryTaskRepository
+from tests.support import RecordingDispatcher, make_task
+
+
+@pytest.fixture
+def repo(monkeypatch, settings):
+    settings.TASK_MAX_ATTEMPTS = 3
+    settings.TASK_LOST_AFTER_SECONDS = 30
+    repository = InMemoryTaskRepository(max_tasks=100, max_bytes=10**6)
+    monkeypatch.setattr(providers, "task_repository", lambda: repository)
+    return repository
+
+
+@pytest.fixture
+def dispatcher(monkeypatch):
+    recorder = RecordingDispatcher()
+    monkeypatch.setattr(providers, "dispatcher", lambda: recorder)
+    return recorder
+
+
+def running(repo, *, attempts: int, heartbeat_age: float):
+    task = make_task()
+    repo.add(task)
+    at = utcnow() - timedelta(seconds=heartbeat_age)
+    for attempt in range(attempts):
+        repo.transition(task.id, expected=TaskStatus.QUEUED, target=TaskStatus.RUNNING, at=at)
+        if attempt < attempts - 1:
+            repo.transition(task.id, expected=TaskStatus.RUNNING, target=TaskStatus.QUEUED, at=at)
+    return task
+
+
+def test_lost_tasks_run_again_until_attempts_run_out(repo, dispatcher):
+    again = running(repo, attempts=1, heartbeat_age=60)
+    exhausted = running(repo, attempts=3, heartbeat_age=60)
+    alive = running(repo, attempts=1, heartbeat_age=1)
+    assert jobs.reap_lost_tasks() == 2
+    assert repo.get(again.id).status is TaskStatus.QUEUED and dispatcher.submitted == [again.id]
+    lost = repo.get(exhausted.id)
+    assert lost.status is TaskStatus.FAILED and lost.error == jobs.WORKER_LOST
+    assert repo.get(alive.id).status is TaskStatus.RUNNING
+
+
+def test_purge_job_expires_old_finished_tasks(repo, settings):
+    settings.TASK_TTL_SECONDS = 60
+    old = make_task()
+    repo.add(old)
+    repo.transition(old.id, expected=TaskStatus.QUEUED, target=TaskStatus.CANCELLED, at=utcnow() - timedelta(hours=1))
+    assert jobs.purge_expired_tasks() == 1 and repo.get(old.id) is None
