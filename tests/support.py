@@ -35,6 +35,20 @@ def make_task(*, seconds_after_epoch: float = 0, owner: str | None = None, kind:
     )
 
 
+class FakeContext:
+    """A handler's context that records progress and reports cancellation after N reports."""
+
+    def __init__(self, cancel_after: int | None = None) -> None:
+        self.progress: list[float] = []
+        self.cancel_after = cancel_after
+
+    def report_progress(self, fraction: float) -> None:
+        self.progress.append(fraction)
+
+    def cancelled(self) -> bool:
+        return self.cancel_after is not None and len(self.progress) >= self.cancel_after
+
+
 class RecordingDispatcher:
     """A dispatcher that only remembers what it was given (the test runs tasks itself)."""
 

@@ -5,19 +5,7 @@ import pytest
 from tasks.errors import InvalidParams
 from tasks.kinds import all_kinds, get_kind
 from tasks.kinds.sleep import run
-from tests.support import wait_for
-
-
-class Context:
-    def __init__(self, cancel_after: int | None = None):
-        self.progress: list[float] = []
-        self.cancel_after = cancel_after
-
-    def report_progress(self, fraction):
-        self.progress.append(fraction)
-
-    def cancelled(self):
-        return self.cancel_after is not None and len(self.progress) >= self.cancel_after
+from tests.support import FakeContext, wait_for
 
 
 def test_registry_knows_sleep():
@@ -25,14 +13,14 @@ def test_registry_knows_sleep():
 
 
 def test_sleep_reports_progress_in_steps_and_returns_garbage():
-    context = Context()
+    context = FakeContext()
     result = run(context, {"seconds": 0.3, "size": 5})
     assert context.progress == pytest.approx([1 / 3, 2 / 3, 1.0])
     assert len(result["garbage"]) == 10 and result["slept_seconds"] == 0.3
 
 
 def test_sleep_of_zero_seconds_does_not_sleep():
-    context = Context()
+    context = FakeContext()
     assert run(context, {"seconds": 0.0, "size": 1})["slept_seconds"] == 0.0
     assert context.progress == []
 
@@ -40,7 +28,7 @@ def test_sleep_of_zero_seconds_does_not_sleep():
 def test_sleep_stops_when_cancelled():
     from tasks.kinds.base import TaskCancelled
 
-    context = Context(cancel_after=2)
+    context = FakeContext(cancel_after=2)
     with pytest.raises(TaskCancelled):
         run(context, {"seconds": 10, "size": 1})
     assert len(context.progress) == 2

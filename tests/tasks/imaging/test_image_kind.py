@@ -8,18 +8,7 @@ from tasks.kinds import get_kind
 from tasks.kinds.base import TaskCancelled
 from tasks.kinds.image import run
 from tests.images import encoded, photo
-
-
-class StepContext:
-    def __init__(self, cancel_after_steps: int | None = None):
-        self.progress: list[float] = []
-        self.cancel_after_steps = cancel_after_steps
-
-    def report_progress(self, fraction):
-        self.progress.append(fraction)
-
-    def cancelled(self):
-        return self.cancel_after_steps is not None and len(self.progress) >= self.cancel_after_steps
+from tests.support import FakeContext
 
 
 def params(steps):
@@ -27,14 +16,14 @@ def params(steps):
 
 
 def test_progress_is_reported_after_each_step():
-    context = StepContext()
+    context = FakeContext()
     result = run(context, params([{"op": "invert"}, {"op": "grayscale"}, {"op": "flip", "direction": "vertical"}]))
     assert context.progress == pytest.approx([0.25, 0.5, 0.75])
     assert result.content_type == "image/png"
 
 
 def test_cancel_is_honoured_between_steps():
-    context = StepContext(cancel_after_steps=1)
+    context = FakeContext(cancel_after=1)
     with pytest.raises(TaskCancelled):
         run(context, params([{"op": "invert"}, {"op": "grayscale"}, {"op": "sepia"}]))
     assert context.progress == pytest.approx([0.25])  # the first step ran, the second never started
