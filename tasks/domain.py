@@ -66,6 +66,46 @@ TRANSITIONS: Mapping[TaskStatus, frozenset[TaskStatus]] = {
 }
 
 
+# Owners: "user:<id>" for a user's tasks; "anon:<address>" for anonymous ones. An anonymous task
+# belongs to whoever holds its id (the UUID is the capability) and is never listed; the address
+# only counts the caller's tasks in progress against the anonymous quota.
+ANONYMOUS_OWNER_PREFIX = "anon:"
+
+
+def user_owner(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def anonymous_owner(address: str) -> str:
+    return ANONYMOUS_OWNER_PREFIX + address
+
+
+def held_by_id(owner: str | None) -> bool:
+    """True when the id alone grants access: anonymous tasks (and unowned ones made in-process)."""
+    return owner is None or owner.startswith(ANONYMOUS_OWNER_PREFIX)
+
+
+@dataclass(frozen=True, slots=True)
+class Ceilings:
+    """The most one caller's task may ask of each kind (at most the service-wide limits)."""
+
+    code_time_s: float
+    code_memory_mb: int
+    image_pixels: int
+    image_steps: int
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who submits, and what they may use: built per request from the key or the address."""
+
+    owner: str
+    anonymous: bool
+    max_in_progress: int
+    submissions_per_window: int
+    ceilings: Ceilings
+
+
 class IllegalTransition(ValueError):
     """A repository was asked to move a task along an edge the lifecycle does not have."""
 

@@ -107,3 +107,40 @@ class DependencyUnavailable(TaskServiceError):
 class InvalidCursor(TaskServiceError):
     def __init__(self, cursor: str) -> None:
         super().__init__(f"{cursor[:64]!r} is not a cursor this service issued.")
+
+
+class QuotaExceeded(TaskServiceError):
+    """The caller used up one of their quotas; answered as 429 with Retry-After.
+
+    `retry_after` is None when nobody can know (a task in progress finishes when it finishes).
+    """
+
+    def __init__(self, quota: str, *, limit: int, used: int, retry_after: int | None, detail: str) -> None:
+        self.quota = quota
+        self.limit = limit
+        self.used = used
+        self.retry_after = retry_after
+        super().__init__(detail)
+
+
+class TooManyInProgress(QuotaExceeded):
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            "in_progress",
+            limit=limit,
+            used=limit,
+            retry_after=None,
+            detail=f"You have {limit} tasks in progress, your limit; wait for one to finish (or cancel one).",
+        )
+
+
+class TooManySubmissions(QuotaExceeded):
+    def __init__(self, limit: int, window_seconds: int, retry_after: int) -> None:
+        super().__init__(
+            "submissions",
+            limit=limit,
+            used=limit,
+            retry_after=retry_after,
+            detail=f"You made all {limit} submissions your quota allows per {window_seconds} s; "
+            f"retry in {retry_after} s.",
+        )

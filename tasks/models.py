@@ -24,9 +24,12 @@ class TaskRecord(models.Model):
 
     class Meta:
         db_table = "task"
+        verbose_name = "task"
         indexes = [
             # GET /tasks: a caller's tasks, newest first (and the cursor's tie-break on id).
             models.Index(fields=["owner", "-created_at", "-id"], name="task_owner_created"),
+            # The in-progress quota: counted on every submission.
+            models.Index(fields=["owner", "status"], name="task_owner_status"),
             # Expiry and the lost-worker reaper: finished or running tasks by time.
             models.Index(fields=["status", "finished_at"], name="task_status_finished"),
             models.Index(fields=["status", "heartbeat_at"], name="task_status_heartbeat"),

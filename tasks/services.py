@@ -12,7 +12,7 @@ from typing import Any
 
 from tasks import providers
 from tasks.dispatchers.base import Dispatcher
-from tasks.domain import PublicStatus, Task, TaskResult, TaskStatus, utcnow
+from tasks.domain import Caller, PublicStatus, Task, TaskResult, TaskStatus, held_by_id, utcnow
 from tasks.errors import (
     DependencyUnavailable,
     InvalidCursor,
@@ -35,16 +35,22 @@ def submit_task(
     *,
     kind: str | None = None,
     params: Any = None,
-    owner: str | None = None,
+    caller: Caller | None = None,
     repository: TaskRepository | None = None,
     dispatcher: Dispatcher | None = None,
 ) -> Task:
-    """Validate, store and enqueue a task; returns at once, the work runs elsewhere."""
+    """Validate, store and enqueue a task; returns at once, the work runs elsewhere.
+
+    With a `caller`, the task is theirs and their quotas apply: the kind's ceilings, and the
+    tasks-in-progress limit (TooManyInProgress). Without one (in-process use), neither does.
+    """
     repository = repository or providers.task_repository()
     dispatcher = dispatcher or providers.dispatcher()
     task_kind = get_kind(DEFAULT_KIND if kind is None else kind)
-    task = Task.new(kind=task_kind.name, params=task_kind.validate(params), owner=owner, now=utcnow())
-    repository.add(task)
+    ceilings = caller.ceilings if caller is not None else None
+    owner = caller.owner if caller is not None else None
+    task = Task.new(kind=task_kind.name, params=task_kind.validate(params, ceilings), owner=owner, now=utcnow())
+    repository.add(task, max_in_progress=caller.max_in_progress if caller is not None else None)
     try:
         dispatcher.submit(task.id)
     except Exception:
@@ -79,7 +85,7 @@ def list_tasks(
     cursor: str | None = None,
     repository: TaskRepository | None = None,
 ) -> TaskPage:
-    """The caller's tasks, newest first, one page at a time (opaque cursor)."""
+    """The owner's tasks (every owner's if None: staff only), newest first, a page at a time."""
     repository = repository or providers.task_repository()
     query = TaskQuery(
         owner=owner,
@@ -129,6 +135,11 @@ def delete_task(
         raise TaskNotFound(task.id)
 
 
+def count_in_progress(*, owner: str, repository: TaskRepository | None = None) -> int:
+    repository = repository or providers.task_repository()
+    return repository.count_in_progress(owner)
+
+
 def check_readiness(
     *, repository: TaskRepository | None = None, dispatcher: Dispatcher | None = None
 ) -> dict[str, str]:
@@ -158,9 +169,9 @@ def _parse_task_id(raw: str | uuid.UUID) -> uuid.UUID:
 
 
 def _owned_task(repository: TaskRepository, task_id: uuid.UUID, owner: str | None) -> Task:
-    """The task if it exists and belongs to `owner`; anyone else's looks exactly like a missing one."""
+    """The task if it exists and `owner` may use it; anyone else's looks exactly like a missing one."""
     task = repository.get(task_id)
-    if task is None or task.owner != owner:
+    if task is None or (task.owner != owner and not held_by_id(task.owner)):
         raise TaskNotFound(task_id)
     return task
 

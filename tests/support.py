@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from tasks.domain import Task
+from tasks.domain import Caller, Ceilings, Task
 
 T = TypeVar("T")
 
@@ -80,3 +80,9 @@ def assert_problem(response, status, slug=None):
     if slug:
         assert body["type"].endswith(":" + slug), body
     return body
+
+
+def make_caller(owner: str, *, anonymous: bool = False, max_in_progress: int = 100, **ceilings: Any) -> Caller:
+    """A caller with roomy quotas unless told otherwise."""
+    limits = {"code_time_s": 10.0, "code_memory_mb": 1024, "image_pixels": 10**8, "image_steps": 20, **ceilings}
+    return Caller(owner, anonymous, max_in_progress, 1000, Ceilings(**limits))

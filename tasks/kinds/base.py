@@ -13,6 +13,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from rest_framework import serializers
 
+from tasks.domain import Ceilings
 from tasks.errors import InvalidParams
 from taskservice.serializers import StrictSerializer
 
@@ -30,6 +31,12 @@ class TaskCancelled(Exception):
 
 
 Handler = Callable[[Context, Mapping[str, Any]], Any]
+# (validated params, params as asked, the caller's ceilings) -> params within the ceilings.
+Restriction = Callable[[dict[str, Any], Mapping[str, Any], Ceilings], dict[str, Any]]
+
+
+def unrestricted(params: dict[str, Any], asked: Mapping[str, Any], ceilings: Ceilings) -> dict[str, Any]:
+    return params
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,13 +45,18 @@ class TaskKind:
     summary: str
     params_serializer: type[serializers.Serializer]
     handler: Handler
+    # Per-caller limits (anonymous callers get less): a value asked above the caller's ceiling
+    # is a 400 naming it; a default above it is lowered to it.
+    restrict: Restriction = unrestricted
 
-    def validate(self, params: Any) -> dict[str, Any]:
+    def validate(self, params: Any, ceilings: Ceilings | None = None) -> dict[str, Any]:
         """Clean the submitted params; raises InvalidParams naming each bad field."""
+        asked = {} if params is None else params
         try:
-            return dict(shared_validator(self.params_serializer).run_validation({} if params is None else params))
+            cleaned = dict(shared_validator(self.params_serializer).run_validation(asked))
         except serializers.ValidationError as exc:
             raise InvalidParams(exc.detail) from None
+        return cleaned if ceilings is None else self.restrict(cleaned, asked, ceilings)
 
 
 # One validator instance per params serializer. `run_validation` keeps no state on the instance

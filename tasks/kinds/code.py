@@ -19,7 +19,8 @@ from rest_framework import serializers
 from tasks.coderunner.languages import LANGUAGES, Language, available, command
 from tasks.coderunner.sandbox import Limits, Outcome, Sandbox, SandboxUnavailable, UidPool, check_bwrap
 from tasks.coderunner.supervisor import SupervisorUnavailable, supervisor_binary
-from tasks.errors import KindUnavailable
+from tasks.domain import Ceilings
+from tasks.errors import InvalidParams, KindUnavailable
 from tasks.kinds.base import Context, ParamsSerializer, TaskCancelled, TaskKind
 from taskservice.serializers import StrictCharField, StrictFloatField, StrictIntegerField, StrictSerializer
 
@@ -183,9 +184,26 @@ def run(context: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     return {"verdict": verdict, "language": language.name, "compile": compiled, "run": _report(outcome)}
 
 
+def restrict(params: dict[str, Any], asked: Mapping[str, Any], ceilings: Ceilings) -> dict[str, Any]:
+    """Keep the run's time and memory within the caller's ceilings."""
+    asked_limits = asked.get("limits") or {}
+    limits = dict(params["limits"])
+    errors: dict[str, list[str]] = {}
+    for name, ceiling, unit in (("time_s", ceilings.code_time_s, "s"), ("memory_mb", ceilings.code_memory_mb, "MB")):
+        if limits[name] <= ceiling:
+            continue
+        if name in asked_limits:
+            errors[name] = [f"At most {ceiling:g} {unit} for your quota."]
+        limits[name] = ceiling
+    if errors:
+        raise InvalidParams({"limits": errors})
+    return {**params, "limits": limits}
+
+
 KIND = TaskKind(
     name="code",
     summary="Code runner: compile and run a program in a sandbox; the result is a verdict with its output.",
     params_serializer=CodeParams,
     handler=run,
+    restrict=restrict,
 )

@@ -18,8 +18,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
-from tasks.domain import TaskResult
-from tasks.errors import InputTooLarge
+from tasks.domain import Ceilings, TaskResult
+from tasks.errors import InputTooLarge, InvalidParams
 from tasks.imaging.ops import OPS, Op
 from tasks.imaging.output import CONTENT_TYPES, encode
 from tasks.imaging.source import ImageRejected, inspect_image, open_image
@@ -116,11 +116,12 @@ class FilterFailed(Exception):
 def run(context: Context, params: Mapping[str, Any]) -> TaskResult:
     image, exif = open_image(params["image"])
     steps = params["filters"]
+    max_pixels = params.get("max_pixels", settings.IMAGE_MAX_PIXELS)
     for index, step in enumerate(steps):
         if context.cancelled():
             raise TaskCancelled
         try:
-            image = OPS[step["op"]].apply(image, step, settings.IMAGE_MAX_PIXELS)
+            image = OPS[step["op"]].apply(image, step, max_pixels)
         except Exception as exc:
             raise FilterFailed(f"step {index} ({step['op']}): {exc}") from exc
         context.report_progress((index + 1) / (len(steps) + 1))
@@ -139,9 +140,25 @@ def run(context: Context, params: Mapping[str, Any]) -> TaskResult:
     return TaskResult(data, CONTENT_TYPES[output["format"]], f"edited.{extension}", meta)
 
 
+def restrict(params: dict[str, Any], asked: Mapping[str, Any], ceilings: Ceilings) -> dict[str, Any]:
+    """The caller's pixel and step ceilings; the pixel one also bounds every step's output."""
+    errors: dict[str, list[str]] = {}
+    source = params["source"]
+    if source["width"] * source["height"] > ceilings.image_pixels:
+        pixels = source["width"] * source["height"]
+        errors["image"] = [f"{source['width']}x{source['height']} is {pixels:,} pixels; your quota allows "
+                           f"{ceilings.image_pixels:,}."]  # fmt: skip
+    if len(params["filters"]) > ceilings.image_steps:
+        errors["filters"] = [f"At most {ceilings.image_steps} steps for your quota."]
+    if errors:
+        raise InvalidParams(errors)
+    return {**params, "max_pixels": ceilings.image_pixels}
+
+
 KIND = TaskKind(
     name="image",
     summary="Photo editor: apply a pipeline of filter steps (see GET /filters) to an image.",
     params_serializer=ImageParams,
     handler=run,
+    restrict=restrict,
 )

@@ -13,7 +13,10 @@ from tasks.domain import Task, TaskResult, TaskStatus
 
 @dataclass(frozen=True, slots=True)
 class TaskQuery:
-    """One page of a caller's tasks, newest first, strictly older than `before` when given."""
+    """One page of tasks, newest first, strictly older than `before` when given.
+
+    `owner` None means every owner's: only staff tools ask for that, never the API.
+    """
 
     owner: str | None
     limit: int
@@ -23,8 +26,13 @@ class TaskQuery:
 
 
 class TaskRepository(Protocol):
-    def add(self, task: Task) -> None:
-        """Store a new task; raises StoreFull when the store holds its maximum."""
+    def add(self, task: Task, *, max_in_progress: int | None = None) -> None:
+        """Store a new task; raises StoreFull when the store holds its maximum, and
+        TooManyInProgress when its owner already has `max_in_progress` tasks queued or running
+        (checked and inserted atomically, so concurrent submissions cannot overshoot)."""
+
+    def count_in_progress(self, owner: str) -> int:
+        """How many of the owner's tasks are queued or running."""
 
     def get(self, task_id: uuid.UUID) -> Task | None: ...
 

@@ -14,7 +14,7 @@ from collections.abc import Collection
 from datetime import datetime
 
 from tasks.domain import Task, TaskResult, TaskStatus, utcnow
-from tasks.errors import StoreFull
+from tasks.errors import StoreFull, TooManyInProgress
 from tasks.repositories.base import TaskQuery
 
 _SortKey = tuple[datetime, uuid.UUID]
@@ -30,14 +30,20 @@ class InMemoryTaskRepository:
         self._results: dict[uuid.UUID, TaskResult] = {}
         # (created_at, id) of every task, ascending: lets `list` page newest-first with a cursor.
         self._order: list[_SortKey] = []
+        # Queued + running tasks per owner, kept current so the quota check is O(1) on submit.
+        self._in_progress: dict[str | None, int] = {}
 
-    def add(self, task: Task) -> None:
+    def add(self, task: Task, *, max_in_progress: int | None = None) -> None:
         size = sum(len(data) for data in task.inputs.values())
         with self._lock:
             if len(self._tasks) >= self._max_tasks:
                 raise StoreFull(self._max_tasks)
             if self._bytes + size > self._max_bytes:
                 raise StoreFull(self._max_tasks, max_bytes=self._max_bytes)
+            active = self._in_progress.get(task.owner, 0)
+            if max_in_progress is not None and active >= max_in_progress:
+                raise TooManyInProgress(max_in_progress)
+            self._in_progress[task.owner] = active + 1
             self._bytes += size
             self._tasks[task.id] = task
             key = (task.created_at, task.id)
@@ -66,6 +72,8 @@ class InMemoryTaskRepository:
                 return None
             moved = task.moved_to(target, at=at, error=error, result=result.info if result else None)
             self._tasks[task_id] = moved
+            if target.terminal:
+                self._finish(task.owner)
             if result is not None:
                 self._results[task_id] = result
                 self._bytes += len(result.data)  # may pass the budget: new submissions wait then
@@ -117,7 +125,7 @@ class InMemoryTaskRepository:
             for index in range(end - 1, -1, -1):
                 task = self._tasks[self._order[index][1]]
                 if (
-                    task.owner == query.owner
+                    (query.owner is None or task.owner == query.owner)
                     and (query.statuses is None or task.status in query.statuses)
                     and (query.kind is None or task.kind == query.kind)
                 ):
@@ -125,6 +133,9 @@ class InMemoryTaskRepository:
                     if len(found) == query.limit:
                         break
             return found
+
+    def count_in_progress(self, owner: str) -> int:
+        return self._in_progress.get(owner, 0)
 
     def count(self, *, statuses: Collection[TaskStatus] | None = None) -> int:
         with self._lock:
@@ -152,10 +163,19 @@ class InMemoryTaskRepository:
         result = self._results.pop(task.id, None)
         self._bytes -= sum(len(data) for data in task.inputs.values()) + (len(result.data) if result else 0)
 
+    def _finish(self, owner: str | None) -> None:
+        left = self._in_progress[owner] - 1
+        if left:
+            self._in_progress[owner] = left
+        else:
+            del self._in_progress[owner]  # owners come and go: keep the dict to those with work
+
     def _remove(self, task_id: uuid.UUID) -> bool:
         task = self._tasks.pop(task_id, None)
         if task is None:
             return False
+        if not task.status.terminal:
+            self._finish(task.owner)
         self._forget(task)
         key = (task.created_at, task.id)
         index = bisect.bisect_left(self._order, key)

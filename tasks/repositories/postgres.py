@@ -16,11 +16,13 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from tasks.domain import ResultInfo, Task, TaskResult, TaskStatus, utcnow
+from tasks.errors import TooManyInProgress
 from tasks.models import TaskRecord
 from tasks.repositories.base import TaskQuery
 from tasks.repositories.blobs import BlobStore, DatabaseBlobStore
 
 INPUT = "input:"
+IN_PROGRESS = [TaskStatus.QUEUED.value, TaskStatus.RUNNING.value]
 RESULT = "result"
 
 
@@ -50,8 +52,15 @@ class PostgresTaskRepository:
     def __init__(self, blobs: BlobStore | None = None) -> None:
         self._blobs = blobs or DatabaseBlobStore()
 
-    def add(self, task: Task) -> None:
+    def add(self, task: Task, *, max_in_progress: int | None = None) -> None:
         with transaction.atomic():
+            if max_in_progress is not None and task.owner is not None:
+                # One owner's submissions queue up on this lock (held until commit) so that the
+                # count and the insert are one step, across every web process.
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [task.owner])
+                if self.count_in_progress(task.owner) >= max_in_progress:
+                    raise TooManyInProgress(max_in_progress)
             TaskRecord.objects.create(
                 id=task.id,
                 kind=task.kind,
@@ -142,12 +151,11 @@ class PostgresTaskRepository:
             deleted, _ = TaskRecord.objects.filter(id=task_id).delete()
         return deleted > 0
 
+    def count_in_progress(self, owner: str) -> int:
+        return TaskRecord.objects.filter(owner=owner, status__in=IN_PROGRESS).count()
+
     def list(self, query: TaskQuery) -> list[Task]:
-        rows = (
-            TaskRecord.objects.filter(owner=query.owner)
-            if query.owner is not None
-            else TaskRecord.objects.filter(owner__isnull=True)
-        )
+        rows = TaskRecord.objects.all() if query.owner is None else TaskRecord.objects.filter(owner=query.owner)
         if query.statuses is not None:
             rows = rows.filter(status__in=[status.value for status in query.statuses])
         if query.kind is not None:

@@ -4,8 +4,10 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connections
 
 from tasks.domain import PublicStatus, Task, TaskResult, TaskStatus
+from tasks.errors import TooManyInProgress
 from tasks.repositories.base import TaskQuery, TaskRepository
 from tasks.repositories.memory import InMemoryTaskRepository
 from tasks.repositories.postgres import PostgresTaskRepository
@@ -159,6 +161,57 @@ def test_list_filters_by_owner_status_and_kind(repository):
     running = repository.list(TaskQuery(owner="a", limit=10, statuses=[TaskStatus.RUNNING]))
     assert [t.id for t in running] == [mine.id]
     assert repository.list(TaskQuery(owner="a", limit=10, statuses=PublicStatus.READY.internal)) == []
+
+
+def test_list_without_owner_is_every_owners(repository):
+    tasks = [make_task(owner="a"), make_task(owner="b"), make_task()]
+    for task in tasks:
+        repository.add(task)
+    assert {t.id for t in repository.list(TaskQuery(owner=None, limit=10))} == {t.id for t in tasks}
+
+
+def test_in_progress_count_follows_the_lifecycle(repository):
+    queued, running, done, deleted = (make_task(owner="a") for _ in range(4))
+    theirs = make_task(owner="b")
+    for task in (queued, running, done, deleted, theirs):
+        repository.add(task)
+    assert repository.count_in_progress("a") == 4
+    _start(repository, running)
+    repository.transition(done.id, expected=TaskStatus.QUEUED, target=TaskStatus.CANCELLED, at=EPOCH)
+    repository.delete(deleted.id)
+    assert repository.count_in_progress("a") == 2
+    assert repository.count_in_progress("b") == 1 and repository.count_in_progress("c") == 0
+
+
+def test_add_refuses_past_the_owners_in_progress_limit(repository):
+    for _ in range(2):
+        repository.add(make_task(owner="a"), max_in_progress=2)
+    with pytest.raises(TooManyInProgress):
+        repository.add(make_task(owner="a"), max_in_progress=2)
+    repository.add(make_task(owner="b"), max_in_progress=2)
+    assert repository.count_in_progress("a") == 2
+
+
+def test_in_progress_limit_holds_under_concurrent_adds(repository):
+    """Eight threads (eight connections for the database) race to add 40 tasks under a limit of 5."""
+    barrier = threading.Barrier(8)
+    refused = []
+
+    def add_five():
+        barrier.wait()
+        for _ in range(5):
+            try:
+                repository.add(make_task(owner="racer"), max_in_progress=5)
+            except TooManyInProgress:
+                refused.append(1)
+        connections.close_all()  # this thread's own
+
+    threads = [threading.Thread(target=add_five) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert repository.count_in_progress("racer") == 5 and len(refused) == 35
 
 
 def test_count_by_status(repository):

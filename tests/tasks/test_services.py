@@ -1,11 +1,12 @@
 """Use cases, tested with an in-memory store and a dispatcher that only records (no threads)."""
 
+import base64
 import json
 
 import pytest
 
 from tasks import services
-from tasks.domain import PublicStatus, TaskStatus
+from tasks.domain import PublicStatus, TaskStatus, utcnow
 from tasks.errors import (
     InvalidCursor,
     InvalidParams,
@@ -14,11 +15,13 @@ from tasks.errors import (
     ResultUnavailable,
     TaskAlreadyFinished,
     TaskNotFound,
+    TooManyInProgress,
     UnknownKind,
 )
 from tasks.execution import run_task
 from tasks.repositories.memory import InMemoryTaskRepository
-from tests.support import RecordingDispatcher
+from tests.images import encoded, photo
+from tests.support import RecordingDispatcher, make_caller
 
 
 @pytest.fixture
@@ -33,9 +36,9 @@ def dispatcher():
 
 @pytest.fixture
 def submit(repo, dispatcher):
-    def submit(kind="sleep", params=None, owner=None):
+    def submit(kind="sleep", params=None, caller=None):
         params = {"seconds": 0} if params is None else params
-        return services.submit_task(kind=kind, params=params, owner=owner, repository=repo, dispatcher=dispatcher)
+        return services.submit_task(kind=kind, params=params, caller=caller, repository=repo, dispatcher=dispatcher)
 
     return submit
 
@@ -78,10 +81,59 @@ def test_get_task_unknown_and_malformed_ids(repo):
         services.get_task(task_id="5f0c8a5e-8f0e-4ad8-9f58-0d5c8e3ea0c1", repository=repo)
 
 
-def test_other_owners_task_looks_missing(submit, repo):
-    task = submit(owner="alice")
-    with pytest.raises(TaskNotFound):
-        services.get_task(task_id=task.id, owner="bob", repository=repo)
+def test_other_owners_task_looks_missing_to_every_use_case(submit, repo):
+    task = submit(caller=make_caller("user:1"))
+    for use_case in (services.get_task, services.get_result, services.cancel_task, services.delete_task):
+        with pytest.raises(TaskNotFound) as caught:
+            use_case(task_id=task.id, owner="user:2", repository=repo)
+        assert str(caught.value) == f"No task with id {task.id}."  # word for word what an unknown id gets
+    assert services.list_tasks(owner="user:2", repository=repo).tasks == []
+    assert repo.get(task.id) == task  # untouched
+    assert services.get_task(task_id=task.id, owner="user:1", repository=repo) == task
+
+
+def test_anonymous_tasks_belong_to_whoever_holds_the_id(submit, repo):
+    task = submit(caller=make_caller("anon:10.0.0.1", anonymous=True))
+    assert services.get_task(task_id=task.id, owner="anon:10.0.0.2", repository=repo).id == task.id
+    assert services.get_task(task_id=task.id, owner="user:7", repository=repo).id == task.id
+
+
+def test_in_progress_quota_counts_queued_and_running_and_frees_on_finish(submit, repo):
+    caller = make_caller("user:1", max_in_progress=2)
+    first, second = submit(caller=caller), submit(caller=caller)
+    repo.transition(first.id, expected=TaskStatus.QUEUED, target=TaskStatus.RUNNING, at=utcnow())
+    with pytest.raises(TooManyInProgress) as caught:
+        submit(caller=caller)
+    assert (caught.value.quota, caught.value.limit, caught.value.used) == ("in_progress", 2, 2)
+    assert services.count_in_progress(owner="user:1", repository=repo) == 2
+    submit(caller=make_caller("user:2", max_in_progress=2))  # another caller's quota is their own
+    services.cancel_task(task_id=second.id, owner="user:1", repository=repo)
+    third = submit(caller=caller)
+    services.delete_task(task_id=third.id, owner="user:1", repository=repo)
+    submit(caller=caller)
+    assert services.count_in_progress(owner="user:1", repository=repo) == 2
+
+
+def test_code_ceilings_refuse_what_is_asked_above_them_and_lower_defaults(submit, monkeypatch):
+    monkeypatch.setattr("tasks.kinds.code.sandbox_ready", lambda: None)
+    caller = make_caller("anon:1", anonymous=True, code_time_s=1.0, code_memory_mb=64)
+    with pytest.raises(InvalidParams) as caught:
+        submit("code", {"language": "python", "source": "print(1)", "limits": {"time_s": 1.5}}, caller=caller)
+    assert caught.value.errors == {"limits": {"time_s": ["At most 1 s for your quota."]}}
+    task = submit("code", {"language": "python", "source": "print(1)"}, caller=caller)
+    assert task.params["limits"]["time_s"] == 1.0 and task.params["limits"]["memory_mb"] == 64
+
+
+def test_image_ceilings_bound_source_pixels_steps_and_every_step_output(submit):
+    image = base64.b64encode(encoded(photo(100, 50))).decode()
+    grey = {"op": "grayscale"}
+    caller = make_caller("anon:1", anonymous=True, image_pixels=4_000, image_steps=2)
+    with pytest.raises(InvalidParams) as caught:
+        submit("image", {"image": image, "filters": [grey] * 3}, caller=caller)
+    assert set(caught.value.errors) == {"image", "filters"}
+    roomy = make_caller("anon:1", anonymous=True, image_pixels=10_000, image_steps=2)
+    task = submit("image", {"image": image, "filters": [grey]}, caller=roomy)
+    assert task.params["max_pixels"] == 10_000
 
 
 def test_result_lifecycle(submit, repo):
