@@ -10,11 +10,18 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status as http
 from rest_framework.exceptions import UnsupportedMediaType
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 from rest_framework.viewsets import ViewSet
 
+from accounts.authentication import ApiKeyAuthentication
+from accounts.callers import caller_for
+from accounts.permissions import CallerAllowed, KeyRequired
+from accounts.schema import QUOTA_EXCEEDED, UNAUTHORIZED
+from accounts.throttles import SubmissionThrottle
 from tasks import services
 from tasks.coderunner.languages import available, command, version
 from tasks.domain import PublicStatus, Task
@@ -62,9 +69,20 @@ TASK_ID = OpenApiParameter("task_id", OpenApiTypes.UUID, OpenApiParameter.PATH, 
 
 
 class TaskViewSet(ViewSet):
-    """The seed API (`POST /task`, `GET /status/{id}`, `GET /result/{id}`) and its companions."""
+    """The seed API (`POST /task`, `GET /status/{id}`, `GET /result/{id}`) and its companions.
+
+    Every action is the caller's: their tasks only, within their quotas.
+    """
 
     parser_classes = [BoundedJSONParser, BoundedMultiPartParser]
+    authentication_classes = [ApiKeyAuthentication]
+
+    def get_permissions(self) -> list[BasePermission]:
+        return [KeyRequired()] if self.action == "index" else [CallerAllowed()]
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        # Only submissions spend the rate quota; reads are cheap and clients poll.
+        return [SubmissionThrottle()] if self.action == "create" else []
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
@@ -108,24 +126,26 @@ class TaskViewSet(ViewSet):
                 ("Not JSON", 415, "unsupported-media-type", 'Unsupported media type "text/plain" in request.'),
             ),
             **CAPACITY,
+            **QUOTA_EXCEEDED,
+            **UNAUTHORIZED,
         },
         tags=["tasks"],
     )
     def create(self, request: Request) -> Response:
         form = isinstance(request.data, QueryDict)
         kind, params = parse_form_submission(request.data) if form else parse_submission(request.data)
-        task = services.submit_task(kind=kind, params=params)
+        task = services.submit_task(kind=kind, params=params, caller=caller_for(request))
         return Response(present_created(task), status=http.HTTP_201_CREATED, headers={"Location": status_path(task)})
 
     @extend_schema(
         operation_id="get_task_status",
         summary="Status of a task",
         parameters=[TASK_ID],
-        responses={200: TaskStatusSerializer, **TASK_NOT_FOUND},
+        responses={200: TaskStatusSerializer, **TASK_NOT_FOUND, **UNAUTHORIZED},
         tags=["tasks"],
     )
     def status(self, request: Request, task_id: str) -> Response:
-        return Response(present_task(services.get_task(task_id=task_id)))
+        return Response(present_task(services.get_task(task_id=task_id, owner=caller_for(request).owner)))
 
     @extend_schema(
         operation_id="get_task_result",
@@ -140,6 +160,7 @@ class TaskViewSet(ViewSet):
                 for content_type in CONTENT_TYPES.values()
             },
             **TASK_NOT_FOUND,
+            **UNAUTHORIZED,
             **problem(
                 "No result (yet): `task_status` says why; failed tasks give the reason in `detail`.",
                 (
@@ -153,7 +174,7 @@ class TaskViewSet(ViewSet):
         tags=["tasks"],
     )
     def result(self, request: Request, task_id: str) -> HttpResponse:
-        _, result = services.get_result(task_id=task_id)
+        _, result = services.get_result(task_id=task_id, owner=caller_for(request).owner)
         response = HttpResponse(result.data, content_type=result.content_type)
         if result.filename:
             response["Content-Disposition"] = f'inline; filename="{result.filename}"'
@@ -165,6 +186,7 @@ class TaskViewSet(ViewSet):
         parameters=[TaskListQuerySerializer],
         responses={
             200: TaskPageSerializer,
+            **UNAUTHORIZED,
             **problem(
                 "Bad filter, limit or cursor.",
                 ("Bad status", 400, "invalid-request", 'status: "done" is not a valid choice.'),
@@ -179,7 +201,11 @@ class TaskViewSet(ViewSet):
         options = query.validated_data
         status = PublicStatus(options["status"]) if "status" in options else None
         page = services.list_tasks(
-            status=status, kind=options.get("kind"), limit=options["limit"], cursor=options.get("cursor")
+            owner=caller_for(request).owner,
+            status=status,
+            kind=options.get("kind"),
+            limit=options["limit"],
+            cursor=options.get("cursor"),
         )
         next_url = None
         if page.next_cursor:
@@ -198,6 +224,7 @@ class TaskViewSet(ViewSet):
             200: TaskStatusSerializer,
             202: TaskStatusSerializer,
             **TASK_NOT_FOUND,
+            **UNAUTHORIZED,
             **problem(
                 "The task already finished.",
                 ("Finished", 409, "task-finished", "The task is already ready; there is nothing to cancel."),
@@ -206,7 +233,7 @@ class TaskViewSet(ViewSet):
         tags=["tasks"],
     )
     def cancel(self, request: Request, task_id: str) -> Response:
-        task = services.cancel_task(task_id=task_id)
+        task = services.cancel_task(task_id=task_id, owner=caller_for(request).owner)
         code = http.HTTP_200_OK if task.status.terminal else http.HTTP_202_ACCEPTED
         return Response(present_task(task), status=code)
 
@@ -215,11 +242,11 @@ class TaskViewSet(ViewSet):
         summary="Delete a task",
         description="Cancels the task if it is still going, then forgets it and its result.",
         parameters=[TASK_ID],
-        responses={204: None, **TASK_NOT_FOUND},
+        responses={204: None, **TASK_NOT_FOUND, **UNAUTHORIZED},
         tags=["tasks"],
     )
     def destroy(self, request: Request, task_id: str) -> Response:
-        services.delete_task(task_id=task_id)
+        services.delete_task(task_id=task_id, owner=caller_for(request).owner)
         return Response(status=http.HTTP_204_NO_CONTENT)
 
 

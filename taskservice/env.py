@@ -65,13 +65,14 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 def env_database(name: str, default: str) -> dict:
-    """A Django DATABASES entry from a URL: postgres://user:password@host:port/name or sqlite:///path."""
+    """A Django DATABASES entry from a URL: postgres://user:password@host:port/name, or
+    sqlite:///relative/path and sqlite:////absolute/path."""
     from urllib.parse import unquote, urlsplit
 
     url = _raw(name) or default
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parts.path.lstrip("/")) or ":memory:"}
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parts.path.removeprefix("/")) or ":memory:"}
     if parts.scheme in ("postgres", "postgresql"):
         return {
             "ENGINE": "django.db.backends.postgresql",

@@ -38,6 +38,17 @@ def on_starting(server) -> None:  # noqa: ANN001 - gunicorn's hook signature
             f"TASK_STORE=memory keeps tasks inside one process, but gunicorn is set to "
             f"{server.cfg.workers} workers: run one worker (WEB_CONCURRENCY=1) with threads."
         )
+    if server.cfg.workers > 1 and not settings.CACHE_URL:
+        server.log.warning("%s workers without CACHE_URL: each counts submission quotas on its own", server.cfg.workers)
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        # The embedded default needs no set-up step: its tables (users, keys) are made here,
+        # once, before workers fork. A shared database is migrated on purpose (`make migrate`).
+        import django
+        from django.core.management import call_command
+
+        django.setup()
+        call_command("migrate", interactive=False, verbosity=0)
 
 
 def worker_exit(server, worker) -> None:  # noqa: ANN001

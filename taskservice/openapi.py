@@ -1,15 +1,19 @@
 """OpenAPI documentation helpers shared by every app."""
 
 from http import HTTPStatus
+from typing import Any
 
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 
 from taskservice.problems import CONTENT_TYPE as PROBLEM
 from taskservice.serializers import ProblemSerializer
 
+Example = tuple[str, int, str, str] | tuple[str, int, str, str, dict[str, Any]]
 
-def problem(description: str, *examples: tuple[str, int, str, str]) -> dict[tuple[int, str], OpenApiResponse]:
-    """Problem-details responses for one status code, with (name, status, slug, detail) examples."""
+
+def problem(description: str, *examples: Example) -> dict[tuple[int, str], OpenApiResponse]:
+    """Problem-details responses for one status code, with (name, status, slug, detail[, extra
+    members]) examples."""
     status = examples[0][1]
     return {
         (status, PROBLEM): OpenApiResponse(
@@ -23,11 +27,12 @@ def problem(description: str, *examples: tuple[str, int, str, str]) -> dict[tupl
                         "title": HTTPStatus(code).phrase,
                         "status": code,
                         "detail": detail,
+                        **(extra[0] if extra else {}),
                     },
                     response_only=True,
                     status_codes=[str(code)],
                 )
-                for name, code, slug, detail in examples
+                for name, code, slug, detail, *extra in examples
             ],
         )
     }

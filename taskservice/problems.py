@@ -105,6 +105,11 @@ def problem_for(exc: Exception) -> Problem | None:
         case task_errors.InvalidCursor():
             errs = [{"pointer": "#/cursor", "detail": str(exc)}]
             return Problem(400, "invalid-cursor", str(exc), "Invalid cursor", errs)
+        case task_errors.QuotaExceeded():
+            retry_after = exc.retry_after if exc.retry_after is not None else settings.TASK_RETRY_AFTER_SECONDS
+            extra = {"quota": exc.quota, "limit": exc.limit, "used": exc.used}
+            headers = {"Retry-After": str(retry_after)}
+            return Problem(429, "quota-exceeded", str(exc), "Quota exceeded", extra=extra, headers=headers)
         case task_errors.KindUnavailable():
             return Problem(503, "kind-unavailable", str(exc), "Task kind unavailable")
         case task_errors.CapacityExhausted():

@@ -43,6 +43,11 @@ class ProblemSerializer(serializers.Serializer):
     checks = serializers.DictField(
         child=serializers.CharField(), required=False, help_text="On readiness failures: what failed."
     )
+    quota = serializers.ChoiceField(
+        choices=["in_progress", "submissions"], required=False, help_text="On 429: the quota used up."
+    )
+    limit = serializers.IntegerField(required=False, help_text="On 429: that quota's limit for this caller.")
+    used = serializers.IntegerField(required=False, help_text="On 429: how much of it is in use.")
 
 
 class StrictFloatField(serializers.FloatField):

@@ -10,15 +10,40 @@ from taskservice.env import env_bool, env_database, env_float, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-SECRET_KEY = env_str("DJANGO_SECRET_KEY", "") or get_random_secret_key()
+DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var")))  # the SQLite file and the generated secret key
+
+
+def _secret_key() -> str:
+    """DJANGO_SECRET_KEY, or one generated once into DATA_DIR: every worker and restart must share
+    it, or admin sessions would not survive a hop to another worker."""
+    path = DATA_DIR / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
+                file.write(get_random_secret_key())
+        except FileExistsError:  # another worker wrote it first
+            pass
+        return path.read_text().strip()
+
+
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "") or _secret_key()
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["*"])
 
 INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "accounts",
     "tasks",
     "records",
 ]
@@ -26,7 +51,13 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Sessions, CSRF, auth and messages serve the admin; the API authenticates with keys only.
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "taskservice.urls"
@@ -38,20 +69,29 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "taskservice" / "templates"],
         "APP_DIRS": True,
-        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
     }
 ]
 
-# The embedded default is a SQLite file; the in-memory task store does not touch it.
+# The embedded default is a SQLite file (users, API keys, quotas); the in-memory task store does
+# not touch it.
 DATABASES = {
     "default": {
-        **env_database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
+        **env_database("DATABASE_URL", f"sqlite:///{DATA_DIR / 'db.sqlite3'}"),
         "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
         "CONN_HEALTH_CHECKS": True,
         # Tests: a name of their own per run, so concurrent suites on one server never collide.
         "TEST": {"NAME": env_str("TEST_DATABASE_NAME", "") or None},
     }
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3") and DATABASES["default"]["NAME"] != ":memory:":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -107,6 +147,32 @@ RECORDS_MAX_ITEMS = env_int("RECORDS_MAX_ITEMS", 1_000, minimum=1)
 RECORDS_MAX_COUNT = env_int("RECORDS_MAX_COUNT", 10_000, minimum=0)
 RECORDS_MAX_STORED = env_int("RECORDS_MAX_STORED", 1_000_000, minimum=1)  # in-memory store only
 
+# --- Access and quotas ------------------------------------------------------------------------
+ALLOW_ANONYMOUS = env_bool("ALLOW_ANONYMOUS", True)
+QUOTA_WINDOW_SECONDS = env_int("QUOTA_WINDOW_SECONDS", 60, minimum=1, maximum=86_400)
+QUOTA_USER_IN_PROGRESS = env_int("QUOTA_USER_IN_PROGRESS", 4, minimum=0)
+QUOTA_USER_SUBMISSIONS = env_int("QUOTA_USER_SUBMISSIONS", 60, minimum=0)
+QUOTA_ANON_IN_PROGRESS = env_int("QUOTA_ANON_IN_PROGRESS", 1, minimum=0)
+QUOTA_ANON_SUBMISSIONS = env_int("QUOTA_ANON_SUBMISSIONS", 10, minimum=0)
+QUOTA_ANON_CODE_TIME_S = env_float("QUOTA_ANON_CODE_TIME_S", 2.0, minimum=0.1)
+QUOTA_ANON_CODE_MEMORY_MB = env_int("QUOTA_ANON_CODE_MEMORY_MB", 256, minimum=16)
+QUOTA_ANON_IMAGE_PIXELS = env_int("QUOTA_ANON_IMAGE_PIXELS", 4_000_000, minimum=1)
+QUOTA_ANON_IMAGE_STEPS = env_int("QUOTA_ANON_IMAGE_STEPS", 5, minimum=1)
+# The rate quota is counted here: set CACHE_URL (Redis) whenever more than one process serves.
+CACHE_URL = env_str("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "taskservice",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "taskservice"}
+    )
+}
+
 # --- Celery (TASK_EXECUTOR=celery) -----------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 CELERY_TASK_ACKS_LATE = True  # a task's message is acknowledged only once it has run...
@@ -134,7 +200,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["taskservice.parsers.BoundedJSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
-    "UNAUTHENTICATED_USER": None,
+    # Anonymous callers are told apart by address: REMOTE_ADDR, or the X-Forwarded-For entry set
+    # by the last of this many trusted proxies (0: the header is ignored, it is the client's to forge).
+    "NUM_PROXIES": env_int("TRUSTED_PROXIES", 0, minimum=0),
     "EXCEPTION_HANDLER": "taskservice.problems.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
@@ -158,6 +226,7 @@ SPECTACULAR_SETTINGS = {
     "TAGS": [
         {"name": "tasks", "description": "Submit tasks, follow them, fetch their results."},
         {"name": "records", "description": "The record store: save, read, stream and delete records."},
+        {"name": "access", "description": "Who is calling, with their quotas and current use."},
         {"name": "service", "description": "Health and readiness probes."},
     ],
 }

@@ -1,6 +1,19 @@
 import pytest
+from django.core.cache import cache
 
 from tasks import providers
+
+# Quotas are tested on purpose (tests/accounts/); elsewhere one client submits many tasks.
+ROOMY_QUOTAS = {
+    "QUOTA_ANON_IN_PROGRESS": 100_000,
+    "QUOTA_ANON_SUBMISSIONS": 1_000_000,
+    "QUOTA_ANON_CODE_TIME_S": 10_000.0,
+    "QUOTA_ANON_CODE_MEMORY_MB": 1_000_000,
+    "QUOTA_ANON_IMAGE_PIXELS": 10**12,
+    "QUOTA_ANON_IMAGE_STEPS": 1_000,
+    "QUOTA_USER_IN_PROGRESS": 100_000,
+    "QUOTA_USER_SUBMISSIONS": 1_000_000,
+}
 
 
 @pytest.fixture(autouse=True)
@@ -9,3 +22,43 @@ def fresh_providers():
     providers.shutdown()
     yield
     providers.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def quotas(request, settings):
+    """Counters start at zero; quotas are roomy unless the test is marked `default_quotas`."""
+    cache.clear()
+    if request.node.get_closest_marker("default_quotas") is None:
+        for name, value in ROOMY_QUOTAS.items():
+            setattr(settings, name, value)
+
+
+@pytest.fixture
+def issue_key(db):
+    """Factory: a new API key for `username` (the user is made on first use), with quota overrides."""
+    from django.contrib.auth import get_user_model
+
+    from accounts import keys
+    from accounts.models import Quota
+
+    def issue(username: str = "alice", *, expires_at=None, **quota) -> str:
+        user, _ = get_user_model().objects.get_or_create(username=username)
+        if quota:
+            Quota.objects.update_or_create(user=user, defaults=quota)
+        return keys.issue(user, expires_at=expires_at)[1]
+
+    return issue
+
+
+@pytest.fixture
+def client_with_key():
+    """Factory: a DRF test client that sends `key` (or nothing) as its bearer credentials."""
+    from rest_framework.test import APIClient
+
+    def client(key: str | None = None) -> APIClient:
+        api = APIClient()
+        if key is not None:
+            api.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+        return api
+
+    return client

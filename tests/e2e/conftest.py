@@ -44,8 +44,21 @@ def gunicorn_command() -> list[str]:
 
 
 def start_gunicorn(log: Path, env: dict[str, str] | None = None, wait: float = 20) -> LiveServer:
+    """gunicorn with roomy quotas (tests/e2e/test_access_live.py sets its own), and the embedded
+    default database (SQLite in a data dir of its own) unless `env` names one."""
+    from tests.conftest import ROOMY_QUOTAS
+
     port = free_port()
-    environment = {**os.environ, "ACCESS_LOG": "0", **(env or {}), "HOST": "127.0.0.1", "PORT": str(port)}
+    environment = {
+        **os.environ,
+        "ACCESS_LOG": "0",
+        "DATA_DIR": str(log.parent / f"{log.stem}-data"),
+        "DATABASE_URL": "",
+        **{name: str(value) for name, value in ROOMY_QUOTAS.items()},
+        **(env or {}),
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+    }
     with log.open("wb") as out:
         process = subprocess.Popen(gunicorn_command(), cwd=ROOT, env=environment, stdout=out, stderr=out)
     server = LiveServer(f"http://127.0.0.1:{port}", process, log)

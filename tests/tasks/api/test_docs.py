@@ -11,7 +11,7 @@ def test_schema_documents_every_route(api):
     schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     assert set(schema["paths"]) == {
         "/task", "/task/{task_id}", "/task/{task_id}/cancel", "/status/{task_id}", "/result/{task_id}",
-        "/tasks", "/kinds", "/filters", "/languages", "/healthz", "/readyz", "/new", "/all", "/{key}",
+        "/tasks", "/me", "/kinds", "/filters", "/languages", "/healthz", "/readyz", "/new", "/all", "/{key}",
     }  # fmt: skip
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
@@ -24,6 +24,14 @@ def test_schema_documents_every_route(api):
     assert upload["$ref"].endswith("/ImageUploadRequest")
     image_field = schema["components"]["schemas"]["ImageUploadRequest"]["properties"]["image"]
     assert image_field["format"] == "binary"  # Swagger UI shows a file picker for it
+    assert submit["security"] == [{"ApiKey": []}, {}]  # a key, or (ALLOW_ANONYMOUS) none
+    assert schema["paths"]["/tasks"]["get"]["security"] == [{"ApiKey": []}]  # listing always needs one
+    assert schema["components"]["securitySchemes"]["ApiKey"] == {
+        "type": "http", "scheme": "bearer", "bearerFormat": "tsk_<prefix>_<secret>",
+        "description": "An API key from `manage.py create_api_key` or the admin.",
+    }  # fmt: skip
+    assert "security" not in schema["paths"]["/kinds"]["get"]  # public
+    assert {"401", "429"} <= set(submit["responses"])
     results = schema["paths"]["/result/{task_id}"]["get"]["responses"]["200"]["content"]
     assert {"application/json", "image/png", "image/jpeg", "image/webp"} <= set(results)
 

@@ -1,4 +1,12 @@
+import pytest
+
 from tests.support import assert_problem, wait_for
+
+
+@pytest.fixture
+def api(client_with_key, issue_key):
+    """Listing needs a key (anonymous tasks are never listed): these tests are one user's."""
+    return client_with_key(issue_key())
 
 
 def test_list_is_newest_first_and_paginated(api, submit):

@@ -1,0 +1,46 @@
+"""Response shapes of the access endpoints (documentation; responses are built as dicts)."""
+
+from rest_framework import serializers
+
+
+class KeyInfoSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    prefix = serializers.CharField(help_text="The key's public part: `tsk_<prefix>_…`.")
+    expires_at = serializers.DateTimeField(allow_null=True)
+
+
+class UsageSerializer(serializers.Serializer):
+    limit = serializers.IntegerField()
+    used = serializers.IntegerField()
+
+
+class WindowUsageSerializer(UsageSerializer):
+    window_seconds = serializers.IntegerField()
+    resets_in = serializers.IntegerField(help_text="Seconds until the window's count starts again.")
+
+
+class CodeCeilingsSerializer(serializers.Serializer):
+    max_time_s = serializers.FloatField()
+    max_memory_mb = serializers.IntegerField()
+
+
+class ImageCeilingsSerializer(serializers.Serializer):
+    max_pixels = serializers.IntegerField()
+    max_steps = serializers.IntegerField()
+
+
+class QuotasSerializer(serializers.Serializer):
+    in_progress = UsageSerializer(help_text="Tasks queued or running at once.")
+    submissions = WindowUsageSerializer(help_text="Submissions (`POST /task`) per window.")
+    code = CodeCeilingsSerializer(help_text="The most a code task may ask for.")
+    image = ImageCeilingsSerializer(help_text="The largest photo and the longest pipeline.")
+
+
+class MeSerializer(serializers.Serializer):
+    anonymous = serializers.BooleanField()
+    username = serializers.CharField(allow_null=True)
+    key = KeyInfoSerializer(allow_null=True, help_text="The key this call used; null when anonymous.")
+    address = serializers.CharField(
+        allow_null=True, help_text="Anonymous callers share quotas per address; null for users."
+    )
+    quotas = QuotasSerializer()
