@@ -15,19 +15,25 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     HOST=0.0.0.0 \
-    PORT=8000
+    PORT=8000 \
+    DATA_DIR=/data
 # bubblewrap: the code runner's sandbox; gcc/g++ (and libc headers): the C and C++ toolchains.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends bubblewrap gcc g++ libc6-dev \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin app
+ && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin app \
+ && install -d -o app -g app -m 700 /data
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY manage.py ./
 COPY taskservice ./taskservice
 COPY tasks ./tasks
 COPY records ./records
+COPY accounts ./accounts
 USER app
+# The embedded default's SQLite file (users, API keys) and generated secret key: mount a volume
+# here to keep them. Keys: docker exec <container> python manage.py create_api_key <user> --create-user
+VOLUME /data
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
   CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '8000'), timeout=2)"]

@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run run-records run-cluster worker beat migrate test lint format schema bench bench-image bench-code bench-scale bench-records container-smoke clean
+.PHONY: api-key run run-records run-cluster worker beat migrate test lint format schema bench bench-image bench-code bench-scale bench-records container-smoke clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys, venv; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
@@ -15,6 +15,11 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	rm -f $(VENV)/.installed-* && touch $@
+
+api-key: $(STAMP)  ## An API key for user=<name> (made if missing) on the embedded default: make api-key user=alice
+	@test -n "$(user)" || { echo "usage: make api-key user=<name>" >&2; exit 2; }
+	@$(BIN)/python manage.py migrate -v 0
+	@$(BIN)/python manage.py create_api_key "$(user)" --create-user
 
 run: $(STAMP)  ## Serve on http://$${HOST:-127.0.0.1}:$${PORT:-8000} with the in-memory store and in-process threads.
 	exec $(BIN)/gunicorn -c taskservice/gunicorn.conf.py
