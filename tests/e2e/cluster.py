@@ -48,6 +48,12 @@ class Cluster:
     def migrate(self) -> None:
         migrate(self.env)
 
+    def api_key(self, username: str) -> dict[str, str]:
+        """Authorization headers with a new key for `username` (made if missing)."""
+        command = [sys.executable, "manage.py", "create_api_key", username, "--create-user"]
+        key = subprocess.run(command, cwd=ROOT, env=self.env, capture_output=True, text=True, check=True).stdout
+        return {"Authorization": f"Bearer {key.strip()}"}
+
     def start_web(self, web_workers: int = 2) -> LiveServer:
         self.web = start_gunicorn(self.logs / "web.log", {**self.env, "WEB_CONCURRENCY": str(web_workers)})
         return self.web

@@ -30,8 +30,8 @@ def cluster(tmp_path):
     drop_database(name)
 
 
-def submit(url: str, body: dict) -> str:
-    response = requests.post(f"{url}/task", json=body, timeout=10)
+def submit(url: str, body: dict, headers: dict[str, str] | None = None) -> str:
+    response = requests.post(f"{url}/task", json=body, headers=headers, timeout=10)
     assert response.status_code == 201, response.text
     return response.json()["task_id"]
 
@@ -89,9 +89,10 @@ def test_readiness_names_the_broker_when_it_is_down(cluster):
     response = requests.get(f"{web.url}/readyz", timeout=15)
     assert response.status_code == 503
     assert "broker" in response.json()["checks"]["dispatcher"]
-    refused = requests.post(f"{web.url}/task", json={}, timeout=15)
+    alice = cluster.api_key("alice")
+    refused = requests.post(f"{web.url}/task", json={}, headers=alice, timeout=15)
     assert refused.status_code == 503 and "broker" in refused.json()["detail"]
-    listed = requests.get(f"{web.url}/tasks", timeout=10).json()["results"]
+    listed = requests.get(f"{web.url}/tasks", headers=alice, timeout=10).json()["results"]
     assert listed == []  # nothing half-accepted was kept
 
 
@@ -113,15 +114,18 @@ def test_broker_outage_refuses_new_work_and_loses_none_accepted(cluster, tmp_pat
         cluster.env["CELERY_BROKER_URL"] = f"redis://127.0.0.1:{port}/0"
         web = cluster.start_web(web_workers=1)
         cluster.start_worker("w1")
-        accepted = [submit(web.url, {"kind": "sleep", "params": {"seconds": 0.3}}) for _ in range(15)]
+        alice = cluster.api_key("alice")
+        accepted = [submit(web.url, {"kind": "sleep", "params": {"seconds": 0.3}}, alice) for _ in range(15)]
         broker.stop()  # most of those are still waiting in the broker's queue
-        refused = requests.post(f"{web.url}/task", json={}, timeout=30)
+        refused = requests.post(f"{web.url}/task", json={}, headers=alice, timeout=30)
         assert refused.status_code == 503 and refused.headers["Retry-After"]
         assert "broker" in refused.json()["detail"]
         broker.start()
-        statuses = [wait_ready(requests.Session(), web.url, task_id, timeout=90) for task_id in accepted]
+        session = requests.Session()
+        session.headers.update(alice)
+        statuses = [wait_ready(session, web.url, task_id, timeout=90) for task_id in accepted]
         assert [s["status"] for s in statuses] == ["ready"] * 15
-        listed = requests.get(f"{web.url}/tasks?limit=100", timeout=10).json()["results"]
+        listed = requests.get(f"{web.url}/tasks?limit=100", headers=alice, timeout=10).json()["results"]
         assert {task["task_id"] for task in listed} == set(accepted)  # the refused one was not kept
     finally:
         broker.stop()
