@@ -30,6 +30,7 @@ COPY taskservice ./taskservice
 COPY tasks ./tasks
 COPY records ./records
 COPY accounts ./accounts
+COPY web ./web
 USER app
 # The embedded default's SQLite file (users, API keys) and generated secret key: mount a volume
 # here to keep them. Keys: docker exec <container> python manage.py create_api_key <user> --create-user

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "accounts",
     "tasks",
     "records",
+    "web",
 ]
 
 MIDDLEWARE = [

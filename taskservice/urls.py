@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("tasks.urls")),
     path("", include("accounts.urls")),
     path("admin/", admin.site.urls),
+    path("", include("web.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

@@ -1,0 +1,214 @@
+"""The web page at `/` in a real browser: Debian's Chromium, driven headless by Playwright.
+
+Nothing is downloaded: the browser is /usr/bin/chromium (`.ci/run` installs it), and every
+request to anything but the live server is blocked and counted. Screenshots of each state go
+to test-artifacts/browser/ (not committed).
+"""
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.e2e.conftest import ROOT, LiveServer, start_gunicorn
+from tests.images import encoded, photo
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+SLOW = 60_000  # ms: a task on a busy 2-core CI machine
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Iterator[LiveServer]:
+    server = start_gunicorn(tmp_path_factory.mktemp("browser") / "gunicorn.log")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (the tests never download a browser)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, site) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=site.url)
+    outside: list[str] = []
+
+    def local_only(route):
+        if route.request.url.startswith((site.url, "blob:", "data:")):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", local_only)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert outside == [], f"the page reached outside the service: {outside}"
+    assert errors == [], f"JavaScript errors: {errors}"
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+
+def test_photo_editor_applies_grayscale_and_resize(page, tmp_path):
+    source = tmp_path / "photo.png"
+    source.write_bytes(encoded(photo(120, 80)))  # colourful gradients
+    page.goto("/")
+    page.set_input_files("#photo-file", source)
+    expect(page.locator("#original")).to_be_visible()
+    shot(page, "photo-1-chosen")
+    for op in ("grayscale", "resize"):
+        page.select_option("#new-op", op)
+        page.click("#add-step")
+    page.fill("#step-1-width", "60")
+    page.fill("#step-1-height", "40")
+    shot(page, "photo-2-pipeline")
+    page.click("#photo-submit")
+    expect(page.locator("#edited")).to_be_visible(timeout=SLOW)
+    assert page.eval_on_selector("#photo-progress", "bar => bar.value") == 1
+    expect(page.locator("#photo-state")).to_have_text("ready")
+    shot(page, "photo-3-result")
+    # The displayed result, pixel by pixel: the asked size, and every pixel grey.
+    width, height, colourful = page.eval_on_selector(
+        "#edited",
+        """img => {
+            const canvas = document.createElement("canvas");
+            canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+            const context = canvas.getContext("2d");
+            context.drawImage(img, 0, 0);
+            const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+            let colourful = 0;
+            for (let i = 0; i < data.length; i += 4) {
+                if (data[i] !== data[i + 1] || data[i + 1] !== data[i + 2]) colourful++;
+            }
+            return [canvas.width, canvas.height, colourful];
+        }""",
+    )
+    assert (width, height, colourful) == (60, 40, 0)
+    download = page.locator("#download")
+    expect(download).to_be_visible()
+    assert download.get_attribute("download").endswith(".png")
+
+
+def test_steps_can_be_reordered_and_removed_with_the_keyboard(page):
+    page.goto("/")
+    for op in ("sepia", "blur", "invert"):
+        page.select_option("#new-op", op)
+        page.click("#add-step")
+    page.get_by_label("Move step 3 (invert) up").focus()
+    page.keyboard.press("Enter")
+    page.get_by_label("Remove step 1 (sepia)").focus()
+    page.keyboard.press("Enter")
+    assert page.locator(".step strong").all_inner_texts() == ["invert", "blur"]
+    assert page.input_value("#step-1-radius") == "2.5"  # each op starts from its example
+
+
+def test_a_file_that_is_not_a_photo_gets_a_readable_message(page):
+    page.goto("/")
+    page.set_input_files("#photo-file", {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not a photo"})
+    page.select_option("#new-op", "grayscale")
+    page.click("#add-step")
+    page.click("#photo-submit")
+    error = page.locator("#photo-error")
+    expect(error).to_be_visible(timeout=SLOW)
+    expect(error).to_contain_text("The service did not accept this")
+    expect(error).to_contain_text("image: not an image")
+    assert "{" not in error.inner_text()  # a message, not raw JSON
+    shot(page, "photo-error")
+
+
+def test_code_runner_runs_python_and_shows_compile_errors(page):
+    page.goto("/")
+    page.click("#tab-code")
+    page.select_option("#language", "python")
+    page.fill("#source", "for word in ['browser', 'says', 'hi']:\n")
+    page.focus("#source")
+    page.keyboard.press("End")
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Tab")  # the editor indents instead of moving focus
+    page.keyboard.type("print(word, end=' ')")
+    assert page.input_value("#source").endswith("\n    print(word, end=' ')")
+    page.fill("#expected", "browser says hi")
+    shot(page, "code-1-python")
+    page.click("#code-submit")
+    expect(page.locator("#verdict")).to_have_text("accepted", timeout=SLOW)
+    expect(page.locator("#stdout")).to_have_text("browser says hi ")
+    expect(page.locator("#run-stats")).to_contain_text("memory")
+    shot(page, "code-2-accepted")
+    page.select_option("#language", "c")
+    page.fill("#source", "int main(void) { return missing; }\n")
+    page.click("#code-submit")
+    expect(page.locator("#verdict")).to_have_text("compile error", timeout=SLOW)
+    expect(page.locator("#compile-output")).to_contain_text("error:")
+    expect(page.locator("#compile-output")).to_contain_text("undeclared")
+    shot(page, "code-3-compile-error")
+
+
+def test_my_tasks_lists_this_browsers_tasks_and_deletes_them(page):
+    page.goto("/")
+    page.click("#tab-code")
+    page.select_option("#language", "bash")
+    page.fill("#source", "echo listed")
+    page.click("#code-submit")
+    expect(page.locator("#verdict")).to_have_text("ok", timeout=SLOW)  # no expected output: no judgement
+    page.click("#tab-tasks")
+    rows = page.locator("#task-rows tr[data-task-id]")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("code")
+    expect(rows.first).to_contain_text("ready")
+    shot(page, "tasks-1-list")
+    page.get_by_role("button", name="Delete task").click()
+    expect(rows).to_have_count(0)
+    expect(page.locator("#task-rows")).to_contain_text("No tasks yet.")
+
+
+def test_a_pasted_api_key_is_used(page, site):
+    data = site.log.parent / f"{site.log.stem}-data"
+    key = subprocess.run(
+        [sys.executable, "manage.py", "create_api_key", "carol", "--create-user"],
+        cwd=ROOT, env={**os.environ, "DATA_DIR": str(data), "DATABASE_URL": ""},
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    page.goto("/")
+    expect(page.locator("#who")).to_contain_text("anonymous")
+    page.click("#key-panel summary")
+    page.fill("#api-key", key)
+    page.click("text=Save key")
+    expect(page.locator("#who")).to_have_text("carol")
+    expect(page.locator("#quota")).to_contain_text("Tasks in progress: 0 of")
+    page.click("#tab-tasks")
+    expect(page.locator("#tasks-note")).to_have_text("Your tasks, newest first.")
+    page.fill("#api-key", "tsk_000000000000_wrong")
+    page.click("text=Save key")
+    expect(page.locator("#who")).to_have_text("key not accepted")
+    shot(page, "key-rejected")
+
+
+def test_swagger_ui_loads_offline_and_try_it_out_submits_a_task(page):
+    page.goto("/api/docs/")
+    operation = page.locator("#operations-tasks-submit_task")
+    operation.locator(".opblock-summary").click()
+    operation.locator(".try-out__btn").click()
+    operation.locator(".execute").click()
+    status = operation.locator(".live-responses-table tbody .response-col_status")
+    expect(status).to_have_text("201", timeout=SLOW)
+    shot(page, "swagger-try-it-out")
+    expect(page.locator(".auth-wrapper .authorize")).to_be_visible()  # the bearer scheme's "Authorize"

@@ -1,0 +1,536 @@
+// The taskservice page: a photo editor, a code runner and a task list, on the public API only.
+// No dependencies. An API key, if pasted, is kept in localStorage and sent as a bearer token.
+"use strict";
+
+const KEY_STORE = "taskservice.apiKey";
+const TASKS_STORE = "taskservice.myTasks"; // ids this browser submitted: anonymous tasks are never listed
+const POLL_MS = 400;
+const $ = (id) => document.getElementById(id);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// --- talking to the API ---------------------------------------------------------------------
+
+class ApiError extends Error {
+  constructor(problem, retryAfter) {
+    super(problem.detail || problem.title);
+    this.problem = problem;
+    this.retryAfter = retryAfter;
+  }
+}
+
+function apiKey() {
+  return localStorage.getItem(KEY_STORE) || "";
+}
+
+async function api(path, options = {}) {
+  const headers = { ...(options.headers || {}) };
+  if (apiKey()) headers.Authorization = `Bearer ${apiKey()}`;
+  let response;
+  try {
+    response = await fetch(path, { ...options, headers });
+  } catch (error) {
+    throw new ApiError({ title: "The service cannot be reached", detail: String(error.message || error) });
+  }
+  if (!response.ok) {
+    let problem;
+    try {
+      problem = await response.json();
+    } catch {
+      problem = { status: response.status, title: response.statusText, detail: `The service answered ${response.status}.` };
+    }
+    throw new ApiError(problem, response.headers.get("Retry-After"));
+  }
+  return response;
+}
+
+const HEADLINES = {
+  400: "The service did not accept this",
+  401: "Your API key was not accepted",
+  404: "Not found",
+  409: "Not possible right now",
+  413: "Too big",
+  415: "Not a format the service takes",
+  429: "Quota reached",
+  503: "The service is busy",
+};
+
+function fieldName(pointer) {
+  const name = (pointer || "").replace(/^#\/?/, "").replace(/^params\//, "").replaceAll("/", " › ");
+  return name || "request";
+}
+
+function showError(box, error) {
+  const problem = error.problem || { detail: String(error.message || error) };
+  const title = document.createElement("strong");
+  title.textContent = HEADLINES[problem.status] || problem.title || "Something went wrong";
+  const detail = document.createElement("p");
+  detail.textContent = problem.detail || "";
+  if (error.retryAfter) detail.textContent += ` Try again in ${error.retryAfter} s.`;
+  box.replaceChildren(title, detail);
+  if (problem.errors && problem.errors.length) {
+    const list = document.createElement("ul");
+    for (const item of problem.errors) {
+      const li = document.createElement("li");
+      li.textContent = `${fieldName(item.pointer)}: ${item.detail}`;
+      list.append(li);
+    }
+    box.append(list);
+  }
+  box.hidden = false;
+}
+
+function hideError(box) {
+  box.hidden = true;
+  box.replaceChildren();
+}
+
+// Submit, remember, then poll until the task leaves `in_progress`, reporting each status.
+async function runTask(body, onStatus) {
+  const created = await (await api("/task", { method: "POST", ...body })).json();
+  remember(created.task_id);
+  for (;;) {
+    const status = await (await api(`/status/${created.task_id}`)).json();
+    onStatus(status);
+    if (status.status !== "in_progress") return status;
+    await sleep(POLL_MS);
+  }
+}
+
+function progressReporter(row, bar, label) {
+  row.hidden = false;
+  bar.value = 0;
+  label.textContent = "submitted";
+  return (status) => {
+    bar.value = status.status === "ready" ? 1 : status.progress;
+    label.textContent = status.status === "in_progress" ? `${status.state}, ${Math.round(status.progress * 100)}%` : status.status;
+  };
+}
+
+function failure(status) {
+  const reason = status.status === "cancelled" ? "The task was cancelled." : status.error || "The task failed.";
+  return new ApiError({ title: `Task ${status.status}`, detail: reason });
+}
+
+// --- the API key panel ---------------------------------------------------------------------
+
+async function refreshIdentity() {
+  try {
+    const me = await (await api("/me")).json();
+    $("who").textContent = me.anonymous ? `anonymous (${me.address})` : me.username;
+    const q = me.quotas;
+    $("quota").textContent =
+      `Tasks in progress: ${q.in_progress.used} of ${q.in_progress.limit}. ` +
+      `Submissions: ${q.submissions.used} of ${q.submissions.limit} per ${q.submissions.window_seconds} s. ` +
+      `Code: up to ${q.code.max_time_s} s and ${q.code.max_memory_mb} MB. ` +
+      `Photos: up to ${q.image.max_pixels.toLocaleString()} pixels and ${q.image.max_steps} steps.`;
+  } catch (error) {
+    $("who").textContent = error.problem && error.problem.status === 401 ? "key not accepted" : "unknown";
+    $("quota").textContent = error.problem ? error.problem.detail : "";
+  }
+}
+
+function setUpKeyPanel() {
+  $("api-key").value = apiKey();
+  $("key-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const key = $("api-key").value.trim();
+    if (key) localStorage.setItem(KEY_STORE, key);
+    else localStorage.removeItem(KEY_STORE);
+    refreshIdentity();
+    refreshTasks();
+  });
+  $("forget-key").addEventListener("click", () => {
+    localStorage.removeItem(KEY_STORE);
+    $("api-key").value = "";
+    refreshIdentity();
+    refreshTasks();
+  });
+  refreshIdentity();
+}
+
+// --- tabs ----------------------------------------------------------------------------------
+
+function setUpTabs() {
+  const tabs = [...document.querySelectorAll('[role="tab"]')];
+  const select = (tab) => {
+    for (const other of tabs) {
+      const selected = other === tab;
+      other.setAttribute("aria-selected", String(selected));
+      other.tabIndex = selected ? 0 : -1;
+      $(other.getAttribute("aria-controls")).hidden = !selected;
+    }
+    if (tab.id === "tab-tasks") refreshTasks();
+  };
+  tabs.forEach((tab, index) => {
+    tab.addEventListener("click", () => select(tab));
+    tab.addEventListener("keydown", (event) => {
+      const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+      if (!step) return;
+      const next = tabs[(index + step + tabs.length) % tabs.length];
+      next.focus();
+      select(next);
+    });
+  });
+}
+
+// --- photo editor --------------------------------------------------------------------------
+
+const photo = { file: null, ops: {}, steps: [] };
+
+function paramInput(name, schema, value, onChange, id) {
+  let input;
+  if (schema.enum) {
+    input = document.createElement("select");
+    for (const option of schema.enum) input.append(new Option(option, option));
+    input.value = value ?? schema.enum[0];
+    input.addEventListener("change", () => onChange(input.value));
+  } else if (schema.type === "boolean") {
+    input = document.createElement("input");
+    input.type = "checkbox";
+    input.checked = value ?? schema.default ?? false;
+    input.addEventListener("change", () => onChange(input.checked));
+  } else {
+    input = document.createElement("input");
+    input.type = "number";
+    input.step = schema.type === "integer" ? "1" : "any";
+    if (schema.minimum !== undefined) input.min = schema.minimum;
+    if (schema.maximum !== undefined) input.max = schema.maximum;
+    input.value = value ?? schema.default ?? "";
+    input.addEventListener("input", () => onChange(input.value === "" ? undefined : Number(input.value)));
+  }
+  input.id = id;
+  return input;
+}
+
+function renderSteps() {
+  const list = $("steps");
+  list.replaceChildren();
+  photo.steps.forEach((step, index) => {
+    const op = photo.ops[step.op];
+    const item = document.createElement("li");
+    item.className = "step";
+    const head = document.createElement("div");
+    head.className = "step-head";
+    const title = document.createElement("strong");
+    title.textContent = step.op;
+    const about = document.createElement("span");
+    about.className = "muted";
+    about.textContent = ` ${op.summary}`;
+    head.append(title, about);
+    const buttons = [
+      ["↑", `Move step ${index + 1} (${step.op}) up`, () => move(index, -1), index === 0],
+      ["↓", `Move step ${index + 1} (${step.op}) down`, () => move(index, 1), index === photo.steps.length - 1],
+      ["✕", `Remove step ${index + 1} (${step.op})`, () => { photo.steps.splice(index, 1); renderSteps(); }, false],
+    ];
+    const tools = document.createElement("span");
+    tools.className = "step-tools";
+    for (const [text, label, action, disabled] of buttons) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = text;
+      button.setAttribute("aria-label", label);
+      button.title = label;
+      button.disabled = disabled;
+      button.addEventListener("click", action);
+      tools.append(button);
+    }
+    head.append(tools);
+    item.append(head);
+    const params = document.createElement("div");
+    params.className = "params";
+    const schema = op.params_schema;
+    for (const [name, property] of Object.entries(schema.properties)) {
+      if (name === "op") continue;
+      const id = `step-${index}-${name}`;
+      const label = document.createElement("label");
+      label.htmlFor = id;
+      const bounds = property.minimum !== undefined ? ` (${property.minimum}–${property.maximum})` : "";
+      label.textContent = `${name}${bounds}`;
+      if (property.description) label.title = property.description;
+      const input = paramInput(name, property, step.params[name], (value) => { step.params[name] = value; }, id);
+      input.required = (schema.required || []).includes(name);
+      const field = document.createElement("span");
+      field.className = "param";
+      field.append(label, input);
+      params.append(field);
+    }
+    if (params.childElementCount) item.append(params);
+    list.append(item);
+  });
+}
+
+function move(index, by) {
+  const [step] = photo.steps.splice(index, 1);
+  photo.steps.splice(index + by, 0, step);
+  renderSteps();
+  $("steps").children[index + by].querySelector("button")?.focus();
+}
+
+function choosePhoto(file) {
+  if (!file) return;
+  photo.file = file;
+  const original = $("original");
+  original.src = URL.createObjectURL(file);
+  original.hidden = false;
+  $("edited").hidden = true;
+  $("download").hidden = true;
+}
+
+async function setUpPhotoEditor() {
+  $("add-step").addEventListener("click", () => {
+    const op = photo.ops[$("new-op").value];
+    const { op: _, ...params } = op.example;
+    photo.steps.push({ op: op.op, params });
+    renderSteps();
+  });
+  $("photo-file").addEventListener("change", (event) => choosePhoto(event.target.files[0]));
+  const drop = $("drop");
+  drop.addEventListener("dragover", (event) => { event.preventDefault(); drop.classList.add("over"); });
+  drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+  drop.addEventListener("drop", (event) => {
+    event.preventDefault();
+    drop.classList.remove("over");
+    choosePhoto(event.dataTransfer.files[0]);
+  });
+  $("photo-form").addEventListener("submit", submitPhoto);
+  const ops = await (await api("/filters")).json();
+  for (const op of ops) {
+    photo.ops[op.op] = op;
+    $("new-op").append(new Option(`${op.op}: ${op.summary}`, op.op));
+  }
+}
+
+async function submitPhoto(event) {
+  event.preventDefault();
+  const errorBox = $("photo-error");
+  hideError(errorBox);
+  if (!photo.file) return showError(errorBox, { message: "Choose a photo first." });
+  if (!photo.steps.length) return showError(errorBox, { message: "Add at least one filter step." });
+  const form = new FormData();
+  form.append("kind", "image");
+  form.append("image", photo.file);
+  form.append("filters", JSON.stringify(photo.steps.map((step) => ({ op: step.op, ...step.params }))));
+  if ($("out-format").value) form.append("output", JSON.stringify({ format: $("out-format").value }));
+  const button = $("photo-submit");
+  button.disabled = true;
+  try {
+    const status = await runTask({ body: form }, progressReporter($("photo-progress-row"), $("photo-progress"), $("photo-state")));
+    if (status.status !== "ready") throw failure(status);
+    const blob = await (await api(`/result/${status.task_id}`)).blob();
+    const url = URL.createObjectURL(blob);
+    const edited = $("edited");
+    edited.src = url;
+    edited.hidden = false;
+    const download = $("download");
+    download.href = url;
+    download.download = status.result.filename || "edited";
+    download.hidden = false;
+  } catch (error) {
+    showError(errorBox, error);
+  } finally {
+    button.disabled = false;
+    refreshIdentity();
+  }
+}
+
+// --- code runner ---------------------------------------------------------------------------
+
+const SAMPLES = {
+  python: 'print("hello, world")\n',
+  c: '#include <stdio.h>\n\nint main(void) {\n    printf("hello, world\\n");\n    return 0;\n}\n',
+  cpp: '#include <iostream>\n\nint main() {\n    std::cout << "hello, world" << std::endl;\n}\n',
+  bash: 'echo "hello, world"\n',
+};
+
+function setUpEditor(editor) {
+  let leaving = false; // after Esc, Tab moves focus as usual (keyboard users must be able to leave)
+  editor.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") { leaving = true; return; }
+    if (event.key === "Tab" && !event.shiftKey && !leaving) {
+      event.preventDefault();
+      const { selectionStart: start, selectionEnd: end, value } = editor;
+      editor.value = `${value.slice(0, start)}    ${value.slice(end)}`;
+      editor.selectionStart = editor.selectionEnd = start + 4;
+      return;
+    }
+    leaving = false;
+  });
+}
+
+async function setUpCodeRunner() {
+  const editor = $("source");
+  setUpEditor(editor);
+  $("code-form").addEventListener("submit", submitCode);
+  const languages = await (await api("/languages")).json();
+  const select = $("language");
+  for (const language of languages) select.append(new Option(language.name, language.name));
+  const pick = () => {
+    const language = languages.find((item) => item.name === select.value);
+    $("language-version").textContent = language ? language.version : "";
+    if (!editor.value.trim() || Object.values(SAMPLES).includes(editor.value)) editor.value = SAMPLES[select.value] || "";
+  };
+  select.addEventListener("change", pick);
+  pick();
+}
+
+async function submitCode(event) {
+  event.preventDefault();
+  const errorBox = $("code-error");
+  hideError(errorBox);
+  $("code-result").hidden = true;
+  const params = { language: $("language").value, source: $("source").value, stdin: $("stdin").value };
+  if ($("expected").value) params.expected_output = $("expected").value;
+  const button = $("code-submit");
+  button.disabled = true;
+  try {
+    const body = JSON.stringify({ kind: "code", params });
+    const reporter = progressReporter($("code-progress-row"), $("code-progress"), $("code-state"));
+    const status = await runTask({ body, headers: { "Content-Type": "application/json" } }, reporter);
+    if (status.status !== "ready") throw failure(status);
+    showVerdict(await (await api(`/result/${status.task_id}`)).json());
+  } catch (error) {
+    showError(errorBox, error);
+  } finally {
+    button.disabled = false;
+    refreshIdentity();
+  }
+}
+
+function showVerdict(result) {
+  $("verdict").textContent = result.verdict.replaceAll("_", " ");
+  $("verdict").className = ["accepted", "ok"].includes(result.verdict) ? "ok" : "bad";
+  const run = result.run;
+  $("run-stats").textContent = run
+    ? `exit code ${run.exit_code}${run.signal ? `, signal ${run.signal}` : ""}, CPU ${run.time_s ?? "?"} s, wall ${run.wall_s} s, memory ${run.memory_kb ?? "?"} KB`
+    : "";
+  const compile = result.compile;
+  $("compile-block").hidden = !(compile && (compile.stderr || compile.stdout));
+  $("compile-output").textContent = compile ? `${compile.stdout}${compile.stderr}` : "";
+  $("stdout").textContent = run ? run.stdout : "";
+  $("stderr").textContent = run ? run.stderr : "";
+  $("code-result").hidden = false;
+}
+
+// --- my tasks ------------------------------------------------------------------------------
+
+function remembered() {
+  try {
+    return JSON.parse(localStorage.getItem(TASKS_STORE)) || [];
+  } catch {
+    return [];
+  }
+}
+
+function remember(taskId) {
+  localStorage.setItem(TASKS_STORE, JSON.stringify([taskId, ...remembered().filter((id) => id !== taskId)].slice(0, 50)));
+}
+
+function forget(taskId) {
+  localStorage.setItem(TASKS_STORE, JSON.stringify(remembered().filter((id) => id !== taskId)));
+}
+
+function age(iso) {
+  const seconds = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
+  return `${Math.floor(seconds / 3600)} h`;
+}
+
+let refreshTimer = null;
+
+async function loadTasks() {
+  if (apiKey()) {
+    $("tasks-note").textContent = "Your tasks, newest first.";
+    return (await (await api("/tasks?limit=20")).json()).results;
+  }
+  $("tasks-note").textContent =
+    "Tasks submitted from this browser. Anonymous tasks are never listed by the service: paste an API key to see all of yours.";
+  const tasks = [];
+  for (const id of remembered()) {
+    try {
+      tasks.push(await (await api(`/status/${id}`)).json());
+    } catch (error) {
+      if (error.problem && error.problem.status === 404) forget(id); // expired or deleted
+    }
+  }
+  return tasks;
+}
+
+async function refreshTasks() {
+  clearTimeout(refreshTimer);
+  if ($("tasks").hidden) return;
+  let tasks;
+  try {
+    tasks = await loadTasks();
+  } catch (error) {
+    $("tasks-note").textContent = error.message;
+    return;
+  }
+  const rows = $("task-rows");
+  rows.replaceChildren();
+  for (const task of tasks) rows.append(taskRow(task));
+  if (!tasks.length) {
+    const row = rows.insertRow();
+    const cell = row.insertCell();
+    cell.colSpan = 5;
+    cell.textContent = "No tasks yet.";
+  }
+  if (tasks.some((task) => task.status === "in_progress")) refreshTimer = setTimeout(refreshTasks, 1000);
+}
+
+function taskRow(task) {
+  const row = document.createElement("tr");
+  row.dataset.taskId = task.task_id;
+  const status = task.status === "in_progress" ? `${task.state} ${Math.round(task.progress * 100)}%` : task.status;
+  for (const text of [task.kind, status, age(task.created_at)]) row.insertCell().textContent = text;
+  const link = document.createElement("a");
+  link.textContent = task.task_id.slice(0, 8);
+  link.title = task.task_id;
+  if (task.status === "ready") {
+    link.href = "#";
+    link.setAttribute("aria-label", `Open the result of task ${task.task_id}`);
+    link.addEventListener("click", (event) => { event.preventDefault(); openResult(task.task_id); });
+  }
+  row.insertCell().append(link);
+  const actions = row.insertCell();
+  const act = (text, method, path) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = text;
+    button.setAttribute("aria-label", `${text} task ${task.task_id}`);
+    button.addEventListener("click", async () => {
+      try {
+        await api(path, { method });
+        if (method === "DELETE") forget(task.task_id);
+      } catch (error) {
+        $("tasks-note").textContent = error.message;
+      }
+      refreshTasks();
+    });
+    actions.append(button);
+  };
+  if (task.status === "in_progress") act("Cancel", "POST", `/task/${task.task_id}/cancel`);
+  act("Delete", "DELETE", `/task/${task.task_id}`);
+  return row;
+}
+
+async function openResult(taskId) {
+  // Fetched with the key (a plain link could not send it), then shown in a new tab.
+  const tab = window.open("", "_blank");
+  try {
+    const blob = await (await api(`/result/${taskId}`)).blob();
+    tab.location = URL.createObjectURL(blob);
+  } catch (error) {
+    tab.close();
+    $("tasks-note").textContent = error.message;
+  }
+}
+
+// --- start ---------------------------------------------------------------------------------
+
+document.addEventListener("DOMContentLoaded", () => {
+  setUpTabs();
+  setUpKeyPanel();
+  setUpPhotoEditor().catch((error) => showError($("photo-error"), error));
+  setUpCodeRunner().catch((error) => showError($("code-error"), error));
+});
