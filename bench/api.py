@@ -1,5 +1,7 @@
 """API benchmark: requests/s and p50/p99 latency of `POST /task` and `GET /status/{id}` against
 a bare DRF APIView baseline, all through one live gunicorn (shipped config) in the same run.
+Each is measured anonymously and with an API key (one key lookup in SQLite per request), with
+every quota check running (the limits are set out of reach so that none refuses).
 
 Load comes from wrk (apt-get install wrk), which costs the 2-core machine far less CPU than a
 Python client would. Rounds are interleaved and the median round is reported, because these
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import statistics
@@ -21,15 +24,40 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.live import RESULTS, gunicorn, machine
+from bench.live import RESULTS, ROOT, gunicorn, machine
 
 SUBMIT_BODY = '{"kind": "sleep", "params": {"seconds": 0}}'
-POST_SCRIPT = f"""
-wrk.method = "POST"
-wrk.body = '{SUBMIT_BODY}'
-wrk.headers["Content-Type"] = "application/json"
-"""
 TARGETS = {"GET /status/{id}": 0.85, "POST /task": 0.6}
+OUT_OF_REACH = {
+    name: "1000000000"
+    for name in ("QUOTA_USER_IN_PROGRESS", "QUOTA_USER_SUBMISSIONS", "QUOTA_ANON_IN_PROGRESS", "QUOTA_ANON_SUBMISSIONS")
+}
+
+
+def wrk_script(key: str | None, post: bool) -> str | None:
+    """A wrk Lua script: the submit body, and the bearer key if any."""
+    lines = ['wrk.method = "POST"', f"wrk.body = '{SUBMIT_BODY}'", 'wrk.headers["Content-Type"] = "application/json"']
+    lines = lines if post else []
+    if key:
+        lines.append(f'wrk.headers["Authorization"] = "Bearer {key}"')
+    return "\n".join(lines) or None
+
+
+def api_key(data_dir: str) -> str:
+    """A key for user `bench` in the server's SQLite database (migrated when gunicorn started)."""
+    env = {**os.environ, "DATA_DIR": data_dir, "DATABASE_URL": ""}
+    command = [sys.executable, "manage.py", "create_api_key", "bench", "--create-user"]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def submit(url: str, key: str | None) -> str:
+    request = urllib.request.Request(url + "/task", data=SUBMIT_BODY.encode(), method="POST")
+    request.add_header("Content-Type", "application/json")
+    if key:
+        request.add_header("Authorization", f"Bearer {key}")
+    return json.loads(urllib.request.urlopen(request).read())["task_id"]
+
+
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
 
@@ -65,14 +93,17 @@ def main() -> None:
     if not shutil.which("wrk"):
         sys.exit("bench/api.py needs wrk: apt-get install wrk")
 
-    with gunicorn({"BENCH_ENDPOINTS": "1", "ACCESS_LOG": "0"}, "api-gunicorn.log") as url:
-        request = urllib.request.Request(url + "/task", data=SUBMIT_BODY.encode(), method="POST")
-        request.add_header("Content-Type", "application/json")
-        task_id = json.loads(urllib.request.urlopen(request).read())["task_id"]
+    data_dir = tempfile.mkdtemp(prefix="bench-api-")
+    env = {"BENCH_ENDPOINTS": "1", "ACCESS_LOG": "0", "DATA_DIR": data_dir, "DATABASE_URL": "", **OUT_OF_REACH}
+    with gunicorn(env, "api-gunicorn.log") as url:
+        key = api_key(data_dir)
+        anonymous_task, keyed_task = submit(url, None), submit(url, key)
         scenarios = {
             "baseline GET (bare APIView)": (url + "/bench/baseline", None),
-            "GET /status/{id}": (f"{url}/status/{task_id}", None),
-            "POST /task": (url + "/task", POST_SCRIPT),
+            "GET /status/{id}": (f"{url}/status/{anonymous_task}", None),
+            "GET /status/{id} with key": (f"{url}/status/{keyed_task}", wrk_script(key, post=False)),
+            "POST /task": (url + "/task", wrk_script(None, post=True)),
+            "POST /task with key": (url + "/task", wrk_script(key, post=True)),
         }
         for target, script in scenarios.values():  # warm up every path once
             wrk(target, 1, args.connections, script)
@@ -87,7 +118,7 @@ def main() -> None:
     print(f"{'endpoint':32} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs baseline':>12} {'target':>7}")
     for name, result in median.items():
         ratio = result["rps"] / base
-        target = TARGETS.get(name)
+        target = TARGETS.get(name.removesuffix(" with key"))
         verdict = "" if target is None else f"{'>=' if ratio >= target else '<'}{target:.2f}"
         print(
             f"{name:32} {result['rps']:9.0f} {result['p50_ms']:8.2f} {result['p99_ms']:8.2f} "

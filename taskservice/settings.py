@@ -150,6 +150,7 @@ RECORDS_MAX_STORED = env_int("RECORDS_MAX_STORED", 1_000_000, minimum=1)  # in-m
 
 # --- Access and quotas ------------------------------------------------------------------------
 ALLOW_ANONYMOUS = env_bool("ALLOW_ANONYMOUS", True)
+API_KEY_CACHE_SECONDS = env_float("API_KEY_CACHE_SECONDS", 5.0, minimum=0.0, maximum=3600.0)
 QUOTA_WINDOW_SECONDS = env_int("QUOTA_WINDOW_SECONDS", 60, minimum=1, maximum=86_400)
 QUOTA_USER_IN_PROGRESS = env_int("QUOTA_USER_IN_PROGRESS", 4, minimum=0)
 QUOTA_USER_SUBMISSIONS = env_int("QUOTA_USER_SUBMISSIONS", 60, minimum=0)

@@ -27,7 +27,10 @@ def fresh_providers():
 @pytest.fixture(autouse=True)
 def quotas(request, settings):
     """Counters start at zero; quotas are roomy unless the test is marked `default_quotas`."""
+    from accounts import keys
+
     cache.clear()
+    keys.forget_verified()
     if request.node.get_closest_marker("default_quotas") is None:
         for name, value in ROOMY_QUOTAS.items():
             setattr(settings, name, value)

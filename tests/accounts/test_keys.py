@@ -2,6 +2,7 @@
 
 import contextlib
 import hashlib
+import time
 from datetime import timedelta
 
 import pytest
@@ -76,11 +77,13 @@ def test_revoked_expired_and_disabled_keys_are_refused(user):
     keys.verify(key)
     user.is_active = False
     user.save()
+    keys.forget_verified()  # as if API_KEY_CACHE_SECONDS had passed
     with pytest.raises(keys.KeyRejected, match="disabled"):
         keys.verify(key)
 
 
-def test_last_use_is_written_at_most_once_a_minute(user, django_assert_num_queries):
+def test_last_use_is_written_at_most_once_a_minute(user, django_assert_num_queries, settings):
+    settings.API_KEY_CACHE_SECONDS = 0  # every call looks the key up
     api_key, key = keys.issue(user)
     with django_assert_num_queries(2):  # lookup + first write
         keys.verify(key)
@@ -88,4 +91,33 @@ def test_last_use_is_written_at_most_once_a_minute(user, django_assert_num_queri
         keys.verify(key)
     ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now() - timedelta(minutes=2))
     with django_assert_num_queries(2):
+        keys.verify(key)
+
+
+def test_a_verified_key_is_remembered_briefly(user, django_assert_num_queries, settings):
+    api_key, key = keys.issue(user)
+    keys.verify(key)
+    with django_assert_num_queries(0):
+        assert keys.verify(key).pk == api_key.pk
+    # Revoked by another process: this one learns it when its memory of the key runs out.
+    ApiKey.objects.filter(pk=api_key.pk).update(revoked_at=timezone.now())
+    keys.verify(key)
+    settings.API_KEY_CACHE_SECONDS = 0
+    with pytest.raises(keys.KeyRejected, match="revoked"):
+        keys.verify(key)
+
+
+def test_revoking_in_this_process_takes_effect_at_once(user):
+    api_key, key = keys.issue(user)
+    keys.verify(key)
+    keys.revoke(api_key)
+    with pytest.raises(keys.KeyRejected, match="revoked"):
+        keys.verify(key)
+
+
+def test_a_remembered_key_still_expires_on_time(user):
+    _, key = keys.issue(user, expires_at=timezone.now() + timedelta(milliseconds=200))
+    keys.verify(key)
+    time.sleep(0.3)
+    with pytest.raises(keys.KeyRejected, match="expired"):
         keys.verify(key)
