@@ -180,13 +180,17 @@ def test_my_tasks_lists_this_browsers_tasks_and_deletes_them(page):
     expect(page.locator("#task-rows")).to_contain_text("No tasks yet.")
 
 
-def test_a_pasted_api_key_is_used(page, site):
-    data = site.log.parent / f"{site.log.stem}-data"
-    key = subprocess.run(
-        [sys.executable, "manage.py", "create_api_key", "carol", "--create-user"],
+def new_key(site: LiveServer, username: str) -> str:
+    data = site.log.parent / f"{site.log.stem}-data"  # the server's SQLite database
+    return subprocess.run(
+        [sys.executable, "manage.py", "create_api_key", username, "--create-user"],
         cwd=ROOT, env={**os.environ, "DATA_DIR": str(data), "DATABASE_URL": ""},
         capture_output=True, text=True, check=True,
     ).stdout.strip()  # fmt: skip
+
+
+def test_a_pasted_api_key_is_used(page, site):
+    key = new_key(site, "carol")
     page.goto("/")
     expect(page.locator("#who")).to_contain_text("anonymous")
     page.click("#key-panel summary")
@@ -212,3 +216,19 @@ def test_swagger_ui_loads_offline_and_try_it_out_submits_a_task(page):
     expect(status).to_have_text("201", timeout=SLOW)
     shot(page, "swagger-try-it-out")
     expect(page.locator(".auth-wrapper .authorize")).to_be_visible()  # the bearer scheme's "Authorize"
+
+
+def test_swagger_ui_authorize_sends_the_key(page, site):
+    key = new_key(site, "dora")
+    page.goto("/api/docs/")
+    page.locator(".auth-wrapper .authorize").click()
+    page.locator(".modal-ux input").fill(key)
+    page.locator(".modal-ux .auth-btn-wrapper .authorize").click()
+    page.locator(".modal-ux .btn-done").click()
+    operation = page.locator("#operations-access-me")
+    operation.locator(".opblock-summary").click()
+    operation.locator(".try-out__btn").click()
+    operation.locator(".execute").click()
+    expect(operation.locator(".live-responses-table tbody .response-col_status")).to_have_text("200", timeout=SLOW)
+    expect(operation.locator(".live-responses-table tbody .response-col_description")).to_contain_text('"dora"')
+    shot(page, "swagger-authorized-me")
