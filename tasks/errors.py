@@ -130,7 +130,8 @@ class TooManyInProgress(QuotaExceeded):
             limit=limit,
             used=limit,
             retry_after=None,
-            detail=f"You have {limit} tasks in progress, your limit; wait for one to finish (or cancel one).",
+            detail=f"You have {limit} task{'s' if limit != 1 else ''} in progress, your limit; "
+            "wait for one to finish (or cancel one).",
         )
 
 
