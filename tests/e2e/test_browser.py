@@ -135,6 +135,13 @@ def test_a_file_that_is_not_a_photo_gets_a_readable_message(page):
     shot(page, "photo-error")
 
 
+def run_code(page: Page, language: str, source: str, verdict: str) -> None:
+    page.select_option("#language", language)
+    page.fill("#source", source)
+    page.click("#code-submit")
+    expect(page.locator("#verdict")).to_have_text(verdict, timeout=SLOW)
+
+
 def test_code_runner_runs_python_and_shows_compile_errors(page):
     page.goto("/")
     page.click("#tab-code")
@@ -153,10 +160,7 @@ def test_code_runner_runs_python_and_shows_compile_errors(page):
     expect(page.locator("#stdout")).to_have_text("browser says hi ")
     expect(page.locator("#run-stats")).to_contain_text("memory")
     shot(page, "code-2-accepted")
-    page.select_option("#language", "c")
-    page.fill("#source", "int main(void) { return missing; }\n")
-    page.click("#code-submit")
-    expect(page.locator("#verdict")).to_have_text("compile error", timeout=SLOW)
+    run_code(page, "c", "int main(void) { return missing; }\n", "compile error")
     expect(page.locator("#compile-output")).to_contain_text("error:")
     expect(page.locator("#compile-output")).to_contain_text("undeclared")
     shot(page, "code-3-compile-error")
@@ -165,10 +169,7 @@ def test_code_runner_runs_python_and_shows_compile_errors(page):
 def test_my_tasks_lists_this_browsers_tasks_and_deletes_them(page):
     page.goto("/")
     page.click("#tab-code")
-    page.select_option("#language", "bash")
-    page.fill("#source", "echo listed")
-    page.click("#code-submit")
-    expect(page.locator("#verdict")).to_have_text("ok", timeout=SLOW)  # no expected output: no judgement
+    run_code(page, "bash", "echo listed", "ok")  # no expected output: no judgement
     page.click("#tab-tasks")
     rows = page.locator("#task-rows tr[data-task-id]")
     expect(rows).to_have_count(1)
