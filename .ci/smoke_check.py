@@ -1,4 +1,5 @@
-"""Container smoke check: submit a task to $SMOKE_URL, poll its status until ready, read the result.
+"""Container smoke check: submit a task to $SMOKE_URL, poll its status until ready, read the result;
+then the web page and its script, and the admin's login page (static files served by WhiteNoise).
 
 Standard library only, so it runs with any python3 on the host.
 """
@@ -32,4 +33,7 @@ while (state := call("GET", f"/status/{task_id}")[1])["status"] == "in_progress"
 assert state["status"] == "ready", state
 status, result = call("GET", f"/result/{task_id}")
 assert status == 200 and len(result["garbage"]) == 32, result
-print(f"smoke check passed: task {task_id} ready, result {result}")
+for path, marker in (("/", b"Photo editor"), ("/static/web/app.js", b"function"), ("/admin/login/", b"Django")):
+    with urllib.request.urlopen(BASE + path, timeout=10) as response:
+        assert response.status == 200 and marker in response.read(), path
+print(f"smoke check passed: task {task_id} ready, result {result}; page, script and admin served")

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.e2e.conftest import ROOT, LiveServer, start_gunicorn
-from tests.images import encoded, photo
+from tests.images import encoded, noise, photo
 
 pytestmark = pytest.mark.e2e
 
@@ -32,6 +32,17 @@ def site(tmp_path_factory) -> Iterator[LiveServer]:
 
 
 @pytest.fixture(scope="module")
+def shipped_quotas(tmp_path_factory) -> Iterator[LiveServer]:
+    """A server with the quotas a fresh install has, and a 4 KiB image limit."""
+    from tests.conftest import ROOMY_QUOTAS
+
+    shipped = {name: "" for name in ROOMY_QUOTAS}  # empty: the setting's default
+    server = start_gunicorn(tmp_path_factory.mktemp("strict") / "gunicorn.log", {**shipped, "IMAGE_MAX_BYTES": "4096"})
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (the tests never download a browser)")
@@ -43,6 +54,15 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser, site) -> Iterator[Page]:
+    yield from open_page(browser, site)
+
+
+@pytest.fixture
+def strict_page(browser, shipped_quotas) -> Iterator[Page]:
+    yield from open_page(browser, shipped_quotas)
+
+
+def open_page(browser: Browser, site: LiveServer) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=site.url)
     outside: list[str] = []
 
@@ -133,6 +153,37 @@ def test_a_file_that_is_not_a_photo_gets_a_readable_message(page):
     expect(error).to_contain_text("image: not an image")
     assert "{" not in error.inner_text()  # a message, not raw JSON
     shot(page, "photo-error")
+
+
+def test_quota_and_size_errors_are_readable(strict_page, tmp_path):
+    page = strict_page
+    page.goto("/")
+    page.click("#tab-code")
+    page.select_option("#language", "python")
+    page.fill("#source", "import time\ntime.sleep(4)\n")
+    page.click("#code-submit")  # the one task an anonymous caller may have in progress
+    expect(page.locator("#code-state")).to_contain_text("running", timeout=SLOW)
+    page.click("#tab-photo")
+    small, big = tmp_path / "small.png", tmp_path / "big.png"
+    small.write_bytes(encoded(photo(16, 16)))
+    big.write_bytes(encoded(noise(100, 100)))  # ~30 KB of noise: over the 4 KiB limit
+    page.set_input_files("#photo-file", small)
+    page.select_option("#new-op", "grayscale")
+    page.click("#add-step")
+    page.click("#photo-submit")
+    error = page.locator("#photo-error")
+    expect(error).to_contain_text("Quota reached", timeout=SLOW)
+    expect(error).to_contain_text("You have 1 task in progress")
+    expect(error).to_contain_text("Try again in 5 s.")
+    shot(page, "error-quota")
+    page.click("#tab-code")
+    expect(page.locator("#verdict")).to_have_text("ok", timeout=SLOW)
+    page.click("#tab-photo")
+    page.set_input_files("#photo-file", big)
+    page.click("#photo-submit")
+    expect(error).to_contain_text("Too big", timeout=SLOW)
+    expect(error).to_contain_text("larger than 4,096 bytes")
+    shot(page, "error-too-big")
 
 
 def run_code(page: Page, language: str, source: str, verdict: str) -> None:

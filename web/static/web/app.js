@@ -67,9 +67,10 @@ function showError(box, error) {
   detail.textContent = problem.detail || "";
   if (error.retryAfter) detail.textContent += ` Try again in ${error.retryAfter} s.`;
   box.replaceChildren(title, detail);
-  if (problem.errors && problem.errors.length) {
+  const errors = (problem.errors || []).filter((item) => !problem.detail.endsWith(item.detail));
+  if (errors.length) {
     const list = document.createElement("ul");
-    for (const item of problem.errors) {
+    for (const item of errors) {
       const li = document.createElement("li");
       li.textContent = `${fieldName(item.pointer)}: ${item.detail}`;
       list.append(li);
@@ -97,10 +98,9 @@ async function runTask(body, onStatus) {
 }
 
 function progressReporter(row, bar, label) {
-  row.hidden = false;
-  bar.value = 0;
-  label.textContent = "submitted";
+  row.hidden = true; // shown once the service has accepted the task
   return (status) => {
+    row.hidden = false;
     bar.value = status.status === "ready" ? 1 : status.progress;
     label.textContent = status.status === "in_progress" ? `${status.state}, ${Math.round(status.progress * 100)}%` : status.status;
   };
@@ -306,6 +306,7 @@ async function submitPhoto(event) {
   hideError(errorBox);
   if (!photo.file) return showError(errorBox, { message: "Choose a photo first." });
   if (!photo.steps.length) return showError(errorBox, { message: "Add at least one filter step." });
+  $("edited").hidden = $("download").hidden = true; // a result shown is always this submission's
   const form = new FormData();
   form.append("kind", "image");
   form.append("image", photo.file);
