@@ -290,6 +290,7 @@ async function setUpPhotoEditor() {
   drop.addEventListener("drop", (event) => {
     event.preventDefault();
     drop.classList.remove("over");
+    if (event.dataTransfer.files.length) $("photo-file").files = event.dataTransfer.files; // show its name
     choosePhoto(event.dataTransfer.files[0]);
   });
   $("photo-form").addEventListener("submit", submitPhoto);
