@@ -1,4 +1,5 @@
-"""The caller of a request, with the quotas that apply to them (settings, then admin overrides)."""
+"""Who calls: the owner a request acts as, and, for submissions, the quotas that apply to them
+(the settings, then the user's own overrides from the admin, never above the service limits)."""
 
 from __future__ import annotations
 
@@ -13,14 +14,10 @@ from tasks.domain import Caller, Ceilings, anonymous_owner, user_owner
 _ATTRIBUTE = "taskservice_caller"
 
 
-def caller_for(request: Request) -> Caller:
-    """Built once per request (the throttle and the view both ask)."""
-    caller = getattr(request, _ATTRIBUTE, None)
-    if caller is None:
-        user = request.user
-        caller = _user_caller(user) if user.is_authenticated else anonymous_caller(client_address(request))
-        setattr(request, _ATTRIBUTE, caller)
-    return caller
+def owner_of(request: Request) -> str:
+    """Whose tasks the request may touch: all that reads need, so they work out no quotas."""
+    user = request.user
+    return user_owner(user.pk) if user.is_authenticated else anonymous_owner(client_address(request))
 
 
 def client_address(request: Request) -> str:
@@ -28,38 +25,56 @@ def client_address(request: Request) -> str:
     return BaseThrottle().get_ident(request)
 
 
-def anonymous_caller(address: str) -> Caller:
+def caller_for(request: Request) -> Caller:
+    """The owner with their quotas; worked out once per request (the throttle and the view both ask)."""
+    caller = getattr(request, _ATTRIBUTE, None)
+    if caller is None:
+        caller = _user_caller(request) if request.user.is_authenticated else _anonymous_caller(request)
+        setattr(request, _ATTRIBUTE, caller)
+    return caller
+
+
+def _anonymous_caller(request: Request) -> Caller:
     return Caller(
-        owner=anonymous_owner(address),
+        owner=owner_of(request),
         anonymous=True,
         max_in_progress=settings.QUOTA_ANON_IN_PROGRESS,
         submissions_per_window=settings.QUOTA_ANON_SUBMISSIONS,
-        ceilings=Ceilings(
-            code_time_s=min(settings.QUOTA_ANON_CODE_TIME_S, settings.CODE_MAX_TIME_S),
-            code_memory_mb=min(settings.QUOTA_ANON_CODE_MEMORY_MB, settings.CODE_MAX_MEMORY_MB),
-            image_pixels=min(settings.QUOTA_ANON_IMAGE_PIXELS, settings.IMAGE_MAX_PIXELS),
-            image_steps=min(settings.QUOTA_ANON_IMAGE_STEPS, settings.IMAGE_MAX_STEPS),
+        ceilings=_capped(
+            settings.QUOTA_ANON_CODE_TIME_S,
+            settings.QUOTA_ANON_CODE_MEMORY_MB,
+            settings.QUOTA_ANON_IMAGE_PIXELS,
+            settings.QUOTA_ANON_IMAGE_STEPS,
         ),
     )
 
 
-def _user_caller(user: Any) -> Caller:
-    quota = getattr(user, "quota", None)  # loaded with the key: no query here
+def _user_caller(request: Request) -> Caller:
+    quota = getattr(request.user, "quota", None)  # loaded with the key: no query here
 
     def pick(field: str, default: Any) -> Any:
         value = getattr(quota, field, None)
         return default if value is None else value
 
     return Caller(
-        owner=user_owner(user.pk),
+        owner=owner_of(request),
         anonymous=False,
         max_in_progress=pick("max_in_progress", settings.QUOTA_USER_IN_PROGRESS),
         submissions_per_window=pick("submissions_per_window", settings.QUOTA_USER_SUBMISSIONS),
-        # Ceilings never exceed what the service as a whole allows.
-        ceilings=Ceilings(
-            code_time_s=min(pick("code_max_time_s", settings.CODE_MAX_TIME_S), settings.CODE_MAX_TIME_S),
-            code_memory_mb=min(pick("code_max_memory_mb", settings.CODE_MAX_MEMORY_MB), settings.CODE_MAX_MEMORY_MB),
-            image_pixels=min(pick("image_max_pixels", settings.IMAGE_MAX_PIXELS), settings.IMAGE_MAX_PIXELS),
-            image_steps=min(pick("image_max_steps", settings.IMAGE_MAX_STEPS), settings.IMAGE_MAX_STEPS),
+        ceilings=_capped(
+            pick("code_max_time_s", settings.CODE_MAX_TIME_S),
+            pick("code_max_memory_mb", settings.CODE_MAX_MEMORY_MB),
+            pick("image_max_pixels", settings.IMAGE_MAX_PIXELS),
+            pick("image_max_steps", settings.IMAGE_MAX_STEPS),
         ),
+    )
+
+
+def _capped(code_time_s: float, code_memory_mb: int, image_pixels: int, image_steps: int) -> Ceilings:
+    """Ceilings never exceed what the service as a whole allows."""
+    return Ceilings(
+        code_time_s=min(code_time_s, settings.CODE_MAX_TIME_S),
+        code_memory_mb=min(code_memory_mb, settings.CODE_MAX_MEMORY_MB),
+        image_pixels=min(image_pixels, settings.IMAGE_MAX_PIXELS),
+        image_steps=min(image_steps, settings.IMAGE_MAX_STEPS),
     )

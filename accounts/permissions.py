@@ -1,4 +1,7 @@
-"""Who may call: anonymous callers only while ALLOW_ANONYMOUS is on; listing always needs a key."""
+"""Who may call: anonymous callers only while ALLOW_ANONYMOUS is on; listing always needs a key.
+
+Both raise NotAuthenticated rather than return False: DRF would swap the message for a generic one.
+"""
 
 from typing import Any
 
@@ -6,8 +9,6 @@ from django.conf import settings
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
-
-# Raised here rather than returned as False: DRF would replace the message with a generic one.
 
 
 class CallerAllowed(BasePermission):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -31,6 +33,15 @@ def _key(owner: str, start: int) -> str:
     return f"quota:submissions:{owner}:{start}"
 
 
+@contextmanager
+def _cache_reachable() -> Iterator[None]:
+    """A cache that is down means no way to count, so no way to admit: 503, not a free pass."""
+    try:
+        yield
+    except Exception as exc:
+        raise DependencyUnavailable({"cache": str(exc) or type(exc).__name__}) from exc
+
+
 class SubmissionThrottle(BaseThrottle):
     def allow_request(self, request: Request, view: Any) -> bool:
         caller = caller_for(request)
@@ -38,15 +49,13 @@ class SubmissionThrottle(BaseThrottle):
         start = window_start(now)
         window = settings.QUOTA_WINDOW_SECONDS
         key = _key(caller.owner, start)
-        try:
+        with _cache_reachable():
             cache.add(key, 0, timeout=window + 1)
             try:
                 used = cache.incr(key)
             except ValueError:  # the key expired between add and incr: a new window began
                 cache.add(key, 0, timeout=window + 1)
                 used = cache.incr(key)
-        except Exception as exc:  # the cache is down: no way to count, so no way to admit
-            raise DependencyUnavailable({"cache": str(exc) or type(exc).__name__}) from exc
         if used > caller.submissions_per_window:
             retry_after = max(1, math.ceil(start + window - now))
             raise TooManySubmissions(caller.submissions_per_window, window, retry_after)
@@ -57,8 +66,6 @@ def submissions_used(owner: str) -> tuple[int, int]:
     """(submissions counted in the current window, seconds until it resets), for GET /me."""
     now = clock()
     start = window_start(now)
-    try:
+    with _cache_reachable():
         used = cache.get(_key(owner, start), 0)
-    except Exception as exc:
-        raise DependencyUnavailable({"cache": str(exc) or type(exc).__name__}) from exc
     return used, max(1, math.ceil(start + settings.QUOTA_WINDOW_SECONDS - now))

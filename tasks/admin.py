@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from tasks import services
-from tasks.domain import ANONYMOUS_OWNER_PREFIX, PublicStatus
+from tasks.domain import ANONYMOUS_OWNER_PREFIX, USER_OWNER_PREFIX, PublicStatus, user_owner
 from tasks.errors import InvalidCursor
 from tasks.models import TaskRecord
 from tasks.presenters import present_task
@@ -61,9 +61,9 @@ class TaskAdmin(admin.ModelAdmin):
 def _usernames(owners: Iterable[str | None]) -> dict[str, str]:
     """`user:<id>` owners -> their usernames; anonymous ones are shown as their address."""
     owners = list(owners)
-    ids = {owner.removeprefix("user:") for owner in owners if owner and owner.startswith("user:")}
+    ids = {owner.removeprefix(USER_OWNER_PREFIX) for owner in owners if owner and owner.startswith(USER_OWNER_PREFIX)}
     users = get_user_model().objects.filter(pk__in=ids).values_list("pk", "username")
-    names = {f"user:{pk}": username for pk, username in users}
+    names = {user_owner(pk): username for pk, username in users}
     for owner in owners:
         if owner and owner.startswith(ANONYMOUS_OWNER_PREFIX):
             names[owner] = f"anonymous ({owner.removeprefix(ANONYMOUS_OWNER_PREFIX)})"

@@ -70,10 +70,11 @@ TRANSITIONS: Mapping[TaskStatus, frozenset[TaskStatus]] = {
 # belongs to whoever holds its id (the UUID is the capability) and is never listed; the address
 # only counts the caller's tasks in progress against the anonymous quota.
 ANONYMOUS_OWNER_PREFIX = "anon:"
+USER_OWNER_PREFIX = "user:"
 
 
 def user_owner(user_id: int) -> str:
-    return f"user:{user_id}"
+    return f"{USER_OWNER_PREFIX}{user_id}"
 
 
 def anonymous_owner(address: str) -> str:

@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from rest_framework.viewsets import ViewSet
 
 from accounts.authentication import ApiKeyAuthentication
-from accounts.callers import caller_for
+from accounts.callers import caller_for, owner_of
 from accounts.permissions import CallerAllowed, KeyRequired
 from accounts.schema import QUOTA_EXCEEDED, UNAUTHORIZED
 from accounts.throttles import SubmissionThrottle
@@ -145,7 +145,7 @@ class TaskViewSet(ViewSet):
         tags=["tasks"],
     )
     def status(self, request: Request, task_id: str) -> Response:
-        return Response(present_task(services.get_task(task_id=task_id, owner=caller_for(request).owner)))
+        return Response(present_task(services.get_task(task_id=task_id, owner=owner_of(request))))
 
     @extend_schema(
         operation_id="get_task_result",
@@ -174,7 +174,7 @@ class TaskViewSet(ViewSet):
         tags=["tasks"],
     )
     def result(self, request: Request, task_id: str) -> HttpResponse:
-        _, result = services.get_result(task_id=task_id, owner=caller_for(request).owner)
+        _, result = services.get_result(task_id=task_id, owner=owner_of(request))
         response = HttpResponse(result.data, content_type=result.content_type)
         if result.filename:
             response["Content-Disposition"] = f'inline; filename="{result.filename}"'
@@ -201,7 +201,7 @@ class TaskViewSet(ViewSet):
         options = query.validated_data
         status = PublicStatus(options["status"]) if "status" in options else None
         page = services.list_tasks(
-            owner=caller_for(request).owner,
+            owner=owner_of(request),
             status=status,
             kind=options.get("kind"),
             limit=options["limit"],
@@ -233,7 +233,7 @@ class TaskViewSet(ViewSet):
         tags=["tasks"],
     )
     def cancel(self, request: Request, task_id: str) -> Response:
-        task = services.cancel_task(task_id=task_id, owner=caller_for(request).owner)
+        task = services.cancel_task(task_id=task_id, owner=owner_of(request))
         code = http.HTTP_200_OK if task.status.terminal else http.HTTP_202_ACCEPTED
         return Response(present_task(task), status=code)
 
@@ -246,7 +246,7 @@ class TaskViewSet(ViewSet):
         tags=["tasks"],
     )
     def destroy(self, request: Request, task_id: str) -> Response:
-        services.delete_task(task_id=task_id, owner=caller_for(request).owner)
+        services.delete_task(task_id=task_id, owner=owner_of(request))
         return Response(status=http.HTTP_204_NO_CONTENT)
 
 

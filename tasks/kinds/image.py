@@ -144,8 +144,8 @@ def restrict(params: dict[str, Any], asked: Mapping[str, Any], ceilings: Ceiling
     """The caller's pixel and step ceilings; the pixel one also bounds every step's output."""
     errors: dict[str, list[str]] = {}
     source = params["source"]
-    if source["width"] * source["height"] > ceilings.image_pixels:
-        pixels = source["width"] * source["height"]
+    pixels = source["width"] * source["height"]
+    if pixels > ceilings.image_pixels:
         errors["image"] = [f"{source['width']}x{source['height']} is {pixels:,} pixels; your quota allows "
                            f"{ceilings.image_pixels:,}."]  # fmt: skip
     if len(params["filters"]) > ceilings.image_steps:

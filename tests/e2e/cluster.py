@@ -17,7 +17,7 @@ from pathlib import Path
 import psycopg
 import redis
 
-from tests.e2e.conftest import ROOT, LiveServer, start_gunicorn
+from tests.e2e.conftest import ROOT, LiveServer, manage, start_gunicorn
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -30,7 +30,7 @@ def fresh_database(name: str) -> str:
 
 
 def migrate(env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+    manage("migrate", "-v", "0", env=env)
 
 
 def drop_database(name: str) -> None:
@@ -50,9 +50,8 @@ class Cluster:
 
     def api_key(self, username: str) -> dict[str, str]:
         """Authorization headers with a new key for `username` (made if missing)."""
-        command = [sys.executable, "manage.py", "create_api_key", username, "--create-user"]
-        key = subprocess.run(command, cwd=ROOT, env=self.env, capture_output=True, text=True, check=True).stdout
-        return {"Authorization": f"Bearer {key.strip()}"}
+        key = manage("create_api_key", username, "--create-user", env=self.env).strip()
+        return {"Authorization": f"Bearer {key}"}
 
     def start_web(self, web_workers: int = 2) -> LiveServer:
         self.web = start_gunicorn(self.logs / "web.log", {**self.env, "WEB_CONCURRENCY": str(web_workers)})

@@ -39,6 +39,24 @@ class LiveServer:
         return self.process.returncode
 
 
+def data_dir(log: Path) -> Path:
+    """Where the server logging to `log` keeps its embedded SQLite database."""
+    return log.parent / f"{log.stem}-data"
+
+
+def embedded_database(server: LiveServer) -> dict[str, str]:
+    """The environment that points manage.py at `server`'s embedded database."""
+    return {"DATA_DIR": str(data_dir(server.log)), "DATABASE_URL": ""}
+
+
+def manage(*args: str, env: dict[str, str]) -> str:
+    """A management command, run as an operator would: in a process of its own. Its stdout."""
+    command = [sys.executable, "manage.py", *args]
+    completed = subprocess.run(command, cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout
+
+
 def gunicorn_command() -> list[str]:
     return [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONFIG)]
 
@@ -52,7 +70,7 @@ def start_gunicorn(log: Path, env: dict[str, str] | None = None, wait: float = 2
     environment = {
         **os.environ,
         "ACCESS_LOG": "0",
-        "DATA_DIR": str(log.parent / f"{log.stem}-data"),
+        "DATA_DIR": str(data_dir(log)),
         "DATABASE_URL": "",
         **{name: str(value) for name, value in ROOMY_QUOTAS.items()},
         **(env or {}),

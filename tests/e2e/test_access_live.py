@@ -3,7 +3,6 @@ rate, PostgreSQL the tasks in progress), and the embedded default issues and che
 
 import os
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -12,7 +11,7 @@ import redis
 import requests
 
 from tests.e2e.cluster import drop_database, fresh_database, migrate
-from tests.e2e.conftest import ROOT
+from tests.e2e.conftest import embedded_database, manage
 from tests.support import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -75,16 +74,9 @@ def test_the_in_progress_quota_holds_across_two_workers(two_workers):
     assert requests.post(f"{server.url}/task", json=LONG, timeout=10).status_code == 201
 
 
-def manage(*args: str, env: dict[str, str]) -> str:
-    command = [sys.executable, "manage.py", *args]
-    return subprocess.run(
-        command, cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, check=True
-    ).stdout
-
-
-def test_keys_on_the_embedded_default_with_anonymous_use_off(gunicorn, tmp_path):
-    data = {"DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": ""}  # SQLite, migrated by gunicorn on start
-    server = gunicorn(ALLOW_ANONYMOUS="0", **data)
+def test_keys_on_the_embedded_default_with_anonymous_use_off(gunicorn):
+    server = gunicorn(ALLOW_ANONYMOUS="0")
+    data = embedded_database(server)  # SQLite, migrated by gunicorn on start
     refused = requests.post(f"{server.url}/task", json=QUICK, timeout=10)
     assert refused.status_code == 401 and refused.headers["WWW-Authenticate"] == 'Bearer realm="taskservice"'
     key = manage("create_api_key", "alice", "--create-user", env=data).strip()

@@ -6,15 +6,13 @@ to test-artifacts/browser/ (not committed).
 """
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.e2e.conftest import ROOT, LiveServer, start_gunicorn
+from tests.e2e.conftest import ROOT, LiveServer, embedded_database, manage, start_gunicorn
 from tests.images import encoded, noise, photo
 
 pytestmark = pytest.mark.e2e
@@ -233,12 +231,7 @@ def test_my_tasks_lists_this_browsers_tasks_and_deletes_them(page):
 
 
 def new_key(site: LiveServer, username: str) -> str:
-    data = site.log.parent / f"{site.log.stem}-data"  # the server's SQLite database
-    return subprocess.run(
-        [sys.executable, "manage.py", "create_api_key", username, "--create-user"],
-        cwd=ROOT, env={**os.environ, "DATA_DIR": str(data), "DATABASE_URL": ""},
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()  # fmt: skip
+    return manage("create_api_key", username, "--create-user", env=embedded_database(site)).strip()
 
 
 def test_a_pasted_api_key_is_used(page, site):
