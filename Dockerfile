@@ -17,9 +17,10 @@ ENV PATH=/opt/venv/bin:$PATH \
     HOST=0.0.0.0 \
     PORT=8000 \
     DATA_DIR=/data
-# bubblewrap: the code runner's sandbox; gcc/g++ (and libc headers): the C and C++ toolchains.
+# bubblewrap: the code runner's sandbox; gcc/g++ (and libc headers): the C and C++ toolchains;
+# libseccomp-dev: the sandbox supervisor's syscall filter (linked statically below).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends bubblewrap gcc g++ libc6-dev \
+ && apt-get install -y --no-install-recommends bubblewrap gcc g++ libc6-dev libseccomp-dev \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin app \
  && install -d -o app -g app -m 700 /data
@@ -31,6 +32,9 @@ COPY tasks ./tasks
 COPY records ./records
 COPY accounts ./accounts
 COPY web ./web
+# The sandbox's C helpers, built now as root into /opt/venv/libexec/taskservice: the app user
+# runs them but cannot change them.
+RUN DATA_DIR=/tmp/build-data python manage.py build_sandbox_helpers && rm -rf /tmp/build-data
 USER app
 # The embedded default's SQLite file (users, API keys) and generated secret key: mount a volume
 # here to keep them. Keys: docker exec <container> python manage.py create_api_key <user> --create-user

@@ -48,9 +48,9 @@ def direct_once(_: int) -> float:
 def sandbox_once(_: int) -> float:
     started = time.perf_counter()
     box = sandbox()
-    with box.workdir() as (workdir, uid):
-        (workdir / "main.py").write_text(SOURCE)
-        outcome = box.run(command(PYTHON.run, PYTHON), workdir=workdir, uid=uid, stdin=b"", limits=run_limits(LIMITS))
+    with box.workdir() as space:
+        (space.work / "main.py").write_text(SOURCE)
+        outcome = box.run(command(PYTHON.run, PYTHON), workspace=space, stdin=b"", limits=run_limits(LIMITS))
     assert outcome.stdout == b"hello, world\n", outcome
     return time.perf_counter() - started
 

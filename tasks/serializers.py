@@ -136,6 +136,10 @@ class LanguageSerializer(serializers.Serializer):
     source_file = serializers.CharField()
     compile_command = serializers.CharField(allow_null=True)
     run_command = serializers.CharField()
+    isolation = serializers.CharField(
+        help_text="How runs are isolated here: `cgroup v1 (...)`/`cgroup v2 (...)` (memory, processes and CPU for "
+        "the whole process tree) or `rlimits only: <why>` (limits per process)."
+    )
 
 
 class KindSerializer(serializers.Serializer):
@@ -150,4 +154,7 @@ class HealthSerializer(serializers.Serializer):
 
 class ReadinessSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["ok"])
-    checks = serializers.DictField(child=serializers.CharField())
+    checks = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="`ok` per component; `sandbox` tells how code runs are isolated (see GET /languages).",
+    )

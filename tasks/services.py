@@ -21,7 +21,7 @@ from tasks.errors import (
     TaskAlreadyFinished,
     TaskNotFound,
 )
-from tasks.kinds import DEFAULT_KIND, get_kind
+from tasks.kinds import DEFAULT_KIND, all_kinds, get_kind
 from tasks.repositories.base import TaskQuery, TaskRepository
 
 
@@ -41,8 +41,9 @@ def submit_task(
 ) -> Task:
     """Validate, store and enqueue a task; returns at once, the work runs elsewhere.
 
-    With a `caller`, the task is theirs and their quotas apply: the kind's ceilings, and the
-    tasks-in-progress limit (TooManyInProgress). Without one (in-process use), neither does.
+    With a `caller`, the task is theirs and their quotas apply: the kind's ceilings, the
+    tasks-in-progress limit (TooManyInProgress) and their share of the store
+    (StorageQuotaExceeded). Without one (in-process use), none does.
     """
     repository = repository or providers.task_repository()
     dispatcher = dispatcher or providers.dispatcher()
@@ -50,7 +51,10 @@ def submit_task(
     ceilings = caller.ceilings if caller is not None else None
     owner = caller.owner if caller is not None else None
     task = Task.new(kind=task_kind.name, params=task_kind.validate(params, ceilings), owner=owner, now=utcnow())
-    repository.add(task, max_in_progress=caller.max_in_progress if caller is not None else None)
+    if caller is None:
+        repository.add(task)
+    else:
+        repository.add(task, max_in_progress=caller.max_in_progress, max_stored_bytes=caller.max_stored_bytes)
     try:
         dispatcher.submit(task.id)
     except Exception:
@@ -140,6 +144,11 @@ def count_in_progress(*, owner: str, repository: TaskRepository | None = None) -
     return repository.count_in_progress(owner)
 
 
+def stored_bytes(*, owner: str, repository: TaskRepository | None = None) -> int:
+    repository = repository or providers.task_repository()
+    return repository.stored_bytes(owner)
+
+
 def check_readiness(
     *, repository: TaskRepository | None = None, dispatcher: Dispatcher | None = None
 ) -> dict[str, str]:
@@ -156,7 +165,8 @@ def check_readiness(
             failures[name] = str(exc) or type(exc).__name__
     if failures:
         raise DependencyUnavailable(failures)
-    return {name: "ok" for name in components}
+    facts = {name: state() for kind in all_kinds() for name, state in kind.readiness.items()}
+    return {**dict.fromkeys(components, "ok"), **facts}
 
 
 def _parse_task_id(raw: str | uuid.UUID) -> uuid.UUID:

@@ -28,6 +28,7 @@ from tasks.domain import PublicStatus, Task
 from tasks.imaging.ops import OPS
 from tasks.imaging.output import CONTENT_TYPES
 from tasks.kinds import all_kinds
+from tasks.kinds.code import isolation
 from tasks.kinds.image import STEPS
 from tasks.presenters import present_created, present_task
 from tasks.schema import (
@@ -296,6 +297,7 @@ class LanguageListView(APIView):
                     "source_file": language.source_file,
                     "compile_command": " ".join(command(language.compile, language)) if language.compile else None,
                     "run_command": " ".join(command(language.run, language)),
+                    "isolation": isolation(),
                 }
                 for language in available()
             ]

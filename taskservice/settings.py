@@ -122,6 +122,8 @@ TASK_WORKERS = env_int("TASK_WORKERS", os.cpu_count() or 1, minimum=1, maximum=2
 TASK_QUEUE_SIZE = env_int("TASK_QUEUE_SIZE", 10_000, minimum=1)
 TASK_MAX_STORED = env_int("TASK_MAX_STORED", 100_000, minimum=1)
 TASK_MAX_STORED_BYTES = env_int("TASK_MAX_STORED_BYTES", 1024**3, minimum=1)  # inputs + results, memory store
+# One owner's share of either store (params, inputs and results), so no caller fills it for all.
+TASK_MAX_STORED_BYTES_PER_OWNER = env_int("TASK_MAX_STORED_BYTES_PER_OWNER", 256 * 1024**2, minimum=1)
 TASK_TTL_SECONDS = env_int("TASK_TTL_SECONDS", 24 * 3600, minimum=1)
 TASK_SWEEP_SECONDS = env_float("TASK_SWEEP_SECONDS", 60.0, minimum=0.1)
 TASK_SHUTDOWN_GRACE_SECONDS = env_float("TASK_SHUTDOWN_GRACE_SECONDS", 5.0, minimum=0.0)
@@ -142,6 +144,8 @@ CODE_MAX_FILE_KB = env_int("CODE_MAX_FILE_KB", 16 * 1024, minimum=1)
 CODE_COMPILE_TIME_S = env_float("CODE_COMPILE_TIME_S", 20.0, minimum=1.0)
 CODE_COMPILE_MEMORY_MB = env_int("CODE_COMPILE_MEMORY_MB", 2048, minimum=64)
 CODE_SANDBOX_UID_BASE = env_int("CODE_SANDBOX_UID_BASE", 60_001, minimum=1000)
+CODE_MAX_DISK_MB = env_int("CODE_MAX_DISK_MB", 64, minimum=1)  # /work of one run: a tmpfs of this size
+CODE_HELPER_DIR = env_str("CODE_HELPER_DIR", "")  # the sandbox's C helpers; "" = <python prefix>/libexec/taskservice
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
 RECORDS_MAX_TEXT = env_int("RECORDS_MAX_TEXT", 10_000, minimum=1)
 RECORDS_MAX_ITEMS = env_int("RECORDS_MAX_ITEMS", 1_000, minimum=1)
@@ -160,6 +164,7 @@ QUOTA_ANON_CODE_TIME_S = env_float("QUOTA_ANON_CODE_TIME_S", 2.0, minimum=0.1)
 QUOTA_ANON_CODE_MEMORY_MB = env_int("QUOTA_ANON_CODE_MEMORY_MB", 256, minimum=16)
 QUOTA_ANON_IMAGE_PIXELS = env_int("QUOTA_ANON_IMAGE_PIXELS", 4_000_000, minimum=1)
 QUOTA_ANON_IMAGE_STEPS = env_int("QUOTA_ANON_IMAGE_STEPS", 5, minimum=1)
+QUOTA_ANON_STORED_BYTES = env_int("QUOTA_ANON_STORED_BYTES", 32 * 1024**2, minimum=1)  # per address
 # The rate quota is counted here: set CACHE_URL (Redis) whenever more than one process serves.
 CACHE_URL = env_str("CACHE_URL", "")
 CACHES = {

@@ -1,42 +1,50 @@
-"""One run of an untrusted program: bubblewrap namespaces, rlimits, a wall clock, capped output.
+"""One run of an untrusted program: a launcher, bubblewrap namespaces, a cgroup, seccomp, rlimits.
 
-- bwrap gives a new user, PID, network, IPC, UTS (and cgroup) namespace, read-only /usr (plus the
-  dynamic linker cache), a private /proc, /dev and a 64 MiB tmpfs /tmp, the root remounted
-  read-only, and the run's own directory as the only other writable place. The environment is
-  empty but for PATH, LANG and HOME, and every capability is dropped.
-- util-linux `prlimit` sets CPU time, address space, process count, file size, open files and
-  core size before bwrap starts, so the limits hold from the first instruction (no preexec_fn in
-  a threaded server).
-- When the service runs as root, each concurrent run uses its own unprivileged uid from a small
-  pool: RLIMIT_NPROC then counts only that run's processes (it is not enforced for root).
-- Inside, a tiny supervisor (supervise.c) forks the program, waits for it and reports its exit
-  status, CPU time and peak memory on a pipe the program cannot write to.
-- The supervisor runs as PID 2 in its own PID namespace: when it exits or is killed, the kernel
-  kills everything the program left behind.
+The chain for one run, every link started with a fixed minimal environment:
+- `launch` (launch.c, on the host, as the service's user) joins the run's cgroup, sets CPU
+  time, address space, process count, file size, open files and core size, drops to the run's
+  own uid and execs bwrap. It stays as a child subreaper and reaps everything the run leaves,
+  so finished runs never pile up as zombies under the host's PID 1.
+- bwrap gives new user (no nested ones: --disable-userns), PID, network, IPC, UTS and cgroup
+  namespaces, read-only /usr (plus the dynamic linker cache), a private /proc, /dev with a
+  small /dev/shm, a 64 MiB /tmp, the root remounted read-only, and the run's tmpfs as /work.
+  Every capability is dropped; the environment is PATH, LANG and HOME.
+- `supervise` (supervise.c, PID 2 inside) installs the seccomp filter, forks the program, waits
+  for it and reports its exit status, CPU time and peak RSS on a pipe the program cannot write
+  to. When it exits or is killed, the kernel kills everything left in the PID namespace.
+- When the service runs as root, each concurrent run has its own unprivileged uid from a small
+  pool (RLIMIT_NPROC then counts only that run) and its own cgroup (memory, pids and CPU for the
+  whole process tree: see cgroups.py); without root, rlimits alone.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import queue
 import selectors
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+from tasks.coderunner.cgroups import Cgroups, GroupLimits, RunGroup
+from tasks.coderunner.helpers import Helpers
+from tasks.coderunner.workspace import Workspace, workspace
+
 BWRAP = "bwrap"
-PRLIMIT = "prlimit"
-SETPRIV = "setpriv"
 SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
+LAUNCH_ENVIRONMENT = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 READ_CHUNK = 65536
 SUPERVISOR_PATH = "/run/supervise"
-TMP_BYTES = 64 * 1024 * 1024
+MIB = 1024 * 1024
+TMP_BYTES = 64 * MIB
+SHM_BYTES = 16 * MIB
+KILL_GRACE_SECONDS = 2.0  # for the launcher to kill and reap the run before it is killed itself
 
 
 class SandboxUnavailable(RuntimeError):
@@ -66,15 +74,18 @@ class Outcome:
     stderr: bytes
     cpu_seconds: float | None  # None when the run was killed before the supervisor could report
     wall_seconds: float
-    memory_kb: int | None
+    memory_kb: int | None  # the whole process tree's peak with a cgroup, else the largest process's
     truncated: bool
     wall_timeout: bool
+    oom_killed: bool = False
+    disk_kb: int | None = None  # used in /work at the end, when /work has a size
+    disk_full: bool = False
 
 
-def bwrap_args(workdir: Path, supervisor: Path | None = None) -> list[str]:
+def bwrap_args(bwrap: str, work: Path, supervisor: Path | None = None) -> list[str]:
     args = [
-        BWRAP, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-        "--uid", "1000", "--gid", "1000",
+        bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
+        "--cap-drop", "ALL", "--uid", "1000", "--gid", "1000",
         "--ro-bind", "/usr", "/usr",
         "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin", "--symlink", "usr/lib", "/lib",
     ]  # fmt: skip
@@ -83,28 +94,24 @@ def bwrap_args(workdir: Path, supervisor: Path | None = None) -> list[str]:
     if Path("/etc/ld.so.cache").exists():
         args += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
     args += [
-        "--proc", "/proc", "--dev", "/dev", "--size", str(TMP_BYTES), "--tmpfs", "/tmp",
-        "--bind", str(workdir), "/work", "--chdir", "/work",
+        "--proc", "/proc", "--dev", "/dev", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm",
+        "--size", str(TMP_BYTES), "--tmpfs", "/tmp",
+        "--bind", str(work), "/work", "--chdir", "/work",
         *(["--ro-bind", str(supervisor), SUPERVISOR_PATH] if supervisor else []),
-        "--remount-ro", "/",  # the sandbox's own root: only /work and /tmp stay writable
+        "--remount-ro", "/",  # the sandbox's own root: only /work, /tmp and /dev/shm stay writable
         "--clearenv", "--setenv", "PATH", SANDBOX_PATH, "--setenv", "LANG", "C.UTF-8", "--setenv", "HOME", "/work",
         "--",
     ]  # fmt: skip
     return args
 
 
-def prlimit_args(limits: Limits) -> list[str]:
+def rlimit_arg(limits: Limits) -> str:
+    """The launcher's RLIMITS argument (its CPU hard limit is one second above the soft one)."""
     cpu = max(1, int(limits.cpu_seconds + 0.999))
-    return [
-        PRLIMIT,
-        f"--cpu={cpu}:{cpu + 1}",
-        f"--as={limits.memory_bytes}",
-        f"--nproc={limits.processes}",
-        f"--fsize={limits.file_bytes}",
-        f"--nofile={limits.open_files}",
-        "--core=0",
-        "--",
-    ]
+    return (
+        f"cpu={cpu},as={limits.memory_bytes},nproc={limits.processes},fsize={limits.file_bytes},"
+        f"nofile={limits.open_files},core=0"
+    )
 
 
 class UidPool:
@@ -125,48 +132,69 @@ class UidPool:
 
 
 class Sandbox:
-    def __init__(self, *, supervisor: Path, uid_pool: UidPool | None) -> None:
-        self._supervisor = supervisor
+    def __init__(self, *, helpers: Helpers, uid_pool: UidPool | None, cgroups: Cgroups | str, disk_bytes: int) -> None:
+        bwrap = shutil.which(BWRAP)
+        if bwrap is None:
+            raise SandboxUnavailable(f"{BWRAP} (bubblewrap) is not installed (Debian: apt-get install bubblewrap)")
+        self._bwrap = bwrap
+        self._helpers = helpers
         self._uid_pool = uid_pool if os.geteuid() == 0 else None
+        self._cgroups = cgroups if isinstance(cgroups, Cgroups) else None
+        self._disk_bytes = disk_bytes
+        self.isolation = cgroups.description if isinstance(cgroups, Cgroups) else cgroups
 
     @contextmanager
-    def workdir(self) -> Iterator[tuple[Path, int | None]]:
-        """A fresh directory for one task (source, binary, files it writes), removed afterwards."""
-        if self._uid_pool is None:
-            with tempfile.TemporaryDirectory(prefix="taskservice-code-") as path:
-                yield Path(path), None
-            return
-        with self._uid_pool.lease() as uid, tempfile.TemporaryDirectory(prefix="taskservice-code-") as path:
-            os.chown(path, uid, uid)
-            yield Path(path), uid
+    def workdir(self) -> Iterator[Workspace]:
+        """A fresh private workspace for one task (source, binary, files it writes), gone afterwards."""
+        with (
+            self._uid_pool.lease() if self._uid_pool else nullcontext(None) as uid,
+            workspace(uid=uid, disk_bytes=self._disk_bytes) as space,
+        ):
+            yield space
 
-    def run(self, argv: list[str], *, workdir: Path, uid: int | None, stdin: bytes, limits: Limits) -> Outcome:
-        """Run `argv` inside the sandbox in `workdir`; never raises for anything the program does."""
-        stdin_path = workdir.parent / f"{workdir.name}.stdin"
-        stdin_path.write_bytes(stdin)
+    def run(self, argv: list[str], *, workspace: Workspace, stdin: bytes, limits: Limits) -> Outcome:
+        """Run `argv` inside the sandbox in `workspace`; never raises for anything the program does."""
+        stdin_fd = os.memfd_create("stdin", os.MFD_CLOEXEC)  # no file anyone could plant a link for
         try:
-            with stdin_path.open("rb") as stdin_file:
-                return self._run(argv, workdir, uid, stdin_file, limits)
+            _write_all(stdin_fd, stdin)
+            os.lseek(stdin_fd, 0, os.SEEK_SET)
+            group_limits = GroupLimits(limits.memory_bytes, limits.processes, cpus=1.0)
+            with self._cgroups.group(group_limits) if self._cgroups else nullcontext() as group:
+                outcome = self._run(argv, workspace, stdin_fd, limits, group)
         finally:
-            stdin_path.unlink(missing_ok=True)
+            os.close(stdin_fd)
+        used = workspace.disk_used_bytes()
+        if used is None:
+            return outcome
+        full = used >= workspace.disk_bytes - 64 * 1024
+        return dataclasses.replace(outcome, disk_kb=used // 1024, disk_full=full)
 
-    def _run(self, argv: list[str], workdir: Path, uid: int | None, stdin_file: object, limits: Limits) -> Outcome:
-        # Dropping to the run's uid with an exec'd setpriv, not Popen(user=...): that would make
-        # CPython fork() the whole server instead of vfork() (24 ms instead of 1 for a 300 MB parent).
-        identity = [SETPRIV, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"] if uid is not None else []
+    def check(self) -> None:
+        """Raise SandboxUnavailable unless a trivial program runs through the whole chain."""
+        limits = Limits(cpu_seconds=5, wall_seconds=10, memory_bytes=256 * MIB, output_bytes=4096, processes=16,
+                        file_bytes=MIB)  # fmt: skip
+        with self.workdir() as space:
+            outcome = self.run(["/bin/true"], workspace=space, stdin=b"", limits=limits)
+        if outcome.exit_code != 0:
+            detail = outcome.stderr.decode(errors="replace").strip()[:300]
+            raise SandboxUnavailable(f"the sandbox cannot run programs here: {detail or outcome}")
+
+    def _run(self, argv: list[str], space: Workspace, stdin_fd: int, limits: Limits, group: RunGroup | None) -> Outcome:
+        procs = ":".join(str(path) for path in group.procs_files) if group else "-"
+        uid = "-" if space.uid is None else str(space.uid)
+        launch = [str(self._helpers.launch), uid, procs, rlimit_arg(limits), "--"]
+        sandbox = bwrap_args(self._bwrap, space.work, self._helpers.supervise)
         report_read, report_write = os.pipe()
         started = time.monotonic()
         try:
             process = subprocess.Popen(
-                identity
-                + prlimit_args(limits)
-                + bwrap_args(workdir, self._supervisor)
-                + [SUPERVISOR_PATH, str(report_write), *argv],
-                stdin=stdin_file,
+                [*launch, *sandbox, SUPERVISOR_PATH, str(report_write), *argv],
+                stdin=stdin_fd,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 start_new_session=True,
                 pass_fds=(report_write,),
+                env=LAUNCH_ENVIRONMENT,
             )
         finally:
             os.close(report_write)
@@ -191,13 +219,13 @@ class Sandbox:
                     room = (256 if key.fileobj is report else limits.output_bytes) - len(buffer)
                     buffer += chunk[: max(room, 0)]
                     truncated = truncated or (len(chunk) > room and key.fileobj is not report)
-        if wall_timeout or truncated:
-            _kill(process)
-        status, timed_out = _reap(process, deadline)
+        status, timed_out = _reap(process, deadline, stop_now=wall_timeout or truncated)
         wall = time.monotonic() - started
         for stream in captured:
             stream.close()
         stderr = bytes(captured[process.stderr])
+        oom = group.oom_killed() if group else False
+        peak = group.peak_memory_bytes() if group else None
         fields = bytes(captured[report]).split()
         if len(fields) == 4:
             program_status, utime, stime, maxrss = (int(field) for field in fields)
@@ -205,9 +233,9 @@ class Sandbox:
             cpu, memory = (utime + stime) / 1e6, maxrss
         elif wall_timeout or timed_out or truncated:
             exit_code, sig, cpu, memory = None, signal.SIGKILL, None, None
-        elif stderr.startswith(b"bwrap:"):
+        elif stderr.startswith((b"bwrap:", b"launch:")):
             raise SandboxFault(stderr.decode(errors="replace").strip()[:500])
-        else:  # the program killed its own supervisor
+        else:  # the program killed its own supervisor, or the OOM killer did
             exit_code, sig = _decode(status)
             cpu, memory = None, None
         return Outcome(
@@ -217,31 +245,48 @@ class Sandbox:
             stderr=stderr,
             cpu_seconds=cpu,
             wall_seconds=wall,
-            memory_kb=memory,
+            memory_kb=peak // 1024 if peak is not None else memory,
             truncated=truncated,
             wall_timeout=wall_timeout or timed_out,
+            oom_killed=oom,
         )
 
 
-def _reap(process: subprocess.Popen, deadline: float) -> tuple[int, bool]:
-    """Wait for bwrap, but not past the deadline: a program may close its output and run on."""
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _reap(process: subprocess.Popen, deadline: float, *, stop_now: bool) -> tuple[int, bool]:
+    """Wait for the launcher. At the deadline (a program may close its output and run on), or at
+    once with `stop_now`, SIGTERM asks it to kill the run and reap it; if it has not exited
+    KILL_GRACE_SECONDS later, its process group is killed. Returns (wait status, timed out)."""
+    timed_out = False
+    kill_at = None
+    if stop_now:
+        kill_at = _ask_to_stop(process)
     while True:
         pid, status = os.waitpid(process.pid, os.WNOHANG)
         if pid:
-            process.returncode = os.waitstatus_to_exitcode(status)
-            return status, False
-        if time.monotonic() >= deadline:
-            _kill(process)
+            break
+        now = time.monotonic()
+        if kill_at is None and now >= deadline:
+            timed_out, kill_at = True, _ask_to_stop(process)
+        elif kill_at is not None and now >= kill_at:
+            with suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
             _, status = os.waitpid(process.pid, 0)
-            process.returncode = os.waitstatus_to_exitcode(status)
-            return status, True
+            break
         time.sleep(0.002)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return status, timed_out
 
 
-def _kill(process: subprocess.Popen) -> None:
-    """bwrap dies, --die-with-parent takes the sandbox's init with it, and the PID namespace goes."""
+def _ask_to_stop(process: subprocess.Popen) -> float:
     with suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
+        os.kill(process.pid, signal.SIGTERM)
+    return time.monotonic() + KILL_GRACE_SECONDS
 
 
 def _decode(status: int) -> tuple[int | None, int | None]:
@@ -249,14 +294,3 @@ def _decode(status: int) -> tuple[int | None, int | None]:
     if os.WIFSIGNALED(status):
         return None, os.WTERMSIG(status)
     return os.WEXITSTATUS(status), None
-
-
-def check_bwrap() -> None:
-    """Raise SandboxUnavailable unless a trivial program runs in the full sandbox."""
-    for tool in (BWRAP, PRLIMIT, SETPRIV):
-        if shutil.which(tool) is None:
-            raise SandboxUnavailable(f"{tool} is not installed (Debian: apt-get install bubblewrap util-linux)")
-    with tempfile.TemporaryDirectory(prefix="taskservice-check-") as path:
-        result = subprocess.run([*bwrap_args(Path(path)), "/bin/true"], capture_output=True, text=True, timeout=10)
-    if result.returncode != 0:
-        raise SandboxUnavailable(f"bubblewrap cannot create its namespaces here: {result.stderr.strip()[:300]}")

@@ -6,7 +6,7 @@ A handler returns a JSON-able value, or a `tasks.domain.TaskResult` for bytes (a
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from django.core.signals import setting_changed
@@ -48,6 +48,8 @@ class TaskKind:
     # Per-caller limits (anonymous callers get less): a value asked above the caller's ceiling
     # is a 400 naming it; a default above it is lowered to it.
     restrict: Restriction = unrestricted
+    # Facts /readyz reports (name -> a function giving a one-line state), e.g. how code runs are isolated.
+    readiness: Mapping[str, Callable[[], str]] = field(default_factory=dict)
 
     def validate(self, params: Any, ceilings: Ceilings | None = None) -> dict[str, Any]:
         """Clean the submitted params; raises InvalidParams naming each bad field."""

@@ -7,7 +7,10 @@ refused at submit time (503), never run unsandboxed.
 
 from __future__ import annotations
 
+import atexit
+import base64
 import functools
+import json
 import os
 import signal
 from collections.abc import Mapping
@@ -16,9 +19,10 @@ from typing import Any
 from django.conf import settings
 from rest_framework import serializers
 
+from tasks.coderunner import cgroups
+from tasks.coderunner.helpers import HelpersUnavailable, helpers
 from tasks.coderunner.languages import LANGUAGES, Language, available, command
-from tasks.coderunner.sandbox import Limits, Outcome, Sandbox, SandboxUnavailable, UidPool, check_bwrap
-from tasks.coderunner.supervisor import SupervisorUnavailable, supervisor_binary
+from tasks.coderunner.sandbox import Limits, Outcome, Sandbox, SandboxUnavailable, UidPool
 from tasks.domain import Ceilings
 from tasks.errors import InvalidParams, KindUnavailable
 from tasks.kinds.base import Context, ParamsSerializer, TaskCancelled, TaskKind
@@ -88,17 +92,28 @@ class CodeParams(ParamsSerializer):
 @functools.cache
 def sandbox_ready() -> None:
     """Checked once per process: the first submission pays for one trivial sandboxed run."""
-    check_bwrap()
-    try:
-        supervisor_binary()
-    except SupervisorUnavailable as exc:
-        raise SandboxUnavailable(str(exc)) from None
+    sandbox().check()
 
 
 @functools.cache
 def sandbox() -> Sandbox:
+    try:
+        built = helpers()
+    except HelpersUnavailable as exc:
+        raise SandboxUnavailable(str(exc)) from None
+    groups = cgroups.detect()
+    if isinstance(groups, cgroups.Cgroups):
+        atexit.register(groups.close)
     pool = UidPool(settings.CODE_SANDBOX_UID_BASE, settings.TASK_WORKERS)
-    return Sandbox(supervisor=supervisor_binary(), uid_pool=pool)
+    return Sandbox(helpers=built, uid_pool=pool, cgroups=groups, disk_bytes=settings.CODE_MAX_DISK_MB * MIB)
+
+
+def isolation() -> str:
+    """How runs are isolated on this host (cgroup v1/v2 or rlimits only), for /languages and /readyz."""
+    try:
+        return sandbox().isolation
+    except SandboxUnavailable as exc:
+        return f"unavailable: {exc}"
 
 
 def run_limits(limits: Mapping[str, Any]) -> Limits:
@@ -132,10 +147,13 @@ def judge(outcome: Outcome, limits: Limits, expected: str | None) -> str:
         return "output_limit_exceeded"
     failed = outcome.exit_code != 0
     if failed and (
-        (outcome.memory_kb or 0) * 1024 >= 0.9 * limits.memory_bytes
+        outcome.oom_killed
+        or (outcome.memory_kb or 0) * 1024 >= 0.9 * limits.memory_bytes
         or any(marker.encode() in outcome.stderr for marker in MEMORY_MARKERS)
     ):
         return "memory_limit_exceeded"
+    if failed and outcome.disk_full:
+        return "disk_limit_exceeded"
     if failed:
         return "runtime_error"
     if expected is not None:
@@ -143,11 +161,27 @@ def judge(outcome: Outcome, limits: Limits, expected: str | None) -> str:
     return "ok"
 
 
+def stored_text(data: bytes) -> tuple[str, str]:
+    """(value, encoding) of a program's output as the result stores it: UTF-8 text, unless that
+    is invalid or would grow in JSON (a control character is 6 bytes there) past base64's 4/3."""
+    try:
+        text = data.decode()
+    except UnicodeDecodeError:
+        return base64.b64encode(data).decode(), "base64"
+    if len(json.dumps(text, ensure_ascii=False).encode()) - 2 > (len(data) + 2) // 3 * 4:
+        return base64.b64encode(data).decode(), "base64"
+    return text, "utf-8"
+
+
 def _report(outcome: Outcome, *, compile_step: bool = False) -> dict[str, Any]:
+    stdout, stdout_encoding = stored_text(outcome.stdout)
+    stderr, stderr_encoding = stored_text(outcome.stderr)
     report: dict[str, Any] = {
         "exit_code": outcome.exit_code,
-        "stdout": outcome.stdout.decode(errors="replace"),
-        "stderr": outcome.stderr.decode(errors="replace"),
+        "stdout": stdout,
+        "stdout_encoding": stdout_encoding,
+        "stderr": stderr,
+        "stderr_encoding": stderr_encoding,
         "time_s": None if outcome.cpu_seconds is None else round(outcome.cpu_seconds, 3),
     }
     if not compile_step:
@@ -155,6 +189,7 @@ def _report(outcome: Outcome, *, compile_step: bool = False) -> dict[str, Any]:
             "signal": outcome.signal,
             "wall_s": round(outcome.wall_seconds, 3),
             "memory_kb": outcome.memory_kb,
+            "disk_kb": outcome.disk_kb,
             "truncated": outcome.truncated,
         }
     return report
@@ -164,13 +199,13 @@ def run(context: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     language: Language = LANGUAGES[params["language"]]
     limits = run_limits(params["limits"])
     box = sandbox()
-    with box.workdir() as (workdir, uid):
-        source = workdir / language.source_file
-        source.write_text(params["source"])
-        os.chmod(source, 0o644)
+    with box.workdir() as space:
+        source = space.work / language.source_file
+        with open(os.open(source, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644), "w") as file:
+            file.write(params["source"])
         compiled = None
         if language.compile is not None:
-            outcome = box.run(command(language.compile, language), workdir=workdir, uid=uid, stdin=b"",
+            outcome = box.run(command(language.compile, language), workspace=space, stdin=b"",
                               limits=compile_limits())  # fmt: skip
             compiled = _report(outcome, compile_step=True)
             if outcome.exit_code != 0:
@@ -179,7 +214,7 @@ def run(context: Context, params: Mapping[str, Any]) -> dict[str, Any]:
         if context.cancelled():
             raise TaskCancelled
         argv = command(language.run, language) + list(params["args"])
-        outcome = box.run(argv, workdir=workdir, uid=uid, stdin=params["stdin"].encode(), limits=limits)
+        outcome = box.run(argv, workspace=space, stdin=params["stdin"].encode(), limits=limits)
     verdict = judge(outcome, limits, params["expected_output"])
     return {"verdict": verdict, "language": language.name, "compile": compiled, "run": _report(outcome)}
 
@@ -206,4 +241,5 @@ KIND = TaskKind(
     params_serializer=CodeParams,
     handler=run,
     restrict=restrict,
+    readiness={"sandbox": isolation},
 )

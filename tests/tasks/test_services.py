@@ -19,6 +19,7 @@ from tasks.errors import (
     UnknownKind,
 )
 from tasks.execution import run_task
+from tasks.kinds import code
 from tasks.repositories.memory import InMemoryTaskRepository
 from tests.images import encoded, photo
 from tests.support import RecordingDispatcher, make_caller
@@ -214,6 +215,7 @@ def test_readiness_names_failing_components(repo):
     assert services.check_readiness(repository=repo, dispatcher=RecordingDispatcher()) == {
         "repository": "ok",
         "dispatcher": "ok",
+        "sandbox": code.isolation(),
     }
     with pytest.raises(Exception, match="dispatcher \\(no workers\\)"):
         services.check_readiness(repository=repo, dispatcher=Broken())

@@ -107,6 +107,7 @@ def test_bad_submissions_are_400_naming_the_field(api, params, pointer):
 def test_no_sandbox_means_503_at_submit(api, monkeypatch):
     monkeypatch.setattr("tasks.coderunner.sandbox.BWRAP", "/nonexistent/bwrap")
     code.sandbox_ready.cache_clear()
+    code.sandbox.cache_clear()
     try:
         body = assert_problem(
             api.post("/task", {"kind": "code", "params": {"language": "python", "source": "print(1)"}}, format="json"),
@@ -114,8 +115,10 @@ def test_no_sandbox_means_503_at_submit(api, monkeypatch):
             "kind-unavailable",
         )
         assert "bwrap" in body["detail"]
+        assert api.get("/readyz").json()["checks"]["sandbox"].startswith("unavailable: /nonexistent/bwrap")
     finally:
         code.sandbox_ready.cache_clear()
+        code.sandbox.cache_clear()
 
 
 def test_languages_lists_what_this_host_runs(api):

@@ -1,4 +1,5 @@
 from tasks import providers
+from tasks.kinds.code import isolation
 from tasks.presenters import present_task
 from tasks.serializers import TaskStatusSerializer
 from tests.support import assert_problem, make_task
@@ -14,7 +15,8 @@ def test_kinds_lists_sleep_with_its_params_schema(api):
 
 def test_health_and_readiness(api):
     assert api.get("/healthz").json() == {"status": "ok"}
-    assert api.get("/readyz").json() == {"status": "ok", "checks": {"repository": "ok", "dispatcher": "ok"}}
+    checks = {"repository": "ok", "dispatcher": "ok", "sandbox": isolation()}
+    assert api.get("/readyz").json() == {"status": "ok", "checks": checks}
 
 
 def test_readiness_fails_naming_the_component(api):

@@ -398,18 +398,26 @@ async function submitCode(event) {
   }
 }
 
+// Output that is not valid UTF-8 is stored as base64 (stdout_encoding): show it as text anyway.
+function outputText(report, stream) {
+  if (!report) return "";
+  if (report[`${stream}_encoding`] !== "base64") return report[stream];
+  const bytes = Uint8Array.from(atob(report[stream]), (c) => c.charCodeAt(0));
+  return new TextDecoder("utf-8", { fatal: false }).decode(bytes);
+}
+
 function showVerdict(result) {
   $("verdict").textContent = result.verdict.replaceAll("_", " ");
   $("verdict").className = ["accepted", "ok"].includes(result.verdict) ? "ok" : "bad";
   const run = result.run;
   $("run-stats").textContent = run
-    ? `exit code ${run.exit_code}${run.signal ? `, signal ${run.signal}` : ""}, CPU ${run.time_s ?? "?"} s, wall ${run.wall_s} s, memory ${run.memory_kb ?? "?"} KB`
+    ? `exit code ${run.exit_code}${run.signal ? `, signal ${run.signal}` : ""}, CPU ${run.time_s ?? "?"} s, wall ${run.wall_s} s, memory ${run.memory_kb ?? "?"} KB${run.disk_kb != null ? `, disk ${run.disk_kb} KB` : ""}`
     : "";
   const compile = result.compile;
   $("compile-block").hidden = !(compile && (compile.stderr || compile.stdout));
-  $("compile-output").textContent = compile ? `${compile.stdout}${compile.stderr}` : "";
-  $("stdout").textContent = run ? run.stdout : "";
-  $("stderr").textContent = run ? run.stderr : "";
+  $("compile-output").textContent = outputText(compile, "stdout") + outputText(compile, "stderr");
+  $("stdout").textContent = outputText(run, "stdout");
+  $("stderr").textContent = outputText(run, "stderr");
   $("code-result").hidden = false;
 }
 
