@@ -40,6 +40,7 @@ def _anonymous_caller(request: Request) -> Caller:
         anonymous=True,
         max_in_progress=settings.QUOTA_ANON_IN_PROGRESS,
         submissions_per_window=settings.QUOTA_ANON_SUBMISSIONS,
+        max_stored_bytes=min(settings.QUOTA_ANON_STORED_BYTES, settings.TASK_MAX_STORED_BYTES_PER_OWNER),
         ceilings=_capped(
             settings.QUOTA_ANON_CODE_TIME_S,
             settings.QUOTA_ANON_CODE_MEMORY_MB,
@@ -61,6 +62,7 @@ def _user_caller(request: Request) -> Caller:
         anonymous=False,
         max_in_progress=pick("max_in_progress", settings.QUOTA_USER_IN_PROGRESS),
         submissions_per_window=pick("submissions_per_window", settings.QUOTA_USER_SUBMISSIONS),
+        max_stored_bytes=settings.TASK_MAX_STORED_BYTES_PER_OWNER,
         ceilings=_capped(
             pick("code_max_time_s", settings.CODE_MAX_TIME_S),
             pick("code_max_memory_mb", settings.CODE_MAX_MEMORY_MB),

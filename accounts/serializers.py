@@ -31,6 +31,9 @@ class ImageCeilingsSerializer(serializers.Serializer):
 
 class QuotasSerializer(serializers.Serializer):
     in_progress = UsageSerializer(help_text="Tasks queued or running at once.")
+    storage = UsageSerializer(
+        help_text="Bytes your tasks hold in the store (params, inputs, results); freed by delete or expiry."
+    )
     submissions = WindowUsageSerializer(help_text="Submissions (`POST /task`) per window.")
     code = CodeCeilingsSerializer(help_text="The most a code task may ask for.")
     image = ImageCeilingsSerializer(help_text="The largest photo and the longest pipeline.")

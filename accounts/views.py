@@ -21,6 +21,7 @@ EXAMPLE = {
     "address": None,
     "quotas": {
         "in_progress": {"limit": 4, "used": 1},
+        "storage": {"limit": 268435456, "used": 1048576},
         "submissions": {"limit": 60, "used": 3, "window_seconds": 60, "resets_in": 42},
         "code": {"max_time_s": 10.0, "max_memory_mb": 1024},
         "image": {"max_pixels": 40000000, "max_steps": 20},
@@ -54,6 +55,10 @@ class MeView(APIView):
                     "in_progress": {
                         "limit": caller.max_in_progress,
                         "used": services.count_in_progress(owner=caller.owner),
+                    },
+                    "storage": {
+                        "limit": caller.max_stored_bytes,
+                        "used": services.stored_bytes(owner=caller.owner),
                     },
                     "submissions": {
                         "limit": caller.submissions_per_window,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -105,6 +106,7 @@ class Caller:
     max_in_progress: int
     submissions_per_window: int
     ceilings: Ceilings
+    max_stored_bytes: int | None = None  # inputs + results the owner's tasks may hold at once
 
 
 class IllegalTransition(ValueError):
@@ -155,13 +157,24 @@ class Task:
     heartbeat_at: datetime | None = None
     # Binary inputs (an uploaded image): stored apart from the JSON params, loaded only to run.
     inputs: Mapping[str, bytes] = field(default_factory=dict, repr=False, compare=False)
+    # What the task holds in the store before it has a result: its params as JSON plus its inputs
+    # (a program's source and stdin count, as an image does).
+    input_bytes: int = 0
 
     @classmethod
     def new(cls, *, kind: str, params: Mapping[str, Any], owner: str | None = None, now: datetime) -> Task:
         """A queued task; bytes values of `params` become `inputs`."""
         inputs = {name: value for name, value in params.items() if isinstance(value, bytes)}
         json_params = {name: value for name, value in params.items() if name not in inputs}
-        return cls(id=uuid.uuid4(), kind=kind, params=json_params, owner=owner, created_at=now, inputs=inputs)
+        size = len(json.dumps(json_params, ensure_ascii=False).encode()) + sum(map(len, inputs.values()))
+        return cls(
+            id=uuid.uuid4(), kind=kind, params=json_params, owner=owner, created_at=now, inputs=inputs, input_bytes=size
+        )
+
+    @property
+    def stored_bytes(self) -> int:
+        """Inputs and params plus the result, once there is one: what counts against storage quotas."""
+        return self.input_bytes + (self.result.size if self.result is not None else 0)
 
     def moved_to(
         self,

@@ -135,6 +135,21 @@ class TooManyInProgress(QuotaExceeded):
         )
 
 
+class StorageQuotaExceeded(QuotaExceeded):
+    """The owner's inputs and results already fill their share of the store (so no one caller
+    can fill it for everyone); deleting finished tasks, or their expiry, frees it."""
+
+    def __init__(self, limit: int, used: int) -> None:
+        super().__init__(
+            "storage",
+            limit=limit,
+            used=used,
+            retry_after=None,
+            detail=f"Your tasks hold {used:,} bytes of inputs and results; your limit is {limit:,}. "
+            "Delete finished tasks (DELETE /tasks/{id}) or wait for them to expire.",
+        )
+
+
 class TooManySubmissions(QuotaExceeded):
     def __init__(self, limit: int, window_seconds: int, retry_after: int) -> None:
         super().__init__(

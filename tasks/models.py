@@ -21,6 +21,7 @@ class TaskRecord(models.Model):
     result_size = models.BigIntegerField(null=True)
     result_filename = models.CharField(max_length=255, null=True)
     result_meta = models.JSONField(null=True)
+    input_bytes = models.BigIntegerField(default=0)  # params as JSON + inputs: Task.input_bytes
 
     class Meta:
         db_table = "task"

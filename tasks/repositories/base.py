@@ -26,13 +26,17 @@ class TaskQuery:
 
 
 class TaskRepository(Protocol):
-    def add(self, task: Task, *, max_in_progress: int | None = None) -> None:
-        """Store a new task; raises StoreFull when the store holds its maximum, and
-        TooManyInProgress when its owner already has `max_in_progress` tasks queued or running
+    def add(self, task: Task, *, max_in_progress: int | None = None, max_stored_bytes: int | None = None) -> None:
+        """Store a new task; raises StoreFull when the store holds its maximum, TooManyInProgress
+        when its owner already has `max_in_progress` tasks queued or running, and
+        StorageQuotaExceeded when the owner's tasks would hold more than `max_stored_bytes`
         (checked and inserted atomically, so concurrent submissions cannot overshoot)."""
 
     def count_in_progress(self, owner: str) -> int:
         """How many of the owner's tasks are queued or running."""
+
+    def stored_bytes(self, owner: str) -> int:
+        """What the owner's tasks hold: params and inputs, plus results (`Task.stored_bytes`)."""
 
     def get(self, task_id: uuid.UUID) -> Task | None: ...
 

@@ -14,7 +14,7 @@ from collections.abc import Collection
 from datetime import datetime
 
 from tasks.domain import Task, TaskResult, TaskStatus, utcnow
-from tasks.errors import StoreFull, TooManyInProgress
+from tasks.errors import StorageQuotaExceeded, StoreFull, TooManyInProgress
 from tasks.repositories.base import TaskQuery
 
 _SortKey = tuple[datetime, uuid.UUID]
@@ -24,7 +24,8 @@ class InMemoryTaskRepository:
     def __init__(self, *, max_tasks: int, max_bytes: int) -> None:
         self._max_tasks = max_tasks
         self._max_bytes = max_bytes
-        self._bytes = 0  # of inputs and results held: images make the task count a poor bound
+        self._bytes = 0  # of params, inputs and results held: images make the task count a poor bound
+        self._owner_bytes: dict[str | None, int] = {}  # the same, per owner (storage quotas)
         self._lock = threading.Lock()
         self._tasks: dict[uuid.UUID, Task] = {}
         self._results: dict[uuid.UUID, TaskResult] = {}
@@ -33,9 +34,12 @@ class InMemoryTaskRepository:
         # Queued + running tasks per owner, kept current so the quota check is O(1) on submit.
         self._in_progress: dict[str | None, int] = {}
 
-    def add(self, task: Task, *, max_in_progress: int | None = None) -> None:
-        size = sum(len(data) for data in task.inputs.values())
+    def add(self, task: Task, *, max_in_progress: int | None = None, max_stored_bytes: int | None = None) -> None:
+        size = task.stored_bytes
         with self._lock:
+            owned = self._owner_bytes.get(task.owner, 0)
+            if max_stored_bytes is not None and owned + size > max_stored_bytes:
+                raise StorageQuotaExceeded(max_stored_bytes, owned)
             if len(self._tasks) >= self._max_tasks:
                 raise StoreFull(self._max_tasks)
             if self._bytes + size > self._max_bytes:
@@ -44,7 +48,7 @@ class InMemoryTaskRepository:
             if max_in_progress is not None and active >= max_in_progress:
                 raise TooManyInProgress(max_in_progress)
             self._in_progress[task.owner] = active + 1
-            self._bytes += size
+            self._hold(task.owner, size)
             self._tasks[task.id] = task
             key = (task.created_at, task.id)
             if not self._order or self._order[-1] < key:
@@ -76,7 +80,7 @@ class InMemoryTaskRepository:
                 self._finish(task.owner)
             if result is not None:
                 self._results[task_id] = result
-                self._bytes += len(result.data)  # may pass the budget: new submissions wait then
+                self._hold(task.owner, len(result.data))  # may pass the budgets: new submissions wait then
             return moved
 
     def set_progress(self, task_id: uuid.UUID, progress: float) -> None:
@@ -137,6 +141,9 @@ class InMemoryTaskRepository:
     def count_in_progress(self, owner: str) -> int:
         return self._in_progress.get(owner, 0)
 
+    def stored_bytes(self, owner: str) -> int:
+        return self._owner_bytes.get(owner, 0)
+
     def count(self, *, statuses: Collection[TaskStatus] | None = None) -> int:
         with self._lock:
             if statuses is None:
@@ -156,12 +163,24 @@ class InMemoryTaskRepository:
             return len(expired)
 
     def check(self) -> None:
-        """Always usable: the store is this process's memory."""
+        """Usable unless full: the store is this process's memory."""
+        if len(self._tasks) >= self._max_tasks or self._bytes >= self._max_bytes:
+            raise StoreFull(self._max_tasks, max_bytes=self._max_bytes if self._bytes >= self._max_bytes else None)
+
+    def _hold(self, owner: str | None, size: int) -> None:
+        self._bytes += size
+        self._owner_bytes[owner] = self._owner_bytes.get(owner, 0) + size
 
     def _forget(self, task: Task) -> None:
-        """Release what the task held against the byte budget."""
+        """Release what the task held against the byte budgets."""
         result = self._results.pop(task.id, None)
-        self._bytes -= sum(len(data) for data in task.inputs.values()) + (len(result.data) if result else 0)
+        size = task.input_bytes + (len(result.data) if result else 0)
+        self._bytes -= size
+        left = self._owner_bytes[task.owner] - size
+        if left:
+            self._owner_bytes[task.owner] = left
+        else:
+            del self._owner_bytes[task.owner]
 
     def _finish(self, owner: str | None) -> None:
         left = self._in_progress[owner] - 1

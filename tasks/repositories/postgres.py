@@ -13,10 +13,11 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce
 
 from tasks.domain import ResultInfo, Task, TaskResult, TaskStatus, utcnow
-from tasks.errors import TooManyInProgress
+from tasks.errors import StorageQuotaExceeded, TooManyInProgress
 from tasks.models import TaskRecord
 from tasks.repositories.base import TaskQuery
 from tasks.repositories.blobs import BlobStore, DatabaseBlobStore
@@ -45,6 +46,7 @@ def _to_task(row: TaskRecord) -> Task:
         result=result,
         attempts=row.attempts,
         heartbeat_at=row.heartbeat_at,
+        input_bytes=row.input_bytes,
     )
 
 
@@ -52,14 +54,17 @@ class PostgresTaskRepository:
     def __init__(self, blobs: BlobStore | None = None) -> None:
         self._blobs = blobs or DatabaseBlobStore()
 
-    def add(self, task: Task, *, max_in_progress: int | None = None) -> None:
+    def add(self, task: Task, *, max_in_progress: int | None = None, max_stored_bytes: int | None = None) -> None:
         with transaction.atomic():
-            if max_in_progress is not None and task.owner is not None:
+            if (max_in_progress is not None or max_stored_bytes is not None) and task.owner is not None:
                 # One owner's submissions queue up on this lock (held until commit) so that the
-                # count and the insert are one step, across every web process.
+                # counts and the insert are one step, across every web process.
                 with connection.cursor() as cursor:
                     cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [task.owner])
-                if self.count_in_progress(task.owner) >= max_in_progress:
+                active, held = self._owner_use(task.owner)
+                if max_stored_bytes is not None and held + task.stored_bytes > max_stored_bytes:
+                    raise StorageQuotaExceeded(max_stored_bytes, held)
+                if max_in_progress is not None and active >= max_in_progress:
                     raise TooManyInProgress(max_in_progress)
             TaskRecord.objects.create(
                 id=task.id,
@@ -69,6 +74,7 @@ class PostgresTaskRepository:
                 status=task.status.value,
                 progress=task.progress,
                 created_at=task.created_at,
+                input_bytes=task.input_bytes,
             )
             for name, data in task.inputs.items():
                 self._blobs.put(task.id, INPUT + name, data)
@@ -153,6 +159,17 @@ class PostgresTaskRepository:
 
     def count_in_progress(self, owner: str) -> int:
         return TaskRecord.objects.filter(owner=owner, status__in=IN_PROGRESS).count()
+
+    def stored_bytes(self, owner: str) -> int:
+        return self._owner_use(owner)[1]
+
+    def _owner_use(self, owner: str) -> tuple[int, int]:
+        """(tasks in progress, bytes held) of one owner, in one query."""
+        use = TaskRecord.objects.filter(owner=owner).aggregate(
+            active=Count("id", filter=Q(status__in=IN_PROGRESS)),
+            held=Coalesce(Sum(F("input_bytes") + Coalesce("result_size", 0)), 0),
+        )
+        return use["active"], use["held"]
 
     def list(self, query: TaskQuery) -> list[Task]:
         rows = TaskRecord.objects.all() if query.owner is None else TaskRecord.objects.filter(owner=query.owner)

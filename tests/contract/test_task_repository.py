@@ -7,7 +7,7 @@ import pytest
 from django.db import connections
 
 from tasks.domain import PublicStatus, Task, TaskResult, TaskStatus
-from tasks.errors import TooManyInProgress
+from tasks.errors import StorageQuotaExceeded, TooManyInProgress
 from tasks.repositories.base import TaskQuery, TaskRepository
 from tasks.repositories.memory import InMemoryTaskRepository
 from tasks.repositories.postgres import PostgresTaskRepository
@@ -190,6 +190,32 @@ def test_add_refuses_past_the_owners_in_progress_limit(repository):
         repository.add(make_task(owner="a"), max_in_progress=2)
     repository.add(make_task(owner="b"), max_in_progress=2)
     assert repository.count_in_progress("a") == 2
+
+
+def test_stored_bytes_count_params_inputs_and_results_until_deleted(repository):
+    task = Task.new(kind="code", params={"source": "x" * 1000, "image": b"\0" * 500}, owner="a", now=EPOCH)
+    repository.add(task)
+    assert repository.stored_bytes("a") == task.input_bytes > 1500
+    _start(repository, task)
+    result = TaskResult(b"y" * 300, "application/json")
+    repository.transition(task.id, expected=TaskStatus.RUNNING, target=TaskStatus.SUCCEEDED, at=EPOCH, result=result)
+    assert repository.stored_bytes("a") == task.input_bytes + 300
+    assert repository.stored_bytes("b") == 0
+    repository.delete(task.id)
+    assert repository.stored_bytes("a") == 0
+
+
+def test_add_refuses_past_the_owners_storage_quota_and_others_are_unaffected(repository):
+    """Item 9 of issue 12: one caller's results filled the whole store, and everyone got 503."""
+    first = Task.new(kind="code", params={"source": "x" * 600}, owner="a", now=EPOCH)
+    repository.add(first, max_stored_bytes=1000)
+    second = Task.new(kind="code", params={"source": "x" * 600}, owner="a", now=EPOCH)
+    with pytest.raises(StorageQuotaExceeded) as refused:
+        repository.add(second, max_stored_bytes=1000)
+    assert refused.value.quota == "storage" and refused.value.used == first.input_bytes
+    repository.add(Task.new(kind="code", params={"source": "x" * 600}, owner="b", now=EPOCH), max_stored_bytes=1000)
+    repository.delete(first.id)
+    repository.add(second, max_stored_bytes=1000)
 
 
 def test_in_progress_limit_holds_under_concurrent_adds(repository):
