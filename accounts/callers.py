@@ -46,6 +46,8 @@ def _anonymous_caller(request: Request) -> Caller:
             settings.QUOTA_ANON_CODE_MEMORY_MB,
             settings.QUOTA_ANON_IMAGE_PIXELS,
             settings.QUOTA_ANON_IMAGE_STEPS,
+            settings.QUOTA_ANON_IMAGE_TIME_S,
+            settings.QUOTA_ANON_IMAGE_MEMORY_MB,
         ),
     )
 
@@ -68,15 +70,26 @@ def _user_caller(request: Request) -> Caller:
             pick("code_max_memory_mb", settings.CODE_MAX_MEMORY_MB),
             pick("image_max_pixels", settings.IMAGE_MAX_PIXELS),
             pick("image_max_steps", settings.IMAGE_MAX_STEPS),
+            settings.IMAGE_MAX_TIME_S,
+            settings.IMAGE_MAX_MEMORY_MB,
         ),
     )
 
 
-def _capped(code_time_s: float, code_memory_mb: int, image_pixels: int, image_steps: int) -> Ceilings:
+def _capped(
+    code_time_s: float,
+    code_memory_mb: int,
+    image_pixels: int,
+    image_steps: int,
+    image_time_s: float,
+    image_memory_mb: int,
+) -> Ceilings:
     """Ceilings never exceed what the service as a whole allows."""
     return Ceilings(
         code_time_s=min(code_time_s, settings.CODE_MAX_TIME_S),
         code_memory_mb=min(code_memory_mb, settings.CODE_MAX_MEMORY_MB),
         image_pixels=min(image_pixels, settings.IMAGE_MAX_PIXELS),
         image_steps=min(image_steps, settings.IMAGE_MAX_STEPS),
+        image_time_s=min(image_time_s, settings.IMAGE_MAX_TIME_S),
+        image_memory_mb=min(image_memory_mb, settings.IMAGE_MAX_MEMORY_MB),
     )

@@ -27,6 +27,8 @@ class CodeCeilingsSerializer(serializers.Serializer):
 class ImageCeilingsSerializer(serializers.Serializer):
     max_pixels = serializers.IntegerField()
     max_steps = serializers.IntegerField()
+    max_time_s = serializers.FloatField(help_text="CPU seconds per task: estimated at submit, enforced between steps.")
+    max_memory_mb = serializers.IntegerField(help_text="Estimated peak memory per task, checked at submit.")
 
 
 class QuotasSerializer(serializers.Serializer):

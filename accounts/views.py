@@ -24,7 +24,7 @@ EXAMPLE = {
         "storage": {"limit": 268435456, "used": 1048576},
         "submissions": {"limit": 60, "used": 3, "window_seconds": 60, "resets_in": 42},
         "code": {"max_time_s": 10.0, "max_memory_mb": 1024},
-        "image": {"max_pixels": 40000000, "max_steps": 20},
+        "image": {"max_pixels": 40000000, "max_steps": 20, "max_time_s": 30.0, "max_memory_mb": 1024},
     },
 }
 
@@ -73,6 +73,8 @@ class MeView(APIView):
                     "image": {
                         "max_pixels": caller.ceilings.image_pixels,
                         "max_steps": caller.ceilings.image_steps,
+                        "max_time_s": caller.ceilings.image_time_s,
+                        "max_memory_mb": caller.ceilings.image_memory_mb,
                     },
                 },
             }

@@ -95,6 +95,8 @@ class Ceilings:
     code_memory_mb: int
     image_pixels: int
     image_steps: int
+    image_time_s: float
+    image_memory_mb: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -134,6 +134,9 @@ REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 28 * 1024 * 1024, minimum=1024)
 IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000, minimum=1)
 IMAGE_MAX_STEPS = env_int("IMAGE_MAX_STEPS", 20, minimum=1, maximum=1000)
+IMAGE_MAX_TIME_S = env_float("IMAGE_MAX_TIME_S", 30.0, minimum=0.1)  # CPU per task: estimated at submit, cut off
+IMAGE_MAX_MEMORY_MB = env_int("IMAGE_MAX_MEMORY_MB", 1024, minimum=16)  # estimated peak per task, at submit
+IMAGE_MAX_JPEG_SCANS = env_int("IMAGE_MAX_JPEG_SCANS", 64, minimum=1)  # each scan is a decoder pass
 CODE_MAX_SOURCE_BYTES = env_int("CODE_MAX_SOURCE_BYTES", 64 * 1024, minimum=1)
 CODE_MAX_STDIN_BYTES = env_int("CODE_MAX_STDIN_BYTES", 1024 * 1024, minimum=0)
 CODE_MAX_TIME_S = env_float("CODE_MAX_TIME_S", 10.0, minimum=0.1)
@@ -164,6 +167,8 @@ QUOTA_ANON_CODE_TIME_S = env_float("QUOTA_ANON_CODE_TIME_S", 2.0, minimum=0.1)
 QUOTA_ANON_CODE_MEMORY_MB = env_int("QUOTA_ANON_CODE_MEMORY_MB", 256, minimum=16)
 QUOTA_ANON_IMAGE_PIXELS = env_int("QUOTA_ANON_IMAGE_PIXELS", 4_000_000, minimum=1)
 QUOTA_ANON_IMAGE_STEPS = env_int("QUOTA_ANON_IMAGE_STEPS", 5, minimum=1)
+QUOTA_ANON_IMAGE_TIME_S = env_float("QUOTA_ANON_IMAGE_TIME_S", 5.0, minimum=0.1)
+QUOTA_ANON_IMAGE_MEMORY_MB = env_int("QUOTA_ANON_IMAGE_MEMORY_MB", 256, minimum=16)
 QUOTA_ANON_STORED_BYTES = env_int("QUOTA_ANON_STORED_BYTES", 32 * 1024**2, minimum=1)  # per address
 # The rate quota is counted here: set CACHE_URL (Redis) whenever more than one process serves.
 CACHE_URL = env_str("CACHE_URL", "")

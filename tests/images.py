@@ -49,3 +49,12 @@ def noise(width: int = 100, height: int = 100) -> Image.Image:
 
     rng = random.Random(width * height)
     return Image.frombytes("RGB", (width, height), rng.randbytes(width * height * 3))
+
+
+def repeated_scan_jpeg(width: int, height: int, repeats: int) -> bytes:
+    """A progressive JPEG whose last scan is repeated `repeats` times: small on the wire, and
+    each repeat is one more pass of the decoder over the whole image (a decode-time bomb)."""
+    data = encoded(photo(64, 48).resize((width, height)), "JPEG", progressive=True, quality=30)
+    last_scan = data.rindex(b"\xff\xda")
+    scan = data[last_scan:-2]  # from the last SOS marker up to EOI
+    return data[:-2] + scan * repeats + data[-2:]

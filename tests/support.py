@@ -84,5 +84,8 @@ def assert_problem(response, status, slug=None):
 
 def make_caller(owner: str, *, anonymous: bool = False, max_in_progress: int = 100, **ceilings: Any) -> Caller:
     """A caller with roomy quotas unless told otherwise."""
-    limits = {"code_time_s": 10.0, "code_memory_mb": 1024, "image_pixels": 10**8, "image_steps": 20, **ceilings}
+    limits = {
+        "code_time_s": 10.0, "code_memory_mb": 1024, "image_pixels": 10**8, "image_steps": 20,
+        "image_time_s": 1000.0, "image_memory_mb": 100_000, **ceilings,
+    }  # fmt: skip
     return Caller(owner, anonymous, max_in_progress, 1000, Ceilings(**limits))

@@ -13,10 +13,16 @@ from rest_framework import serializers
 from taskservice.serializers import StrictBooleanField, StrictFloatField, StrictIntegerField, StrictSerializer
 
 Apply = Callable[[Image.Image, Mapping[str, Any], int], Image.Image]
+Size = tuple[int, int]
+Resize = Callable[[Size, Mapping[str, Any]], Size]  # the output size, worked out without the pixels
 
 
 class OpParams(StrictSerializer):
     """Base of every op's step: `{"op": "<name>", ...params}`."""
+
+
+def same_size(size: Size, params: Mapping[str, Any]) -> Size:
+    return size
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +32,10 @@ class Op:
     params: type[OpParams]
     apply: Apply
     example: Mapping[str, Any]
+    # CPU per megapixel of the larger of input and output, measured on RGBA (the slower mode)
+    # with headroom: the cost model refuses pipelines over the caller's CPU ceiling at submit.
+    ms_per_megapixel: float = 20.0
+    size: Resize = same_size
 
 
 def _color_only(function: Callable[[Image.Image], Image.Image]) -> Callable[[Image.Image], Image.Image]:
@@ -136,27 +146,45 @@ def _enhance(enhancer: type[ImageEnhance._Enhance]) -> Apply:
     return lambda image, params, max_pixels: _color_only(lambda im: enhancer(im).enhance(params["factor"]))(image)
 
 
-def _resize(image: Image.Image, params: Mapping[str, Any], max_pixels: int) -> Image.Image:
-    width, height = image.size
+def _resized(size: Size, params: Mapping[str, Any]) -> Size:
+    width, height = size
     wanted_w, wanted_h = params.get("width"), params.get("height")
     if wanted_w and wanted_h and not params["keep_aspect"]:
-        size = (wanted_w, wanted_h)
-    elif wanted_w and wanted_h:
+        return wanted_w, wanted_h
+    if wanted_w and wanted_h:
         scale = min(wanted_w / width, wanted_h / height)
-        size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    elif wanted_w:
-        size = (wanted_w, max(1, round(height * wanted_w / width)))
-    else:
-        size = (max(1, round(width * wanted_h / height)), wanted_h)
-    return image.resize(_checked_size(*size, max_pixels), Image.Resampling.LANCZOS)
+        return max(1, round(width * scale)), max(1, round(height * scale))
+    if wanted_w:
+        return wanted_w, max(1, round(height * wanted_w / width))
+    return max(1, round(width * wanted_h / height)), wanted_h
+
+
+def _resize(image: Image.Image, params: Mapping[str, Any], max_pixels: int) -> Image.Image:
+    return image.resize(_checked_size(*_resized(image.size, params), max_pixels), Image.Resampling.LANCZOS)
+
+
+def _rotated(size: Size, params: Mapping[str, Any]) -> Size:
+    if not params["expand"]:
+        return size
+    width, height = size
+    angle = math.radians(params["degrees"])
+    cos, sin = abs(math.cos(angle)), abs(math.sin(angle))
+    return math.ceil(round(width * cos + height * sin, 6)), math.ceil(round(width * sin + height * cos, 6))
+
+
+def _cropped(size: Size, params: Mapping[str, Any]) -> Size:
+    return max(0, params["right"] - params["left"]), max(0, params["bottom"] - params["top"])
+
+
+def _thumbnailed(size: Size, params: Mapping[str, Any]) -> Size:
+    width, height = size
+    scale = min(1.0, params["max_width"] / width, params["max_height"] / height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 def _rotate(image: Image.Image, params: Mapping[str, Any], max_pixels: int) -> Image.Image:
-    angle = math.radians(params["degrees"])
     if params["expand"]:
-        width, height = image.size
-        cos, sin = abs(math.cos(angle)), abs(math.sin(angle))
-        _checked_size(math.ceil(width * cos + height * sin), math.ceil(width * sin + height * cos), max_pixels)
+        _checked_size(*_rotated(image.size, params), max_pixels)
     if params["degrees"] % 90 == 0:
         turns = {90: Image.Transpose.ROTATE_90, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_270}
         quarter = int(params["degrees"]) % 360
@@ -183,38 +211,40 @@ def _thumbnail(image: Image.Image, params: Mapping[str, Any], max_pixels: int) -
 OPS: dict[str, Op] = {
     op.name: op
     for op in (
-        Op("grayscale", "Shades of grey.", NoParams, lambda im, p, m: _grayscale(im), {"op": "grayscale"}),
-        Op("sepia", "Warm brown tones.", NoParams, lambda im, p, m: _sepia(im), {"op": "sepia"}),
-        Op("invert", "Negative.", NoParams, lambda im, p, m: _color_only(ImageOps.invert)(im), {"op": "invert"}),
+        Op("grayscale", "Shades of grey.", NoParams, lambda im, p, m: _grayscale(im), {"op": "grayscale"},
+           20),
+        Op("sepia", "Warm brown tones.", NoParams, lambda im, p, m: _sepia(im), {"op": "sepia"}, 15),
+        Op("invert", "Negative.", NoParams, lambda im, p, m: _color_only(ImageOps.invert)(im), {"op": "invert"}, 25),
         Op("blur", "Gaussian blur.", BlurParams, lambda im, p, m: im.filter(ImageFilter.GaussianBlur(p["radius"])),
-           {"op": "blur", "radius": 2.5}),
-        Op("sharpen", "Sharpen edges.", NoParams, _filter(ImageFilter.SHARPEN), {"op": "sharpen"}),
-        Op("edges", "Find edges.", NoParams, _filter(ImageFilter.FIND_EDGES), {"op": "edges"}),
-        Op("emboss", "Emboss.", NoParams, _filter(ImageFilter.EMBOSS), {"op": "emboss"}),
-        Op("contour", "Contour lines.", NoParams, _filter(ImageFilter.CONTOUR), {"op": "contour"}),
+           {"op": "blur", "radius": 2.5}, 75),
+        Op("sharpen", "Sharpen edges.", NoParams, _filter(ImageFilter.SHARPEN), {"op": "sharpen"}, 60),
+        Op("edges", "Find edges.", NoParams, _filter(ImageFilter.FIND_EDGES), {"op": "edges"}, 60),
+        Op("emboss", "Emboss.", NoParams, _filter(ImageFilter.EMBOSS), {"op": "emboss"}, 60),
+        Op("contour", "Contour lines.", NoParams, _filter(ImageFilter.CONTOUR), {"op": "contour"}, 60),
         Op("brightness", "Brighter (>1) or darker (<1).", FactorParams, _enhance(ImageEnhance.Brightness),
-           {"op": "brightness", "factor": 1.3}),
+           {"op": "brightness", "factor": 1.3}, 45),
         Op("contrast", "More (>1) or less (<1) contrast.", FactorParams, _enhance(ImageEnhance.Contrast),
-           {"op": "contrast", "factor": 1.5}),
+           {"op": "contrast", "factor": 1.5}, 30),
         Op("saturation", "More (>1) or less (<1) colour.", FactorParams, _enhance(ImageEnhance.Color),
-           {"op": "saturation", "factor": 0.5}),
+           {"op": "saturation", "factor": 0.5}, 30),
         Op("autocontrast", "Stretch the histogram.", AutocontrastParams,
            lambda im, p, m: _color_only(lambda x: ImageOps.autocontrast(x, cutoff=p["cutoff"]))(im),
-           {"op": "autocontrast", "cutoff": 1}),
+           {"op": "autocontrast", "cutoff": 1}, 15),
         Op("equalize", "Equalize the histogram.", NoParams, lambda im, p, m: _color_only(ImageOps.equalize)(im),
-           {"op": "equalize"}),
+           {"op": "equalize"}, 15),
         Op("posterize", "Fewer colour levels.", PosterizeParams,
            lambda im, p, m: _color_only(lambda x: ImageOps.posterize(x, p["bits"]))(im),
-           {"op": "posterize", "bits": 3}),
-        Op("rotate", "Rotate counter-clockwise.", RotateParams, _rotate, {"op": "rotate", "degrees": 90}),
+           {"op": "posterize", "bits": 3}, 15),
+        Op("rotate", "Rotate counter-clockwise.", RotateParams, _rotate, {"op": "rotate", "degrees": 90}, 90,
+           _rotated),
         Op("flip", "Mirror.", FlipParams,
            lambda im, p, m: ImageOps.mirror(im) if p["direction"] == "horizontal" else ImageOps.flip(im),
-           {"op": "flip", "direction": "horizontal"}),
+           {"op": "flip", "direction": "horizontal"}, 5),
         Op("resize", "Resize; keeps the aspect ratio unless told not to.", ResizeParams, _resize,
-           {"op": "resize", "width": 800}),
+           {"op": "resize", "width": 800}, 45, _resized),
         Op("crop", "Cut out a box (left, top, right, bottom) in pixels.", CropParams, _crop,
-           {"op": "crop", "left": 0, "top": 0, "right": 400, "bottom": 300}),
+           {"op": "crop", "left": 0, "top": 0, "right": 400, "bottom": 300}, 5, _cropped),
         Op("thumbnail", "Shrink to fit a box, never enlarging.", ThumbnailParams, _thumbnail,
-           {"op": "thumbnail", "max_width": 256, "max_height": 256}),
+           {"op": "thumbnail", "max_width": 256, "max_height": 256}, 15, _thumbnailed),
     )
 }  # fmt: skip

@@ -26,16 +26,15 @@ class SourceInfo:
     width: int
     height: int
     frames: int
+    scans: int = 1  # JPEG: the number of scans (a progressive image has several)
+
+    @property
+    def pixels(self) -> int:
+        return self.width * self.height
 
 
-def inspect_image(data: bytes, *, max_pixels: int) -> SourceInfo:
-    """Check that `data` is a whole, decodable image of an accepted format and size.
-
-    The header is read first, so a few-KB "bomb" claiming huge dimensions is refused before any
-    pixel memory is allocated. Then the compressed stream is decoded to the end, so truncated or
-    corrupt data is refused now rather than in a worker. JPEGs decode at 1/8 scale for this: the
-    whole entropy-coded stream is still read, at a fraction of the cost.
-    """
+def read_header(data: bytes) -> SourceInfo:
+    """Format, size, frames and JPEG scans, without decoding a pixel: cheap for any input."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -50,16 +49,71 @@ def inspect_image(data: bytes, *, max_pixels: int) -> SourceInfo:
         width, height = image.size
         if width < 1 or height < 1:
             raise ImageRejected("image has no pixels")
-        if width * height > max_pixels:
-            raise ImageRejected(f"{width}x{height} is {width * height:,} pixels; the limit is {max_pixels:,}")
         frames = getattr(image, "n_frames", 1)
-        try:
+        scans = jpeg_scans(data) if image.format == "JPEG" else 1
+        return SourceInfo(image.format, width, height, frames, scans)
+
+
+def verify_stream(data: bytes, source: SourceInfo) -> None:
+    """Decode the compressed stream to the end, so truncated or corrupt data is refused now
+    rather than in a worker. JPEGs decode at 1/8 scale: the whole entropy-coded stream is still
+    read, at a fraction of the cost. Call only once the size and scans are known to be allowed."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
             if image.format == "JPEG":
-                image.draft(image.mode, (max(1, width // 8), max(1, height // 8)))
+                image.draft(image.mode, (max(1, source.width // 8), max(1, source.height // 8)))
             image.load()
-        except Exception as exc:
-            raise ImageRejected(f"corrupt or truncated image data ({exc})") from None
-        return SourceInfo(image.format, width, height, frames)
+    except Exception as exc:
+        raise ImageRejected(f"corrupt or truncated image data ({exc})") from None
+
+
+def inspect_image(data: bytes, *, max_pixels: int, max_scans: int = 64) -> SourceInfo:
+    """The header, then the limits, then the stream: a few-KB "bomb" claiming huge dimensions,
+    or a progressive JPEG repeating a scan thousands of times, is refused before any decoding."""
+    source = read_header(data)
+    if source.pixels > max_pixels:
+        raise ImageRejected(f"{source.width}x{source.height} is {source.pixels:,} pixels; the limit is {max_pixels:,}")
+    check_scans(source, max_scans)
+    verify_stream(data, source)
+    return source
+
+
+def check_scans(source: SourceInfo, max_scans: int) -> None:
+    if source.scans > max_scans:
+        raise ImageRejected(f"a JPEG of {source.scans:,} scans; at most {max_scans} are accepted")
+
+
+def jpeg_scans(data: bytes) -> int:
+    """Count the SOS markers of a JPEG by walking its segments (entropy-coded data is skipped to
+    the next marker). Decoding cost grows with the scans: each one is a pass over the image."""
+    scans, position, end = 0, 2, len(data)
+    while position + 4 <= end:
+        if data[position] != 0xFF:
+            return scans  # not a marker where one must be: the decoder will say what is wrong
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte
+            position += 1
+            continue
+        if marker == 0xD9:  # end of image
+            return scans
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # restart markers, TEM: no length
+            position += 2
+            continue
+        length = int.from_bytes(data[position + 2 : position + 4], "big")
+        position += 2 + length
+        if marker != 0xDA:
+            continue
+        scans += 1
+        while True:  # entropy-coded data: up to a 0xFF that is neither stuffing (00) nor a restart
+            position = data.find(b"\xff", position)
+            if position < 0 or position + 1 >= end:
+                return scans
+            following = data[position + 1]
+            if following == 0x00 or 0xD0 <= following <= 0xD7 or following == 0xFF:
+                position += 2 if following != 0xFF else 1
+                continue
+            break
+    return scans
 
 
 def open_image(data: bytes) -> tuple[Image.Image, Image.Exif]:

@@ -20,11 +20,14 @@ from rest_framework import serializers
 
 from tasks.domain import Ceilings, TaskResult
 from tasks.errors import InputTooLarge, InvalidParams
+from tasks.imaging.cost import CpuBudget, estimate
 from tasks.imaging.ops import OPS, Op
 from tasks.imaging.output import CONTENT_TYPES, encode
-from tasks.imaging.source import ImageRejected, inspect_image, open_image
+from tasks.imaging.source import ImageRejected, SourceInfo, check_scans, open_image, read_header, verify_stream
 from tasks.kinds.base import Context, ParamsSerializer, TaskCancelled, TaskKind, shared_validator
 from taskservice.serializers import StrictBooleanField, StrictIntegerField, StrictSerializer
+
+MIB = 1024 * 1024
 
 
 def _step_serializer(op: Op) -> type[serializers.Serializer]:
@@ -99,13 +102,21 @@ class ImageParams(ParamsSerializer):
         return steps
 
     def validate(self, attrs: dict) -> dict:
+        # The header only: the stream is decoded in `restrict`, once the caller's ceilings allow it.
         try:
-            source = inspect_image(attrs["image"], max_pixels=settings.IMAGE_MAX_PIXELS)
+            source = read_header(attrs["image"])
         except ImageRejected as exc:
             raise serializers.ValidationError({"image": [str(exc)]}) from None
+        if source.pixels > settings.IMAGE_MAX_PIXELS:
+            limit = settings.IMAGE_MAX_PIXELS
+            message = f"{source.width}x{source.height} is {source.pixels:,} pixels; the limit is {limit:,}"
+            raise serializers.ValidationError({"image": [message]})
         output = {"quality": 85, "keep_metadata": False, **attrs.get("output", {})}
         output.setdefault("format", source.format.lower() if source.format.lower() in CONTENT_TYPES else "png")
-        source_info = {"format": source.format, "width": source.width, "height": source.height, "frames": source.frames}
+        source_info = {
+            "format": source.format, "width": source.width, "height": source.height, "frames": source.frames,
+            "scans": source.scans,
+        }  # fmt: skip
         return {**attrs, "output": output, "source": source_info}
 
 
@@ -114,18 +125,21 @@ class FilterFailed(Exception):
 
 
 def run(context: Context, params: Mapping[str, Any]) -> TaskResult:
+    budget = CpuBudget(params.get("cpu_limit_s", settings.IMAGE_MAX_TIME_S))
     image, exif = open_image(params["image"])
     steps = params["filters"]
     max_pixels = params.get("max_pixels", settings.IMAGE_MAX_PIXELS)
     for index, step in enumerate(steps):
         if context.cancelled():
             raise TaskCancelled
+        budget.check(f"before step {index} ({step['op']})")
         try:
             image = OPS[step["op"]].apply(image, step, max_pixels)
         except Exception as exc:
             raise FilterFailed(f"step {index} ({step['op']}): {exc}") from exc
         context.report_progress((index + 1) / (len(steps) + 1))
     output = params["output"]
+    budget.check("before encoding")
     data = encode(
         image, format=output["format"], quality=output["quality"], exif=exif if output["keep_metadata"] else None
     )
@@ -140,19 +154,38 @@ def run(context: Context, params: Mapping[str, Any]) -> TaskResult:
     return TaskResult(data, CONTENT_TYPES[output["format"]], f"edited.{extension}", meta)
 
 
-def restrict(params: dict[str, Any], asked: Mapping[str, Any], ceilings: Ceilings) -> dict[str, Any]:
-    """The caller's pixel and step ceilings; the pixel one also bounds every step's output."""
+def restrict(params: dict[str, Any], asked: Mapping[str, Any], ceilings: Ceilings | None) -> dict[str, Any]:
+    """The caller's ceilings, in the order that keeps submit cheap: pixels and steps from the
+    header, JPEG scans, then the decode that proves the stream whole, then the pipeline's
+    estimated CPU and memory. The pixel ceiling also bounds every step's output at run time."""
+    max_pixels = ceilings.image_pixels if ceilings else settings.IMAGE_MAX_PIXELS
+    max_steps = ceilings.image_steps if ceilings else settings.IMAGE_MAX_STEPS
+    cpu_limit = ceilings.image_time_s if ceilings else settings.IMAGE_MAX_TIME_S
+    memory_limit = ceilings.image_memory_mb if ceilings else settings.IMAGE_MAX_MEMORY_MB
     errors: dict[str, list[str]] = {}
-    source = params["source"]
-    pixels = source["width"] * source["height"]
-    if pixels > ceilings.image_pixels:
-        errors["image"] = [f"{source['width']}x{source['height']} is {pixels:,} pixels; your quota allows "
-                           f"{ceilings.image_pixels:,}."]  # fmt: skip
-    if len(params["filters"]) > ceilings.image_steps:
-        errors["filters"] = [f"At most {ceilings.image_steps} steps for your quota."]
+    source = SourceInfo(**params["source"])
+    if source.pixels > max_pixels:
+        errors["image"] = [f"{source.width}x{source.height} is {source.pixels:,} pixels; your quota allows "
+                           f"{max_pixels:,}."]  # fmt: skip
+    if len(params["filters"]) > max_steps:
+        errors["filters"] = [f"At most {max_steps} steps for your quota."]
     if errors:
         raise InvalidParams(errors)
-    return {**params, "max_pixels": ceilings.image_pixels}
+    try:
+        check_scans(source, settings.IMAGE_MAX_JPEG_SCANS)
+        verify_stream(params["image"], source)
+    except ImageRejected as exc:
+        raise InvalidParams({"image": [str(exc)]}) from None
+    cost = estimate((source.width, source.height), params["filters"], params["output"]["format"], len(params["image"]))
+    if cost.cpu_seconds > cpu_limit:
+        errors["filters"] = [f"This pipeline needs about {cost.cpu_seconds:.1f} s of CPU on a "
+                             f"{source.width}x{source.height} image; your limit is {cpu_limit:g} s."]  # fmt: skip
+    if cost.memory_bytes > memory_limit * MIB:
+        errors["filters"] = [*errors.get("filters", []), f"This pipeline needs about {cost.memory_bytes // MIB:,} MB "
+                             f"of memory; your limit is {memory_limit:,} MB."]  # fmt: skip
+    if errors:
+        raise InvalidParams(errors)
+    return {**params, "max_pixels": max_pixels, "cpu_limit_s": cpu_limit}
 
 
 KIND = TaskKind(
