@@ -42,5 +42,6 @@ class InvalidCount(RecordsError):
 class RecordStoreFull(RecordsError):
     """The in-memory store holds its maximum; deletes make room (answered 503 + Retry-After)."""
 
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"The record store is full ({limit:,} records); delete some or retry later.")
+    def __init__(self, limit: int, *, max_bytes: int | None = None) -> None:
+        held = f"{max_bytes:,} bytes" if max_bytes is not None else f"{limit:,} records"
+        super().__init__(f"The record store is full ({held}); delete some or retry later.")

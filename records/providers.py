@@ -22,7 +22,9 @@ def record_repository() -> RecordRepository:
                 else:
                     from records.repositories.memory import InMemoryRecordRepository
 
-                    _repository = InMemoryRecordRepository(max_records=settings.RECORDS_MAX_STORED)
+                    _repository = InMemoryRecordRepository(
+                        max_records=settings.RECORDS_MAX_STORED, max_bytes=settings.RECORDS_MAX_STORED_BYTES
+                    )
     return _repository
 
 

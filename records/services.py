@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
@@ -48,8 +48,14 @@ def parse_batch(items: Any) -> list[Record]:
     return records
 
 
-def create_records(*, items: Any, repository: RecordRepository | None = None) -> list[Record]:
-    """Save the whole batch or nothing; uuids given are kept, missing ones generated."""
+def create_records(
+    *,
+    items: Any,
+    ration: Callable[[list[Record]], None] | None = None,
+    repository: RecordRepository | None = None,
+) -> list[Record]:
+    """Save the whole batch or nothing; uuids given are kept, missing ones generated. `ration`
+    (the caller's quota) sees the valid batch before it is stored and may refuse it."""
     repository = repository or record_repository()
     records = parse_batch(items)
     seen: set[uuid.UUID] = set()
@@ -57,6 +63,8 @@ def create_records(*, items: Any, repository: RecordRepository | None = None) ->
         if record.uuid in seen:
             raise DuplicateRecord(record.uuid, within_batch=True)
         seen.add(record.uuid)
+    if ration is not None:
+        ration(records)
     repository.add_all(records)
     return records
 

@@ -12,6 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authentication import ApiKeyAuthentication
+from accounts.throttles import charge_records
 from records import services
 from records.domain import Record
 from records.errors import NotARecordPath
@@ -34,7 +36,13 @@ KEY = OpenApiParameter(
 )
 
 
+def _charge(request: Request, batch: list[Record]) -> None:
+    charge_records(request, items=len(batch), size=sum(len(record.text.encode()) for record in batch))
+
+
 class NewRecordsView(APIView):
+    authentication_classes = [ApiKeyAuthentication]  # a key's user gets the user quotas
+
     @extend_schema(
         operation_id="records_new",
         summary="Save records (all or nothing)",
@@ -53,11 +61,20 @@ class NewRecordsView(APIView):
                 "A uuid exists already or repeats in the batch; nothing was saved.",
                 ("Duplicate", 409, "duplicate-record", "Record e48d41d0-... already exists."),
             ),
+            **problem(
+                "Over the caller's records or bytes per window (RECORDS_QUOTA_*); `quota`, `limit`, `used` say "
+                "which, Retry-After when the window resets. Nothing was saved.",
+                ("Over quota", 429, "quota-exceeded", "You may save 16,777,216 bytes of text per 60 s; ..."),
+            ),
+            **problem(
+                "The store is full (RECORDS_MAX_STORED records or RECORDS_MAX_STORED_BYTES); retry later.",
+                ("Full", 503, "capacity-exhausted", "The record store is full (536,870,912 bytes); ..."),
+            ),
         },
         tags=["records"],
     )
     def post(self, request: Request) -> Response:
-        records = services.create_records(items=request.data)
+        records = services.create_records(items=request.data, ration=lambda batch: _charge(request, batch))
         return Response([record.as_json() for record in records], status=status.HTTP_201_CREATED)
 
 

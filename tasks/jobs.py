@@ -49,7 +49,7 @@ def reap_lost_tasks() -> int:
     for task in repository.find_lost(heartbeat_before=cutoff, limit=500):
         if task.attempts < settings.TASK_MAX_ATTEMPTS:
             if repository.transition(task.id, expected=TaskStatus.RUNNING, target=TaskStatus.QUEUED, at=utcnow()):
-                providers.dispatcher().submit(task.id)
+                providers.dispatcher().submit(task.id, owner=task.owner)
                 logger.warning("task %s: worker lost, running it again (attempt %d)", task.id, task.attempts + 1)
         else:
             execution.fail_unfinished(task.id, WORKER_LOST, repository=repository)

@@ -56,7 +56,7 @@ def submit_task(
     else:
         repository.add(task, max_in_progress=caller.max_in_progress, max_stored_bytes=caller.max_stored_bytes)
     try:
-        dispatcher.submit(task.id)
+        dispatcher.submit(task.id, owner=task.owner)
     except Exception:
         repository.delete(task.id)  # nothing half-done: a task that cannot run is not kept
         raise

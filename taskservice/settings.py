@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
+from kombu import Queue
 
 from taskservice.env import env_bool, env_database, env_float, env_int, env_list, env_str
 
@@ -154,6 +155,12 @@ RECORDS_MAX_TEXT = env_int("RECORDS_MAX_TEXT", 10_000, minimum=1)
 RECORDS_MAX_ITEMS = env_int("RECORDS_MAX_ITEMS", 1_000, minimum=1)
 RECORDS_MAX_COUNT = env_int("RECORDS_MAX_COUNT", 10_000, minimum=0)
 RECORDS_MAX_STORED = env_int("RECORDS_MAX_STORED", 1_000_000, minimum=1)  # in-memory store only
+RECORDS_MAX_STORED_BYTES = env_int("RECORDS_MAX_STORED_BYTES", 512 * 1024**2, minimum=1)  # in-memory store only
+# What one caller may save per QUOTA_WINDOW_SECONDS (POST /new): records and bytes of text.
+RECORDS_QUOTA_USER_ITEMS = env_int("RECORDS_QUOTA_USER_ITEMS", 600_000, minimum=0)
+RECORDS_QUOTA_USER_BYTES = env_int("RECORDS_QUOTA_USER_BYTES", 256 * 1024**2, minimum=0)
+RECORDS_QUOTA_ANON_ITEMS = env_int("RECORDS_QUOTA_ANON_ITEMS", 120_000, minimum=0)
+RECORDS_QUOTA_ANON_BYTES = env_int("RECORDS_QUOTA_ANON_BYTES", 16 * 1024**2, minimum=0)
 
 # --- Access and quotas ------------------------------------------------------------------------
 ALLOW_ANONYMOUS = env_bool("ALLOW_ANONYMOUS", True)
@@ -201,6 +208,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Redis re-delivers an unacknowledged message this long after it was taken (a dead worker's).
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=10),
 }
+# Fairness across owners: each owner's tasks go to one of these queues (see tasks/dispatchers/celery.py).
+TASK_FAIR_LANES = env_int("TASK_FAIR_LANES", 8, minimum=1, maximum=64)
+TASK_LANE_PREFIX = "tasks-lane-"
+CELERY_TASK_DEFAULT_QUEUE = "celery"  # the periodic jobs
+CELERY_TASK_QUEUES = [Queue("celery"), *(Queue(f"{TASK_LANE_PREFIX}{n}") for n in range(TASK_FAIR_LANES))]
 CELERY_BEAT_SCHEDULE = {
     "reap-lost-tasks": {"task": "tasks.jobs.reap_lost_tasks", "schedule": env_float("TASK_REAP_SECONDS", 10.0)},
     "purge-expired-tasks": {"task": "tasks.jobs.purge_expired_tasks", "schedule": TASK_SWEEP_SECONDS},

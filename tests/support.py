@@ -56,7 +56,7 @@ class RecordingDispatcher:
         self.submitted: list[uuid.UUID] = []
         self.fail_with = fail_with
 
-    def submit(self, task_id: uuid.UUID) -> None:
+    def submit(self, task_id: uuid.UUID, *, owner: str | None = None) -> None:
         if self.fail_with is not None:
             raise self.fail_with
         self.submitted.append(task_id)

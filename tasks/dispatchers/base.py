@@ -5,8 +5,9 @@ from typing import Protocol
 
 
 class Dispatcher(Protocol):
-    def submit(self, task_id: uuid.UUID) -> None:
-        """Queue the task for execution; raises QueueFull or DispatcherStopped, never blocks."""
+    def submit(self, task_id: uuid.UUID, *, owner: str | None = None) -> None:
+        """Queue the task for execution; raises QueueFull or DispatcherStopped, never blocks.
+        Owners take turns: one owner's many tasks do not hold up another's."""
 
     def shutdown(self) -> None:
         """Stop taking work and settle every task handed over (run it or mark it failed)."""

@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import uuid
+import zlib
 
+from django.conf import settings
 from kombu.exceptions import OperationalError
 
 from tasks.errors import BrokerUnavailable
 from taskservice.celery import app
 
 
+def lane(owner: str | None) -> str:
+    """The queue an owner's tasks go to: the same for every web process (crc32, not hash())."""
+    return f"{settings.TASK_LANE_PREFIX}{zlib.crc32((owner or '').encode()) % settings.TASK_FAIR_LANES}"
+
+
 class CeleryDispatcher:
-    def submit(self, task_id: uuid.UUID) -> None:
+    """Owners are spread over TASK_FAIR_LANES queues; workers consume them all, and the broker
+    transport serves them round-robin, so one owner's backlog holds up only its own lane."""
+
+    def submit(self, task_id: uuid.UUID, *, owner: str | None = None) -> None:
         from tasks.jobs import execute
 
         try:
-            execute.apply_async(args=[str(task_id)], retry=False)
+            execute.apply_async(args=[str(task_id)], queue=lane(owner), retry=False)
         except OperationalError as exc:
             raise BrokerUnavailable(str(exc)) from None
 

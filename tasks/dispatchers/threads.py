@@ -1,4 +1,4 @@
-"""The default executor: a bounded queue and a fixed pool of threads in the web process."""
+"""The default executor: a bounded fair queue and a fixed pool of threads in the web process."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+from tasks.dispatchers.fair import FairQueue
 from tasks.errors import DispatcherStopped, QueueFull
 
 logger = logging.getLogger(__name__)
@@ -16,11 +17,10 @@ logger = logging.getLogger(__name__)
 RunTask = Callable[[uuid.UUID, Callable[[], bool]], object]
 AbandonTask = Callable[[uuid.UUID, str], object]
 
-_STOP = object()
-
 
 class ThreadPoolDispatcher:
-    """Runs `run(task_id, stopping)` on `workers` threads; at most `queue_size` tasks wait."""
+    """Runs `run(task_id, stopping)` on `workers` threads; at most `queue_size` tasks wait, and
+    owners take turns (FairQueue)."""
 
     def __init__(
         self,
@@ -40,7 +40,7 @@ class ThreadPoolDispatcher:
         self._grace_seconds = grace_seconds
         self._queued_reason = queued_reason
         self._running_reason = running_reason
-        self._queue: queue.Queue[object] = queue.Queue(maxsize=queue_size)
+        self._queue = FairQueue(maxsize=queue_size)
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._running: set[uuid.UUID] = set()
@@ -50,12 +50,12 @@ class ThreadPoolDispatcher:
         for thread in self._threads:
             thread.start()
 
-    def submit(self, task_id: uuid.UUID) -> None:
+    def submit(self, task_id: uuid.UUID, *, owner: str | None = None) -> None:
         with self._lock:
             if self._stopping.is_set():
                 raise DispatcherStopped
             try:
-                self._queue.put_nowait(task_id)
+                self._queue.put_nowait(task_id, owner)
             except queue.Full:
                 raise QueueFull(self._queue.maxsize) from None
 
@@ -69,10 +69,8 @@ class ThreadPoolDispatcher:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 break
-            if isinstance(item, uuid.UUID):
-                self._abandon(item, self._queued_reason)
-        for _ in self._threads:
-            self._queue.put(_STOP)
+            self._abandon(item, self._queued_reason)
+        self._queue.close()
         deadline = time.monotonic() + self._grace_seconds
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
@@ -92,10 +90,9 @@ class ThreadPoolDispatcher:
     def _work(self) -> None:
         while True:
             item = self._queue.get()
-            if item is _STOP:
+            if item is None:
                 self._on_thread_exit()
                 return
-            assert isinstance(item, uuid.UUID)
             with self._lock:
                 self._running.add(item)
             try:

@@ -82,3 +82,36 @@ def test_readiness_reports_a_full_store(gunicorn):
         finish(server.url, body["task_id"])
     ready = requests.get(f"{server.url}/readyz", timeout=10)
     assert ready.status_code == 503 and "full" in ready.json()["checks"]["repository"], ready.text
+
+
+def test_a_small_task_does_not_wait_behind_a_neighbours_backlog(gunicorn):
+    """Item 13: an anonymous print(1) waited 22 s behind other callers' long tasks (FIFO)."""
+    server = gunicorn(TASK_WORKERS="1", SLEEP_MAX_SECONDS="5")
+    backlog = []
+    for _ in range(8):
+        status, body = request_from(
+            "127.0.0.2", server.url, "POST", "/task", {"kind": "sleep", "params": {"seconds": 0.4}}
+        )
+        assert status == 201, body
+        backlog.append(body["task_id"])
+    status, mine = request_from("127.0.0.1", server.url, "POST", "/task", {"kind": "sleep", "params": {"seconds": 0}})
+    assert status == 201
+    done = finish(server.url, mine["task_id"])
+    theirs = [finish(server.url, task_id) for task_id in backlog]
+    started_after = sum(1 for task in theirs if task["started_at"] < done["started_at"])
+    assert started_after <= 2, f"{started_after} of the neighbour's tasks ran first"  # FIFO: all 8
+
+
+def test_records_have_a_per_caller_quota_and_a_byte_budget(gunicorn):
+    """Item 10: anonymous POST /new stored 200 MB in 2.6 s; the 1M-record cap allowed ~10 GB."""
+    server = gunicorn(RECORDS_QUOTA_ANON_BYTES=str(2 * MIB), RECORDS_MAX_STORED_BYTES=str(int(3.5 * MIB)))
+    batch = [{"text": "x" * 10_000} for _ in range(100)]  # 1 MB of text
+    statuses = [request_from("127.0.0.1", server.url, "POST", "/new", batch) for _ in range(3)]
+    assert [status for status, _ in statuses] == [201, 201, 429]
+    refused = statuses[-1][1]
+    assert refused["quota"] == "record_bytes" and refused["limit"] == 2 * MIB
+    # The refused batch was not stored, and other callers go on until the store's byte budget.
+    assert len(requests.get(f"{server.url}/all", timeout=10).json()) == 200
+    assert request_from("127.0.0.2", server.url, "POST", "/new", batch)[0] == 201
+    status, full = request_from("127.0.0.3", server.url, "POST", "/new", batch)  # 4 MB > 3.5 MiB
+    assert status == 503 and "bytes" in full["detail"]
