@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: api-key run run-records run-cluster worker beat migrate test lint format schema bench bench-image bench-code bench-scale bench-records container-smoke clean
+.PHONY: api-key run run-records run-cluster worker beat migrate test lint format schema bench bench-image bench-code bench-scale bench-records bench-fairness container-smoke clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys, venv; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
@@ -82,6 +82,9 @@ bench-scale: $(STAMP)  ## Memory+threads against PostgreSQL+Celery with 1 and 2 
 
 bench-records: $(STAMP)  ## Records: client workload per store, GET /all time and memory at 100k and 1M records.
 	$(BIN)/python bench/records.py
+
+bench-fairness: $(STAMP)  ## Queue wait of a small task behind four neighbours' backlogs (fair turns per owner).
+	$(BIN)/python bench/fairness.py
 
 container-smoke:  ## Build the Dockerfile with podman and check the image serves tasks.
 	../shared/tools/container-smoke --health /healthz -- python3 .ci/smoke_check.py

@@ -2,7 +2,12 @@
 against, in the same run, the same program run directly with subprocess (no sandbox) and run in
 the sandbox alone (no HTTP), each on the same number of workers.
 
-Usage: python bench/code.py [--tasks 200] [--workers 2]
+With --layers it also times one run at a time (serial, `--layer-runs` each) through more and more
+of the sandbox chain, so each layer's cost is the difference from the row above: bare bwrap,
++ the seccomp supervisor, + the launcher (rlimits, uid, subreaper), + a cgroup, + the tmpfs /work
+(the whole sandbox).
+
+Usage: python bench/code.py [--tasks 200] [--workers 2] [--layers] [--layer-runs 100]
 """
 
 from __future__ import annotations
@@ -27,8 +32,18 @@ import django
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
+
 from bench.live import RESULTS, gunicorn, machine, percentile, server_figures, wait_done  # noqa: E402
+from tasks.coderunner import cgroups  # noqa: E402
 from tasks.coderunner.languages import LANGUAGES, command  # noqa: E402
+from tasks.coderunner.sandbox import (  # noqa: E402
+    LAUNCH_ENVIRONMENT,
+    SUPERVISOR_PATH,
+    GroupLimits,
+    bwrap_args,
+    rlimit_arg,
+)
 from tasks.kinds.code import run_limits, sandbox  # noqa: E402
 
 SOURCE = 'print("hello, world")\n'
@@ -84,10 +99,67 @@ def run_service(tasks: int, workers: int) -> dict:
     return {"tasks_per_s": tasks_per_s, "latency_ms": latencies, "run_ms": run_ms}
 
 
+def layer_costs(runs: int) -> dict[str, float]:
+    """p50 ms of one serial run through each prefix of the chain (python hello world each time)."""
+    box = sandbox()
+    helpers, limits = box._helpers, run_limits(LIMITS)
+    program = command(PYTHON.run, PYTHON)
+    groups = cgroups.detect()
+
+    def spawn(argv: list[str], report: bool) -> None:
+        read, write = os.pipe()
+        try:
+            argv = [*argv, SUPERVISOR_PATH, str(write), *program] if report else [*argv, *program]
+            result = subprocess.run(argv, capture_output=True, pass_fds=(write,), env=LAUNCH_ENVIRONMENT, timeout=10)
+        finally:
+            os.close(write)
+            os.close(read)
+        assert result.stdout == b"hello, world\n", result
+
+    def bare(work: Path, supervised: bool, launched: bool, group: object = None) -> None:
+        procs = ":".join(str(p) for p in group.join_files) if group else "-"
+        uid = str(settings.CODE_SANDBOX_UID_BASE) if os.geteuid() == 0 else "-"  # the pool's first uid
+        launch = [str(helpers.launch), uid, procs, rlimit_arg(limits), "--"] if launched else []
+        spawn([*launch, *bwrap_args(box._bwrap, work, helpers.supervise if supervised else None)], supervised)
+
+    def plain_dir(step) -> None:
+        with tempfile.TemporaryDirectory() as path:
+            os.chmod(path, 0o777)
+            Path(path, "main.py").write_text(SOURCE)
+            step(Path(path))
+
+    def with_group(work: Path) -> None:
+        if not isinstance(groups, cgroups.Cgroups):
+            return bare(work, True, True)
+        with groups.group(GroupLimits(limits.memory_bytes, limits.processes, 1.0)) as group:
+            bare(work, True, True, group)
+
+    layers = {
+        "direct subprocess": lambda: direct_once(0),
+        "bwrap": lambda: plain_dir(lambda work: bare(work, False, False)),
+        "+ supervise (seccomp)": lambda: plain_dir(lambda work: bare(work, True, False)),
+        "+ launch (rlimits, subreaper)": lambda: plain_dir(lambda work: bare(work, True, True)),
+        "+ cgroup": lambda: plain_dir(with_group),
+        "+ tmpfs /work: the whole sandbox": lambda: sandbox_once(0),
+    }
+    figures = {}
+    for name, step in layers.items():
+        step()  # warm up
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            step()
+            times.append(1000 * (time.perf_counter() - started))
+        figures[name] = statistics.median(times)
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tasks", type=int, default=200)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--layers", action="store_true", help="also time each layer of the sandbox, serially")
+    parser.add_argument("--layer-runs", type=int, default=100)
     args = parser.parse_args()
     print(f"machine: {machine()}; {args.tasks} python hello-world tasks, {args.workers} workers")
     rows = {
@@ -104,8 +176,18 @@ def main() -> None:
     service = rows["service (HTTP + sandbox)"]
     print(f"service latency is submit -> ready (all {args.tasks} submitted at once, so it includes queueing);")
     print(f"  run time of one task inside the service: p50 {statistics.median(service['run_ms']):.1f} ms")
-    print("target: service >= 0.7x direct")
-    (RESULTS / "code.json").write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2))
+    sandbox_alone = rows["sandbox alone"]["tasks_per_s"]
+    print(f"service / sandbox alone: {service['tasks_per_s'] / sandbox_alone:.2f}x (target >= 0.9x)")
+    report = {"machine": machine(), "rows": rows}
+    if args.layers:
+        report["layers_p50_ms"] = layers = layer_costs(args.layer_runs)
+        print(f"one run at a time, p50 of {args.layer_runs} (each layer's cost: the step from the row above):")
+        previous = None
+        for name, ms in layers.items():
+            step = "" if previous is None else f"  ({ms - previous:+.1f})"
+            print(f"  {name:34} {ms:7.1f} ms{step}")
+            previous = ms
+    (RESULTS / "code.json").write_text(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":

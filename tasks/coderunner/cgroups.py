@@ -39,8 +39,10 @@ class RunGroup:
         self.directories = directories
 
     @property
-    def procs_files(self) -> list[Path]:
-        return [directory / "cgroup.procs" for directory in dict.fromkeys(self.directories.values())]
+    def join_files(self) -> list[Path]:
+        """What the launcher writes "0" to: v1's per-thread `tasks` (no global lock, see launch.c)."""
+        name = "cgroup.procs" if self.version == 2 else "tasks"
+        return [directory / name for directory in dict.fromkeys(self.directories.values())]
 
     def peak_memory_bytes(self) -> int | None:
         name = "memory.peak" if self.version == 2 else "memory.max_usage_in_bytes"
@@ -53,8 +55,8 @@ class RunGroup:
 
     def kill_all(self) -> None:
         """Kill whatever is still in the group (normally nothing: the PID namespace went first)."""
-        for procs in self.procs_files:
-            for pid in _read(procs).split():
+        for directory in dict.fromkeys(self.directories.values()):
+            for pid in _read(directory / "cgroup.procs").split():
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(int(pid), signal.SIGKILL)
 

@@ -1,8 +1,11 @@
 /* Runs on the host, as the service's user: starts one sandboxed run and reaps all it leaves.
  *
- * Usage: launch UID CGROUP_PROCS RLIMITS -- PROGRAM [ARGS...]
+ * Usage: launch UID CGROUP_FILES RLIMITS -- PROGRAM [ARGS...]
  *   UID           the run's own uid (and gid), or "-" to keep the caller's (service not root)
- *   CGROUP_PROCS  ':'-separated cgroup.procs files the run joins before it starts, or "-"
+ *   CGROUP_FILES  ':'-separated files the run joins its cgroups through, or "-": v1 `tasks`, v2
+ *                 `cgroup.procs`. "0" is written (the calling thread, which is the whole process
+ *                 here): on v1 that moves the thread without the kernel's global threadgroup
+ *                 lock, whose RCU grace period cost every run ~10-15 ms when written as a pid
  *   RLIMITS       ','-separated RESOURCE=VALUE pairs (cpu=S, as=B, nproc=N, fsize=B, nofile=N, core=B);
  *                 cpu's hard limit is one second above its soft one (SIGXCPU, then SIGKILL)
  *
@@ -34,11 +37,9 @@ static void kill_run(int sig) {
 
 static int join_cgroups(char *list) {
     if (strcmp(list, "-") == 0) return 0;
-    char pid[32];
-    int length = snprintf(pid, sizeof pid, "%d\n", (int)getpid());
     for (char *path = strtok(list, ":"); path; path = strtok(NULL, ":")) {
         int fd = open(path, O_WRONLY | O_CLOEXEC);
-        if (fd < 0 || write(fd, pid, (size_t)length) != length) {
+        if (fd < 0 || write(fd, "0\n", 2) != 2) {
             fprintf(stderr, "launch: cannot join %s: %s\n", path, strerror(errno));
             return -1;
         }
@@ -81,7 +82,7 @@ static int drop_to(const char *uid_text) {
 
 int main(int argc, char **argv) {
     if (argc < 6 || strcmp(argv[4], "--") != 0) {
-        fprintf(stderr, "usage: launch UID CGROUP_PROCS RLIMITS -- PROGRAM [ARGS...]\n");
+        fprintf(stderr, "usage: launch UID CGROUP_FILES RLIMITS -- PROGRAM [ARGS...]\n");
         return 125;
     }
     if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {

@@ -180,7 +180,7 @@ class Sandbox:
             raise SandboxUnavailable(f"the sandbox cannot run programs here: {detail or outcome}")
 
     def _run(self, argv: list[str], space: Workspace, stdin_fd: int, limits: Limits, group: RunGroup | None) -> Outcome:
-        procs = ":".join(str(path) for path in group.procs_files) if group else "-"
+        procs = ":".join(str(path) for path in group.join_files) if group else "-"
         uid = "-" if space.uid is None else str(space.uid)
         launch = [str(self._helpers.launch), uid, procs, rlimit_arg(limits), "--"]
         sandbox = bwrap_args(self._bwrap, space.work, self._helpers.supervise)
