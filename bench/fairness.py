@@ -84,7 +84,6 @@ def main() -> None:
         "small_task_under_neighbours_s": round(seconds(loaded), 3),
         "small_task_queue_wait_s": round(seconds(loaded, "created_at", "started_at"), 3),
         "neighbour_tasks_started_before_it": ahead,
-        "fifo_would_start_first": len(backlog),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "fairness.json").write_text(json.dumps(figures, indent=2))

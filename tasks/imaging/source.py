@@ -86,6 +86,9 @@ def check_scans(source: SourceInfo, max_scans: int) -> None:
 def jpeg_scans(data: bytes) -> int:
     """Count the SOS markers of a JPEG by walking its segments (entropy-coded data is skipped to
     the next marker). Decoding cost grows with the scans: each one is a pass over the image."""
+    upper = data.count(b"\xff\xda")  # every SOS marker, and any FF DA inside other segments
+    if upper <= 1:
+        return upper  # a baseline JPEG: no walk needed (0xFF in scan data is always stuffed)
     scans, position, end = 0, 2, len(data)
     while position + 4 <= end:
         if data[position] != 0xFF:
