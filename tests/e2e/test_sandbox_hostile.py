@@ -103,11 +103,11 @@ def test_a_run_creates_nothing_but_a_private_directory_in_the_temp_dir(service):
 
 def test_the_supervisor_binaries_live_in_a_place_only_root_can_write(service):
     """Item 2: the supervisor was built to and run from a predictable path in /tmp."""
-    from tasks.coderunner.helpers import helper_dir
+    from tasks.coderunner.helpers import helper_dir, helpers
 
     path = helper_dir().resolve()
     assert path != Path(tempfile.gettempdir()).resolve()
-    assert not list(Path(tempfile.gettempdir()).glob("taskservice-supervise-*")), "the old predictable binary"
+    assert helpers().launch.parent.resolve() == path == helpers().supervise.parent.resolve()
     assert not path.stat().st_mode & (stat.S_IWGRP | stat.S_IWOTH)
     for directory in (path, *path.parents):
         info = directory.stat()
