@@ -148,6 +148,9 @@ CODE_MAX_FILE_KB = env_int("CODE_MAX_FILE_KB", 16 * 1024, minimum=1)
 CODE_COMPILE_TIME_S = env_float("CODE_COMPILE_TIME_S", 20.0, minimum=1.0)
 CODE_COMPILE_MEMORY_MB = env_int("CODE_COMPILE_MEMORY_MB", 2048, minimum=64)
 CODE_SANDBOX_UID_BASE = env_int("CODE_SANDBOX_UID_BASE", 60_001, minimum=1000)
+# Runs at once on the whole host (every service process shares the range, leased by flock).
+CODE_SANDBOX_UIDS = env_int("CODE_SANDBOX_UIDS", 64, minimum=1, maximum=10_000)
+CODE_SANDBOX_LOCK_DIR = env_str("CODE_SANDBOX_LOCK_DIR", "/run/taskservice-uids")
 CODE_MAX_DISK_MB = env_int("CODE_MAX_DISK_MB", 64, minimum=1)  # /work of one run: a tmpfs of this size
 CODE_HELPER_DIR = env_str("CODE_HELPER_DIR", "")  # the sandbox's C helpers; "" = <python prefix>/libexec/taskservice
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)

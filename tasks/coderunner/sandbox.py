@@ -20,8 +20,9 @@ The chain for one run, every link started with a fixed minimal environment:
 from __future__ import annotations
 
 import dataclasses
+import fcntl
+import itertools
 import os
-import queue
 import selectors
 import shutil
 import signal
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tasks.coderunner.cgroups import Cgroups, GroupLimits, RunGroup
-from tasks.coderunner.helpers import Helpers
+from tasks.coderunner.helpers import Helpers, check_private
 from tasks.coderunner.workspace import Workspace, workspace
 
 BWRAP = "bwrap"
@@ -115,20 +116,36 @@ def rlimit_arg(limits: Limits) -> str:
 
 
 class UidPool:
-    """Unprivileged uids, one per concurrent run, so RLIMIT_NPROC counts that run alone."""
+    """Unprivileged uids, one per concurrent run on the whole host, so RLIMIT_NPROC (counted per
+    uid, system-wide) counts that run alone. Every service process on a host (gunicorn and Celery
+    workers) draws from the same range, so a uid is leased by an exclusive flock on its lock file
+    in `lock_dir`: a fork bomb in one process's run cannot use up another's process limit. The
+    kernel drops a dead process's locks, so nothing leaks."""
 
-    def __init__(self, first: int, size: int) -> None:
-        self._free: queue.Queue[int] = queue.Queue()
-        for uid in range(first, first + size):
-            self._free.put(uid)
+    def __init__(self, first: int, size: int, lock_dir: Path) -> None:
+        lock_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        check_private(lock_dir)
+        self._uids = range(first, first + size)
+        self._dir = lock_dir
+        self._next = itertools.count(os.getpid())  # processes start their scans at different uids
 
     @contextmanager
     def lease(self) -> Iterator[int]:
-        uid = self._free.get()
-        try:
-            yield uid
-        finally:
-            self._free.put(uid)
+        while True:
+            start = next(self._next) % len(self._uids)
+            for uid in (*self._uids[start:], *self._uids[:start]):
+                fd = os.open(self._dir / str(uid), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    os.close(fd)
+                    continue
+                try:
+                    yield uid
+                    return
+                finally:
+                    os.close(fd)  # releases the lock
+            time.sleep(0.01)  # every uid is running something: wait for one
 
 
 class Sandbox:

@@ -14,6 +14,7 @@ import json
 import os
 import signal
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -104,7 +105,9 @@ def sandbox() -> Sandbox:
     groups = cgroups.detect()
     if isinstance(groups, cgroups.Cgroups):
         atexit.register(groups.close)
-    pool = UidPool(settings.CODE_SANDBOX_UID_BASE, settings.TASK_WORKERS)
+    pool = None
+    if os.geteuid() == 0:
+        pool = UidPool(settings.CODE_SANDBOX_UID_BASE, settings.CODE_SANDBOX_UIDS, Path(settings.CODE_SANDBOX_LOCK_DIR))
     return Sandbox(helpers=built, uid_pool=pool, cgroups=groups, disk_bytes=settings.CODE_MAX_DISK_MB * MIB)
 
 

@@ -294,3 +294,33 @@ def _is_zombie(proc: Path) -> bool:
         return proc.joinpath("stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
     except (OSError, IndexError):
         return False
+
+
+def test_a_fork_bomb_in_one_service_process_does_not_starve_another(gunicorn):
+    """Every service process used uids from 60001 up on its own: a fork bomb running as 60001 in
+    one (gunicorn or Celery worker) left another's run as 60001 unable to fork (EAGAIN)."""
+    bombed, neighbour = gunicorn(), gunicorn()
+    hold = (  # fork until refused, then every process sleeps: the uid's process count stays full
+        "import os, time\nwhile True:\n    try:\n        if os.fork() == 0: break\n    except OSError: break\n"
+        "time.sleep(30)"
+    )
+    bomb = {"kind": "code", "params": {"language": "python", "source": hold, "limits": {"time_s": 4}}}
+    task_id = requests.post(f"{bombed.url}/task", json=bomb, timeout=10).json()["task_id"]
+    from tests.support import wait_for
+
+    wait_for(lambda: len(sandbox_uid_processes()) >= 50, timeout=30, what="the bomb to hold its processes")
+    verdicts = [run(neighbour, "c", '#include <stdio.h>\nint main(){puts("fine");}')["verdict"] for _ in range(3)]
+    assert verdicts == ["ok"] * 3
+    assert wait_ready(requests.Session(), bombed.url, task_id, timeout=60)["status"] == "ready"
+
+
+def sandbox_uid_processes() -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            uid = int((entry / "status").read_text().split("Uid:")[1].split()[0])
+        except (OSError, ValueError, IndexError):
+            continue
+        if 60_001 <= uid < 60_001 + 64:
+            found.append(entry.name)
+    return found
