@@ -32,7 +32,7 @@ while (state := call("GET", f"/status/{task_id}")[1])["status"] == "in_progress"
     time.sleep(0.2)
 assert state["status"] == "ready", state
 status, result = call("GET", f"/result/{task_id}")
-assert status == 200 and len(result["garbage"]) == 32, result
+assert status == 200 and result["kind"] == "sleep" and len(result["result"]["garbage"]) == 32, result
 for path, marker in (("/", b"Photo editor"), ("/static/web/app.js", b"function"), ("/admin/login/", b"Django")):
     with urllib.request.urlopen(BASE + path, timeout=10) as response:
         assert response.status == 200 and marker in response.read(), path

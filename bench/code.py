@@ -92,7 +92,7 @@ def run_service(tasks: int, workers: int) -> dict:
         with ThreadPoolExecutor(4) as clients:
             ids = [i for batch in clients.map(submit, [tasks // 4 + (n < tasks % 4) for n in range(4)]) for i in batch]
         statuses = [wait_done(http, url, task_id) for task_id in ids]
-        verdicts = {http.get(f"{url}/result/{task_id}", timeout=10).json()["verdict"] for task_id in ids[:10]}
+        verdicts = {http.get(f"{url}/result/{task_id}", timeout=10).json()["result"]["verdict"] for task_id in ids[:10]}
     assert verdicts == {"ok"}, verdicts
     tasks_per_s, latencies = server_figures(statuses)
     _, run_ms = server_figures([{**s, "created_at": s["started_at"]} for s in statuses])

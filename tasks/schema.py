@@ -40,7 +40,8 @@ SUBMISSIONS = {kind.name: _submission_serializer(kind) for kind in all_kinds()}
 
 SUBMIT_REQUEST = PolymorphicProxySerializer(
     component_name="TaskSubmission",
-    serializers=list(SUBMISSIONS.values()),
+    # `{"kind", "params"}` for each kind, then the seed-style flat bodies kinds declare.
+    serializers=[*SUBMISSIONS.values(), *(kind.flat.schema for kind in all_kinds() if kind.flat is not None)],
     # No discriminator: OpenAPI requires one to be a required property, and `kind` is optional.
     resource_type_field_name=None,
 )
@@ -75,6 +76,18 @@ SUBMIT_EXAMPLES = [
         media_type="application/json",
     ),
     OpenApiExample(
+        "Seed style: user code + compiler name (kind inferred)",
+        value={"tranlator": "python3", "code": "print('Hello, stdout world!')"},
+        request_only=True,
+        media_type="application/json",
+    ),
+    OpenApiExample(
+        "Seed style: filter + photo (kind inferred)",
+        value={"filter": {"name": "Negative"}, "image": TINY_PNG},
+        request_only=True,
+        media_type="application/json",
+    ),
+    OpenApiExample(
         "Photo editor, file upload",
         value={"kind": "image", "filters": '[{"op": "resize", "width": 800}, {"op": "grayscale"}]'},
         request_only=True,
@@ -82,6 +95,53 @@ SUBMIT_EXAMPLES = [
     ),
 ]
 
+
+RESULT_EXAMPLES = [
+    OpenApiExample(
+        "The demo kind",
+        value={
+            "task_id": "5f0c8a5e-8f0e-4ad8-9f58-0d5c8e3ea0c1",
+            "kind": "sleep",
+            "result": {"slept_seconds": 2.0, "garbage": "4f1c0b9e2a7d4c3e8b6a5f0d1e2c3b4a"},
+        },
+        response_only=True,
+    ),
+    OpenApiExample(
+        "The code runner",
+        value={
+            "task_id": "0b8e7c2a-3f4d-4e5a-9b6c-7d8e9f0a1b2c",
+            "kind": "code",
+            "result": {
+                "verdict": "ok",
+                "language": "python",
+                "compile": None,
+                "run": {
+                    "exit_code": 0,
+                    "stdout": "Hello, stdout world!\n",
+                    "stdout_encoding": "utf-8",
+                    "stderr": "",
+                    "stderr_encoding": "utf-8",
+                    "time_s": 0.012,
+                    "signal": None,
+                    "wall_s": 0.03,
+                    "memory_kb": 9200,
+                    "disk_kb": 4,
+                    "truncated": False,
+                },
+            },
+        },
+        response_only=True,
+    ),
+    OpenApiExample(
+        "An edited image, with Accept: application/json",
+        value={
+            "task_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+            "kind": "image",
+            "result": {"content_type": "image/png", "encoding": "base64", "data": TINY_PNG},
+        },
+        response_only=True,
+    ),
+]
 
 TASK_NOT_FOUND = problem(
     "No task with this id (or the id is not a UUID).",

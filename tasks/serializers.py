@@ -14,6 +14,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tasks.domain import PublicStatus, TaskStatus
+from tasks.kinds import all_kinds
+from tasks.kinds.base import TaskKind
 from taskservice.serializers import StrictSerializer
 
 MAX_PAGE = 100
@@ -36,10 +38,25 @@ def parse_form_submission(form: QueryDict) -> tuple[str | None, Any]:
         try:
             params[name] = json.loads(value)
         except ValueError as exc:
+            if name == "filter":  # a flat photo form may name its one filter as plain text
+                params[name] = value
+                continue
             errors[name] = [f"Form fields other than kind and files hold JSON: {exc}."]
     if errors:
         raise serializers.ValidationError(errors)
+    if "kind" not in form and (flat := _flat_kind(params)) is not None:
+        return flat.name, flat.flat.to_params(params)
     return form.get("kind"), params
+
+
+def _flat_kind(data: Mapping[str, Any]) -> TaskKind | None:
+    """The kind a seed-style body (no `kind`, no `params`) is, from its marker keys; a body with
+    the markers of two kinds (`code` and `image`) is a 400 naming them."""
+    found = [kind for kind in all_kinds() if kind.flat is not None and kind.flat.markers & set(data)]
+    if len(found) > 1:
+        keys = sorted(key for kind in found for key in kind.flat.markers & set(data))
+        raise serializers.ValidationError({key: [f"A task is one of {' or '.join(keys)}, not both."] for key in keys})
+    return found[0] if found else None
 
 
 def parse_submission(data: Any) -> tuple[str | None, Any]:
@@ -51,6 +68,8 @@ def parse_submission(data: Any) -> tuple[str | None, Any]:
     """
     if not isinstance(data, Mapping):
         raise serializers.ValidationError(["Expected a JSON object with `kind` and `params`."])
+    if not SUBMISSION_FIELDS & set(data) and (flat := _flat_kind(data)) is not None:
+        return flat.name, flat.flat.to_params(data)
     errors = {name: ["Unknown field."] for name in sorted(set(data) - SUBMISSION_FIELDS)}
     if "kind" in data and not isinstance(data["kind"], str):
         errors["kind"] = ["Must be a string naming a task kind; leave it out for the default."]
@@ -59,6 +78,15 @@ def parse_submission(data: Any) -> tuple[str | None, Any]:
     if errors:
         raise serializers.ValidationError(errors)
     return data.get("kind"), data.get("params")
+
+
+class ResultEnvelopeSerializer(serializers.Serializer):
+    task_id = serializers.UUIDField()
+    kind = serializers.CharField()
+    result = serializers.JSONField(
+        help_text="The kind's value: the code runner's verdict object, the demo's `{slept_seconds, garbage}`, or "
+        "for an image asked as JSON `{content_type, encoding: base64, data}`."
+    )
 
 
 class TaskCreatedSerializer(serializers.Serializer):
@@ -105,6 +133,9 @@ class TaskPageSerializer(serializers.Serializer):
 class FilterOpSerializer(serializers.Serializer):
     op = serializers.CharField()
     summary = serializers.CharField()
+    aliases = serializers.ListField(
+        child=serializers.CharField(), help_text="Other names this op answers to, in any case (e.g. Negative)."
+    )
     params_schema = serializers.DictField(help_text="JSON Schema of one step using this op.")
     example = serializers.DictField(help_text="A valid step.")
 
@@ -115,13 +146,20 @@ def _documented(schema: dict[str, Any], **options: Any) -> serializers.Field:
 
 
 class ImageUploadSerializer(serializers.Serializer):
-    """`POST /task` as multipart/form-data: the photo editor with a file upload."""
+    """`POST /task` as multipart/form-data: the photo editor with a file upload. `kind` may be left
+    out: a form with an `image` file is a photo (give `filters`, or one `filter` by name)."""
 
-    kind = _documented({"type": "string", "enum": ["image"]})
+    kind = _documented({"type": "string", "enum": ["image"]}, required=False)
     image = serializers.FileField(help_text="The photo: PNG, JPEG, WebP, GIF or BMP.")
     filters = _documented(
         {"type": "string", "example": '[{"op": "resize", "width": 800}, {"op": "grayscale"}]'},
-        help_text="JSON array of steps (see `GET /filters`).",
+        required=False,
+        help_text="JSON array of steps (see `GET /filters`); or send `filter` instead.",
+    )
+    filter = _documented(
+        {"type": "string", "example": "Negative"},
+        required=False,
+        help_text="One filter by name (any case, aliases as in `GET /filters`), or a JSON step; instead of `filters`.",
     )
     output = _documented(
         {"type": "string", "example": '{"format": "png"}'},

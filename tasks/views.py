@@ -30,9 +30,10 @@ from tasks.imaging.output import CONTENT_TYPES
 from tasks.kinds import all_kinds
 from tasks.kinds.code import isolation
 from tasks.kinds.image import STEPS
-from tasks.presenters import present_created, present_task
+from tasks.presenters import present_created, present_task, result_envelope
 from tasks.schema import (
     CAPACITY,
+    RESULT_EXAMPLES,
     SUBMIT_BODIES,
     SUBMIT_EXAMPLES,
     TASK_NOT_FOUND,
@@ -45,6 +46,7 @@ from tasks.serializers import (
     KindSerializer,
     LanguageSerializer,
     ReadinessSerializer,
+    ResultEnvelopeSerializer,
     TaskCreatedSerializer,
     TaskListQuerySerializer,
     TaskPageSerializer,
@@ -151,11 +153,18 @@ class TaskViewSet(ViewSet):
     @extend_schema(
         operation_id="get_task_result",
         summary="Result of a ready task",
-        description="JSON results come back as JSON; binary results (images) as their bytes with their "
-        "own Content-Type and a Content-Disposition filename.",
+        description='JSON results come back in an envelope, `{"task_id", "kind", "result"}`, with the '
+        "kind's value under `result` (the code runner's verdict, the demo's `garbage`). Binary results (edited "
+        "images) come back as their bytes with their own Content-Type and a Content-Disposition filename; "
+        "with `Accept: application/json` they come in the same envelope, `result` being "
+        '`{"content_type", "encoding": "base64", "data"}`.',
         parameters=[TASK_ID],
         responses={
-            (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description="A JSON result."),
+            (200, "application/json"): OpenApiResponse(
+                ResultEnvelopeSerializer,
+                description="A JSON result, or a binary one asked for with `Accept: application/json`.",
+                examples=RESULT_EXAMPLES,
+            ),
             **{
                 (200, content_type): OpenApiResponse(OpenApiTypes.BINARY, description="An edited image.")
                 for content_type in CONTENT_TYPES.values()
@@ -175,7 +184,9 @@ class TaskViewSet(ViewSet):
         tags=["tasks"],
     )
     def result(self, request: Request, task_id: str) -> HttpResponse:
-        _, result = services.get_result(task_id=task_id, owner=owner_of(request))
+        task, result = services.get_result(task_id=task_id, owner=owner_of(request))
+        if result.content_type == "application/json" or "application/json" in request.headers.get("Accept", ""):
+            return HttpResponse(result_envelope(task, result), content_type="application/json")
         response = HttpResponse(result.data, content_type=result.content_type)
         if result.filename:
             response["Content-Disposition"] = f'inline; filename="{result.filename}"'
@@ -275,7 +286,13 @@ class FilterListView(APIView):
     def get(self, request: Request) -> Response:
         return Response(
             [
-                {"op": name, "summary": op.summary, "params_schema": request_schema(STEPS[name]), "example": op.example}
+                {
+                    "op": name,
+                    "summary": op.summary,
+                    "aliases": list(op.aliases),
+                    "params_schema": request_schema(STEPS[name]),
+                    "example": op.example,
+                }
                 for name, op in OPS.items()
             ]
         )

@@ -44,7 +44,18 @@ class ProblemSerializer(serializers.Serializer):
         child=serializers.CharField(), required=False, help_text="On readiness failures: what failed."
     )
     quota = serializers.ChoiceField(
-        choices=["in_progress", "submissions"], required=False, help_text="On 429: the quota used up."
+        choices=[
+            "in_progress",
+            "submissions",
+            "storage",
+            "records",
+            "record_bytes",
+            "registrations",
+            "login_attempts",
+            "login_failures",
+        ],
+        required=False,
+        help_text="On 429: the quota used up.",
     )
     limit = serializers.IntegerField(required=False, help_text="On 429: that quota's limit for this caller.")
     used = serializers.IntegerField(required=False, help_text="On 429: how much of it is in use.")

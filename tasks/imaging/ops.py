@@ -36,6 +36,7 @@ class Op:
     # with headroom: the cost model refuses pipelines over the caller's CPU ceiling at submit.
     ms_per_megapixel: float = 20.0
     size: Resize = same_size
+    aliases: tuple[str, ...] = ()  # other names callers use (any case): "Negative" is invert
 
 
 def _color_only(function: Callable[[Image.Image], Image.Image]) -> Callable[[Image.Image], Image.Image]:
@@ -212,13 +213,15 @@ OPS: dict[str, Op] = {
     op.name: op
     for op in (
         Op("grayscale", "Shades of grey.", NoParams, lambda im, p, m: _grayscale(im), {"op": "grayscale"},
-           20),
+           20, aliases=("greyscale", "gray", "grey")),
         Op("sepia", "Warm brown tones.", NoParams, lambda im, p, m: _sepia(im), {"op": "sepia"}, 15),
-        Op("invert", "Negative.", NoParams, lambda im, p, m: _color_only(ImageOps.invert)(im), {"op": "invert"}, 25),
+        Op("invert", "Negative.", NoParams, lambda im, p, m: _color_only(ImageOps.invert)(im), {"op": "invert"}, 25,
+           aliases=("negative", "negate")),
         Op("blur", "Gaussian blur.", BlurParams, lambda im, p, m: im.filter(ImageFilter.GaussianBlur(p["radius"])),
-           {"op": "blur", "radius": 2.5}, 75),
+           {"op": "blur", "radius": 2.5}, 75, aliases=("gaussian", "gaussian_blur")),
         Op("sharpen", "Sharpen edges.", NoParams, _filter(ImageFilter.SHARPEN), {"op": "sharpen"}, 60),
-        Op("edges", "Find edges.", NoParams, _filter(ImageFilter.FIND_EDGES), {"op": "edges"}, 60),
+        Op("edges", "Find edges.", NoParams, _filter(ImageFilter.FIND_EDGES), {"op": "edges"}, 60,
+           aliases=("edge", "find_edges")),
         Op("emboss", "Emboss.", NoParams, _filter(ImageFilter.EMBOSS), {"op": "emboss"}, 60),
         Op("contour", "Contour lines.", NoParams, _filter(ImageFilter.CONTOUR), {"op": "contour"}, 60),
         Op("brightness", "Brighter (>1) or darker (<1).", FactorParams, _enhance(ImageEnhance.Brightness),
@@ -226,7 +229,7 @@ OPS: dict[str, Op] = {
         Op("contrast", "More (>1) or less (<1) contrast.", FactorParams, _enhance(ImageEnhance.Contrast),
            {"op": "contrast", "factor": 1.5}, 30),
         Op("saturation", "More (>1) or less (<1) colour.", FactorParams, _enhance(ImageEnhance.Color),
-           {"op": "saturation", "factor": 0.5}, 30),
+           {"op": "saturation", "factor": 0.5}, 30, aliases=("color", "colour")),
         Op("autocontrast", "Stretch the histogram.", AutocontrastParams,
            lambda im, p, m: _color_only(lambda x: ImageOps.autocontrast(x, cutoff=p["cutoff"]))(im),
            {"op": "autocontrast", "cutoff": 1}, 15),
@@ -241,10 +244,22 @@ OPS: dict[str, Op] = {
            lambda im, p, m: ImageOps.mirror(im) if p["direction"] == "horizontal" else ImageOps.flip(im),
            {"op": "flip", "direction": "horizontal"}, 5),
         Op("resize", "Resize; keeps the aspect ratio unless told not to.", ResizeParams, _resize,
-           {"op": "resize", "width": 800}, 45, _resized),
+           {"op": "resize", "width": 800}, 45, _resized, aliases=("scale",)),
         Op("crop", "Cut out a box (left, top, right, bottom) in pixels.", CropParams, _crop,
            {"op": "crop", "left": 0, "top": 0, "right": 400, "bottom": 300}, 5, _cropped),
         Op("thumbnail", "Shrink to fit a box, never enlarging.", ThumbnailParams, _thumbnail,
-           {"op": "thumbnail", "max_width": 256, "max_height": 256}, 15, _thumbnailed),
+           {"op": "thumbnail", "max_width": 256, "max_height": 256}, 15, _thumbnailed, aliases=("thumb",)),
     )
 }  # fmt: skip
+
+
+def _normal(name: str) -> str:
+    return name.strip().lower().replace("-", "_").replace(" ", "_")
+
+
+NAMES = {_normal(alias): name for name, op in OPS.items() for alias in (name, *op.aliases)}
+
+
+def resolve(name: str) -> str | None:
+    """The op a caller's name means, in any case and with the aliases ("Negative" -> invert)."""
+    return NAMES.get(_normal(name))

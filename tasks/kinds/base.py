@@ -42,6 +42,17 @@ def unrestricted(params: dict[str, Any], asked: Mapping[str, Any], ceilings: Cei
 
 
 @dataclass(frozen=True, slots=True)
+class FlatShape:
+    """A seed-style body without `kind`/`params` (`{"code": ..., "compiler": ...}`): a body with
+    any of `markers` is this kind, and `to_params` turns it into the kind's params (raising a
+    ValidationError naming any key it does not take). `schema` documents it in OpenAPI."""
+
+    markers: frozenset[str]
+    to_params: Callable[[Mapping[str, Any]], dict[str, Any]]
+    schema: type[serializers.Serializer]
+
+
+@dataclass(frozen=True, slots=True)
 class TaskKind:
     name: str
     summary: str
@@ -52,6 +63,7 @@ class TaskKind:
     restrict: Restriction = unrestricted
     # Facts /readyz reports (name -> a function giving a one-line state), e.g. how code runs are isolated.
     readiness: Mapping[str, Callable[[], str]] = field(default_factory=dict)
+    flat: FlatShape | None = None
 
     def validate(self, params: Any, ceilings: Ceilings | None = None) -> dict[str, Any]:
         """Clean the submitted params; raises InvalidParams naming each bad field."""

@@ -26,10 +26,13 @@ from tasks.coderunner.languages import LANGUAGES, Language, available, command
 from tasks.coderunner.sandbox import Limits, Outcome, Sandbox, SandboxUnavailable, UidPool
 from tasks.domain import Ceilings
 from tasks.errors import InvalidParams, KindUnavailable
-from tasks.kinds.base import Context, ParamsSerializer, TaskCancelled, TaskKind
+from tasks.kinds.base import Context, FlatShape, ParamsSerializer, TaskCancelled, TaskKind
 from taskservice.serializers import StrictCharField, StrictFloatField, StrictIntegerField, StrictSerializer
 
 MIB = 1024 * 1024
+# Seed-style bodies name the toolchain under any of these keys ("tranlator": real clients send it).
+COMPILER_KEYS = ("compiler", "translator", "tranlator", "interpreter", "language", "lang")
+LANGUAGE_ALIASES = {"python3": "python", "py": "python", "gcc": "c", "g++": "cpp", "c++": "cpp", "sh": "bash"}
 MEMORY_MARKERS = ("MemoryError", "std::bad_alloc", "Cannot allocate memory", "out of memory")
 
 
@@ -65,6 +68,7 @@ class CodeParams(ParamsSerializer):
     limits = CodeLimits(required=False)
 
     def validate_language(self, name: str) -> str:
+        name = LANGUAGE_ALIASES.get(name.lower(), name.lower())
         language = LANGUAGES.get(name)
         if language is None or language.binary is None:
             offered = ", ".join(language.name for language in available())
@@ -240,6 +244,36 @@ def restrict(params: dict[str, Any], asked: Mapping[str, Any], ceilings: Ceiling
     return {**params, "limits": limits}
 
 
+class FlatCodeSubmission(serializers.Serializer):
+    """The seed's "user code + compiler name", without `kind`: `code`, one of compiler, translator,
+    tranlator, interpreter, language or lang (python3/python/py, gcc/c, g++/cpp/c++, bash/sh, any
+    case), and optionally `stdin`."""
+
+    code = serializers.CharField(help_text="The program.")
+    compiler = serializers.CharField(required=False, help_text="Or translator, tranlator, interpreter, language, lang.")
+    translator = serializers.CharField(required=False)
+    tranlator = serializers.CharField(required=False)
+    interpreter = serializers.CharField(required=False)
+    language = serializers.CharField(required=False)
+    lang = serializers.CharField(required=False)
+    stdin = serializers.CharField(required=False, allow_blank=True)
+
+
+def from_flat(body: Mapping[str, Any]) -> dict[str, Any]:
+    """`{"code", "<compiler key>", "stdin"?}` -> the code kind's params."""
+    allowed = {"code", "stdin", *COMPILER_KEYS}
+    errors = {
+        key: [f"Not a field of a flat code body ({', '.join(sorted(allowed))})."] for key in sorted(set(body) - allowed)
+    }
+    named = [key for key in COMPILER_KEYS if key in body]
+    if len(named) != 1:
+        for key in named or ["compiler"]:
+            errors[key] = [f"Name the language once, under one of: {', '.join(COMPILER_KEYS)}."]
+    if errors:
+        raise serializers.ValidationError(errors)
+    return {"language": body[named[0]], "source": body["code"], **({"stdin": body["stdin"]} if "stdin" in body else {})}
+
+
 KIND = TaskKind(
     name="code",
     summary="Code runner: compile and run a program in a sandbox; the result is a verdict with its output.",
@@ -247,4 +281,5 @@ KIND = TaskKind(
     handler=run,
     restrict=restrict,
     readiness={"sandbox": isolation},
+    flat=FlatShape(markers=frozenset({"code"}), to_params=from_flat, schema=FlatCodeSubmission),
 )

@@ -21,10 +21,10 @@ from rest_framework import serializers
 from tasks.domain import Ceilings, TaskResult
 from tasks.errors import InputTooLarge, InvalidParams
 from tasks.imaging.cost import CpuBudget, estimate
-from tasks.imaging.ops import OPS, Op
+from tasks.imaging.ops import OPS, Op, resolve
 from tasks.imaging.output import CONTENT_TYPES, encode
 from tasks.imaging.source import ImageRejected, SourceInfo, check_scans, open_image, read_header, verify_stream
-from tasks.kinds.base import Context, ParamsSerializer, TaskCancelled, TaskKind, shared_validator
+from tasks.kinds.base import Context, FlatShape, ParamsSerializer, TaskCancelled, TaskKind, shared_validator
 from taskservice.serializers import StrictBooleanField, StrictIntegerField, StrictSerializer
 
 MIB = 1024 * 1024
@@ -52,10 +52,10 @@ class FilterStepField(serializers.Field):
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         if not isinstance(data, Mapping) or not isinstance(data.get("op"), str):
             raise serializers.ValidationError({"op": [f"Each step is an object with an op: one of {', '.join(OPS)}."]})
-        step = STEPS.get(data["op"])
-        if step is None:
+        name = resolve(data["op"])  # any case, and the aliases GET /filters lists
+        if name is None:
             raise serializers.ValidationError({"op": [f"Unknown op {data['op']!r}; known ops: {', '.join(OPS)}."]})
-        return dict(shared_validator(step).run_validation(data))
+        return dict(shared_validator(STEPS[name]).run_validation({**data, "op": name}))
 
 
 @extend_schema_field(OpenApiTypes.BYTE)
@@ -188,10 +188,48 @@ def restrict(params: dict[str, Any], asked: Mapping[str, Any], ceilings: Ceiling
     return {**params, "max_pixels": max_pixels, "cpu_limit_s": cpu_limit}
 
 
+class FlatPhotoSubmission(serializers.Serializer):
+    """The seed's "filter + photo", without `kind`: `image` (base64 or a `data:` URL), and `filter` (a
+    name, or `{"name": ..., ...params}`) or `filters` (a list of those, or of steps). Names in any
+    case, with the aliases GET /filters lists (Negative, Greyscale, Gray...)."""
+
+    image = serializers.CharField(help_text="Base64 image data or a data: URL.")
+    filter = serializers.JSONField(required=False, help_text='"Negative", or {"name": "Blur", "radius": 3}.')
+    filters = serializers.ListField(child=serializers.JSONField(), required=False)
+    output = OutputParams(required=False)
+
+
+def _flat_step(step: Any) -> Any:
+    if isinstance(step, str):
+        return {"op": step}
+    if isinstance(step, Mapping) and "name" in step and "op" not in step:
+        return {"op": step["name"], **{key: value for key, value in step.items() if key != "name"}}
+    return step  # a step object already, or something the step field will name as wrong
+
+
+def from_flat(body: Mapping[str, Any]) -> dict[str, Any]:
+    """`{"image", "filter" | "filters", "output"?}` -> the image kind's params."""
+    allowed = {"image", "filter", "filters", "output"}
+    errors = {
+        key: [f"Not a field of a flat photo body ({', '.join(sorted(allowed))})."]
+        for key in sorted(set(body) - allowed)
+    }
+    if ("filter" in body) == ("filters" in body):
+        errors["filter"] = ["Give either `filter` (one) or `filters` (a list)."]
+    elif "filters" in body and not isinstance(body["filters"], list):
+        errors["filters"] = ["A list of filter names or steps."]
+    if errors:
+        raise serializers.ValidationError(errors)
+    steps = [body["filter"]] if "filter" in body else body["filters"]
+    params = {"image": body["image"], "filters": [_flat_step(step) for step in steps]}
+    return {**params, **({"output": body["output"]} if "output" in body else {})}
+
+
 KIND = TaskKind(
     name="image",
     summary="Photo editor: apply a pipeline of filter steps (see GET /filters) to an image.",
     params_serializer=ImageParams,
     handler=run,
     restrict=restrict,
+    flat=FlatShape(markers=frozenset({"image"}), to_params=from_flat, schema=FlatPhotoSubmission),
 )

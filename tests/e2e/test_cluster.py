@@ -58,7 +58,7 @@ def test_300_mixed_tasks_on_two_web_and_two_celery_workers_each_run_once(cluster
         statuses = list(pool.map(final, ids))
     assert [s["status"] for s in statuses] == ["ready"] * 300
     http = requests.Session()
-    code_result = http.get(f"{web.url}/result/{ids[-1]}", timeout=10).json()
+    code_result = http.get(f"{web.url}/result/{ids[-1]}", timeout=10).json()["result"]
     assert code_result["run"]["stdout"] == "42\n"
     assert http.get(f"{web.url}/result/{ids[200]}", timeout=10).headers["Content-Type"] == "image/png"
     # every task ran exactly once: no crash forced a retry here

@@ -19,7 +19,7 @@ def run(service, language, source, **limits):
     assert response.status_code == 201, response.text
     status = wait_ready(requests.Session(), service.url, response.json()["task_id"], timeout=60)
     assert status["status"] == "ready", status
-    return requests.get(f"{service.url}/result/{status['task_id']}", timeout=10).json()
+    return requests.get(f"{service.url}/result/{status['task_id']}", timeout=10).json()["result"]
 
 
 def healthy(service):

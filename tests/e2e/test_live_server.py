@@ -24,7 +24,7 @@ def test_seed_flow_submit_poll_fetch(service):
     assert http.get(f"{service.url}/result/{task_id}", timeout=5).status_code == 409
     assert wait_ready(http, service.url, task_id)["status"] == "ready"
     result = http.get(f"{service.url}/result/{task_id}", timeout=5)
-    assert result.status_code == 200 and len(result.json()["garbage"]) == 32
+    assert result.status_code == 200 and len(result.json()["result"]["garbage"]) == 32
 
 
 def test_errors_are_problem_json_not_html(service):

@@ -47,7 +47,7 @@ def test_invalid_utf_8_output_is_stored_compactly(gunicorn):
     assert finish(server.url, response.json()["task_id"])["status"] == "ready"
     result = requests.get(f"{server.url}/result/{response.json()['task_id']}", timeout=10)
     assert len(result.content) < 1.4 * MIB  # base64: 4/3 of the megabyte, plus the report
-    run = result.json()["run"]
+    run = result.json()["result"]["run"]
     assert run["stdout_encoding"] == "base64" and base64.b64decode(run["stdout"]) == b"\xff" * MIB
 
 

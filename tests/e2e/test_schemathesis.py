@@ -35,6 +35,9 @@ def test_schemathesis_finds_no_failures(gunicorn, tmp_path):
             cli, "run", f"{server.url}/api/schema/",
             "--checks", ",".join(CHECKS),
             "--max-examples", "40",
+            # It signs up and logs in by itself (POST /register, /login) and calls with that token;
+            # fuzzing POST /logout would revoke it mid-run. Logout has tests of its own.
+            "--exclude-operation-id", "logout",
             "--seed", "20261123",
             "--generation-database", "none",
             "--request-timeout", "10",

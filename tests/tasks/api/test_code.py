@@ -41,7 +41,7 @@ def run_code(api, wait_status):
         assert response.status_code == 201, response.content
         task_id = response.json()["task_id"]
         wait_status(task_id, "ready", timeout=30)
-        return api.get(f"/result/{task_id}").json()
+        return api.get(f"/result/{task_id}").json()["result"]
 
     return run_code
 

@@ -32,7 +32,9 @@ def test_result_of_ready_task_is_the_garbage(api, submit, wait_status):
     wait_status(task_id, "ready")
     response = api.get(f"/result/{task_id}")
     assert response.status_code == 200 and response["Content-Type"] == "application/json"
-    body = json.loads(response.content)
+    envelope = json.loads(response.content)
+    assert envelope["task_id"] == task_id and envelope["kind"] == "sleep"
+    body = envelope["result"]
     assert len(body["garbage"]) == 20 and int(body["garbage"], 16) >= 0
     assert body["slept_seconds"] == 0
 

@@ -3,6 +3,7 @@
 "use strict";
 
 const KEY_STORE = "taskservice.apiKey";
+const LOGIN_STORE = "taskservice.keyIsLoginToken"; // set only for tokens this page got from POST /login
 const TASKS_STORE = "taskservice.myTasks"; // ids this browser submitted: anonymous tasks are never listed
 const POLL_MS = 400;
 const $ = (id) => document.getElementById(id);
@@ -122,25 +123,57 @@ async function refreshIdentity() {
       `Tasks in progress: ${q.in_progress.used} of ${q.in_progress.limit}. ` +
       `Submissions: ${q.submissions.used} of ${q.submissions.limit} per ${q.submissions.window_seconds} s. ` +
       `Code: up to ${q.code.max_time_s} s and ${q.code.max_memory_mb} MB. ` +
-      `Photos: up to ${q.image.max_pixels.toLocaleString()} pixels and ${q.image.max_steps} steps.`;
+      `Photos: up to ${q.image.max_pixels.toLocaleString()} pixels and ${q.image.max_steps} steps. ` +
+      `Storage: ${(q.storage.used / 2 ** 20).toFixed(1)} of ${(q.storage.limit / 2 ** 20).toFixed(0)} MiB.`;
   } catch (error) {
     $("who").textContent = error.problem && error.problem.status === 401 ? "key not accepted" : "unknown";
     $("quota").textContent = error.problem ? error.problem.detail : "";
   }
 }
 
+// Log in (after registering, when asked): the token is an API key, kept where a pasted one is.
+async function logIn(register) {
+  const box = $("account-error");
+  hideError(box);
+  const credentials = JSON.stringify({ username: $("username").value.trim(), password: $("password").value });
+  const request = { method: "POST", headers: { "Content-Type": "application/json" }, body: credentials };
+  try {
+    if (register) await api("/register", request);
+    const { token } = await (await api("/login", request)).json();
+    localStorage.setItem(KEY_STORE, token);
+    localStorage.setItem(LOGIN_STORE, "1");
+    $("api-key").value = token;
+    $("password").value = "";
+    refreshIdentity();
+    refreshTasks();
+  } catch (error) {
+    showError(box, error);
+  }
+}
+
 function setUpKeyPanel() {
+  $("account-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    logIn(false);
+  });
+  $("register").addEventListener("click", () => {
+    if ($("account-form").reportValidity()) logIn(true);
+  });
   $("api-key").value = apiKey();
   $("key-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const key = $("api-key").value.trim();
+    localStorage.removeItem(LOGIN_STORE); // a pasted key is the user's own, never revoked from here
     if (key) localStorage.setItem(KEY_STORE, key);
     else localStorage.removeItem(KEY_STORE);
     refreshIdentity();
     refreshTasks();
   });
-  $("forget-key").addEventListener("click", () => {
+  $("forget-key").addEventListener("click", async () => {
+    // A token from this page's login is ended on the server too; a pasted API key is only forgotten.
+    if (apiKey() && localStorage.getItem(LOGIN_STORE)) await api("/logout", { method: "POST" }).catch(() => {});
     localStorage.removeItem(KEY_STORE);
+    localStorage.removeItem(LOGIN_STORE);
     $("api-key").value = "";
     refreshIdentity();
     refreshTasks();
@@ -389,7 +422,7 @@ async function submitCode(event) {
     const reporter = progressReporter($("code-progress-row"), $("code-progress"), $("code-state"));
     const status = await runTask({ body, headers: { "Content-Type": "application/json" } }, reporter);
     if (status.status !== "ready") throw failure(status);
-    showVerdict(await (await api(`/result/${status.task_id}`)).json());
+    showVerdict((await (await api(`/result/${status.task_id}`)).json()).result);
   } catch (error) {
     showError(errorBox, error);
   } finally {
