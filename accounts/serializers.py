@@ -1,6 +1,10 @@
-"""Response shapes of the access endpoints (documentation; responses are built as dicts)."""
+"""Shapes of the access endpoints: credentials in (validated), responses out (documented)."""
 
+from django.conf import settings
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from rest_framework import serializers
+
+from taskservice.serializers import StrictCharField, StrictSerializer
 
 
 class KeyInfoSerializer(serializers.Serializer):
@@ -49,3 +53,36 @@ class MeSerializer(serializers.Serializer):
         allow_null=True, help_text="Anonymous callers share quotas per address; null for users."
     )
     quotas = QuotasSerializer()
+
+
+class CredentialsSerializer(StrictSerializer):
+    """What `POST /register` and `POST /login` take (as JSON)."""
+
+    username = StrictCharField(
+        max_length=150, validators=[UnicodeUsernameValidator()], help_text="Letters, digits and @.+-_ (150 at most)."
+    )
+    password = StrictCharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+
+
+class RegistrationSerializer(CredentialsSerializer):
+    def validate(self, attrs: dict) -> dict:
+        # A sane minimum, not every Django validator: the course client's `password228` must pass.
+        errors = {}
+        if len(attrs["password"]) < settings.PASSWORD_MIN_LENGTH:
+            errors["password"] = [f"At least {settings.PASSWORD_MIN_LENGTH} characters."]
+        elif attrs["password"].lower() == attrs["username"].lower():
+            errors["password"] = ["Must not be the username."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class UserSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    date_joined = serializers.DateTimeField()
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="Send it as `Authorization: Bearer <token>`, like an API key.")
+    expires_at = serializers.DateTimeField(help_text="LOGIN_TOKEN_TTL after the login; POST /logout ends it sooner.")

@@ -1,18 +1,29 @@
-"""`GET /me`: who the service thinks is calling, their quotas and what they use of them."""
+"""Access: `GET /me` (who is calling, with quotas and use), and register / log in / log out."""
 
 from django.conf import settings
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import services as access
 from accounts.authentication import ApiKeyAuthentication
 from accounts.callers import caller_for, client_address
-from accounts.permissions import CallerAllowed
+from accounts.errors import InvalidCredentials, RegistrationClosed, UsernameTaken
+from accounts.permissions import CallerAllowed, KeyRequired
 from accounts.schema import UNAUTHORIZED
-from accounts.serializers import MeSerializer
+from accounts.serializers import (
+    CredentialsSerializer,
+    MeSerializer,
+    RegistrationSerializer,
+    TokenSerializer,
+    UserSerializer,
+)
 from accounts.throttles import submissions_used
 from tasks import services
+from taskservice.openapi import problem
+from taskservice.parsers import BoundedJSONParser
 
 EXAMPLE = {
     "anonymous": False,
@@ -79,3 +90,112 @@ class MeView(APIView):
                 },
             }
         )
+
+
+CREDENTIALS = {"username": "user_3f0c8a5e8f0e4ad89f580d5c8e3ea0c1", "password": "password228"}
+INVALID = problem(
+    "Missing or invalid fields; `errors` names each.",
+    ("Bad fields", 400, "invalid-request", "password: At least 8 characters."),
+)
+LOGIN_THROTTLED = problem(
+    "Too many attempts from this address (or failures for this username); `Retry-After` says when to try again.",
+    ("Throttled", 429, "quota-exceeded", "Too many login attempts from your address: at most 20 per 60 s. ...",
+     {"quota": "login_attempts", "limit": 20, "used": 21}),
+)  # fmt: skip
+
+
+class RegisterView(APIView):
+    """`POST /register`: a new user, who then logs in for a token."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+    parser_classes = [BoundedJSONParser]
+
+    @extend_schema(
+        operation_id="register",
+        summary="Create a user (username + password)",
+        request=RegistrationSerializer,
+        examples=[OpenApiExample("A course-style user", value=CREDENTIALS, request_only=True)],
+        responses={
+            201: OpenApiResponse(
+                UserSerializer,
+                examples=[
+                    OpenApiExample(
+                        "Created",
+                        value={"id": 7, "username": CREDENTIALS["username"], "date_joined": "2026-12-01T08:00:00Z"},
+                    )
+                ],
+            ),
+            **INVALID,
+            **problem(
+                "Registration is switched off (ALLOW_REGISTRATION).",
+                ("Closed", 403, "registration-closed", RegistrationClosed.default_detail),
+            ),
+            **problem("The username is taken.", ("Taken", 409, "username-taken", UsernameTaken.default_detail)),
+            **problem(
+                "Too many registrations from this address.",
+                ("Throttled", 429, "quota-exceeded", "Too many registrations from your address: at most 10 per 60 s."),
+            ),
+        },
+        tags=["access"],
+    )
+    def post(self, request: Request) -> Response:
+        credentials = RegistrationSerializer(data=request.data)
+        credentials.is_valid(raise_exception=True)
+        user = access.register(**credentials.validated_data, address=client_address(request))
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class LoginView(APIView):
+    """`POST /login`: a bearer token (an API key named `login`) for the username and password."""
+
+    authentication_classes = [ApiKeyAuthentication]  # for WWW-Authenticate on 401; the body decides
+    permission_classes: list = []
+    parser_classes = [BoundedJSONParser]
+
+    @extend_schema(
+        operation_id="login",
+        summary="Log in: a bearer token for Authorization",
+        request=CredentialsSerializer,
+        examples=[OpenApiExample("The user registered above", value=CREDENTIALS, request_only=True)],
+        responses={
+            200: OpenApiResponse(
+                TokenSerializer,
+                examples=[
+                    OpenApiExample(
+                        "A token", value={"token": "tsk_3f9a1c2b7d4e_Qm9vb...", "expires_at": "2026-12-02T08:00:00Z"}
+                    )
+                ],
+            ),
+            **INVALID,
+            **problem(
+                "Wrong username or password (the same answer for both).",
+                ("Wrong", 401, "invalid-credentials", InvalidCredentials.default_detail),
+            ),
+            **LOGIN_THROTTLED,
+        },
+        tags=["access"],
+    )
+    def post(self, request: Request) -> Response:
+        credentials = CredentialsSerializer(data=request.data)
+        credentials.is_valid(raise_exception=True)
+        token, expires_at = access.log_in(**credentials.validated_data, address=client_address(request))
+        return Response(TokenSerializer({"token": token, "expires_at": expires_at}).data)
+
+
+class LogoutView(APIView):
+    """`POST /logout`: revoke the token (or API key) this request carries."""
+
+    authentication_classes = [ApiKeyAuthentication]
+    permission_classes = [KeyRequired]
+
+    @extend_schema(
+        operation_id="logout",
+        summary="Log out: revoke this token",
+        request=None,
+        responses={204: OpenApiResponse(description="Revoked; the token answers 401 from now on."), **UNAUTHORIZED},
+        tags=["access"],
+    )
+    def post(self, request: Request) -> Response:
+        access.log_out(api_key=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)

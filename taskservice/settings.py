@@ -167,6 +167,13 @@ RECORDS_QUOTA_ANON_BYTES = env_int("RECORDS_QUOTA_ANON_BYTES", 16 * 1024**2, min
 
 # --- Access and quotas ------------------------------------------------------------------------
 ALLOW_ANONYMOUS = env_bool("ALLOW_ANONYMOUS", True)
+ALLOW_REGISTRATION = env_bool("ALLOW_REGISTRATION", True)  # POST /register
+LOGIN_TOKEN_TTL = env_int("LOGIN_TOKEN_TTL", 24 * 3600, minimum=60)  # seconds a POST /login token lasts
+# Per QUOTA_WINDOW_SECONDS: registrations and login attempts per address, failed logins per username.
+REGISTRATIONS_PER_ADDRESS = env_int("REGISTRATIONS_PER_ADDRESS", 10, minimum=0)
+LOGIN_ATTEMPTS_PER_ADDRESS = env_int("LOGIN_ATTEMPTS_PER_ADDRESS", 20, minimum=0)
+LOGIN_FAILURES_PER_USERNAME = env_int("LOGIN_FAILURES_PER_USERNAME", 10, minimum=0)
+PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 8, minimum=1, maximum=128)
 API_KEY_CACHE_SECONDS = env_float("API_KEY_CACHE_SECONDS", 5.0, minimum=0.0, maximum=3600.0)
 QUOTA_WINDOW_SECONDS = env_int("QUOTA_WINDOW_SECONDS", 60, minimum=1, maximum=86_400)
 QUOTA_USER_IN_PROGRESS = env_int("QUOTA_USER_IN_PROGRESS", 4, minimum=0)

@@ -5,14 +5,17 @@ request to anything but the live server is blocked and counted. Screenshots of e
 to test-artifacts/browser/ (not committed).
 """
 
+import json
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.e2e.conftest import ROOT, LiveServer, embedded_database, manage, start_gunicorn
+from tests.e2e.conftest import ROOT, LiveServer, embedded_database, manage, start_gunicorn, wait_ready
 from tests.images import encoded, noise, photo
 
 pytestmark = pytest.mark.e2e
@@ -277,3 +280,61 @@ def test_swagger_ui_authorize_sends_the_key(page, site):
     expect(operation.locator(".live-responses-table tbody .response-col_status")).to_have_text("200", timeout=SLOW)
     expect(operation.locator(".live-responses-table tbody .response-col_description")).to_contain_text('"dora"')
     shot(page, "swagger-authorized-me")
+
+
+def test_the_key_panel_registers_logs_in_and_out(page):
+    """Issue 13: register / log in from the page instead of pasting a key."""
+    username = f"user_{uuid.uuid4().hex[:12]}"
+    page.goto("/")
+    page.locator("#key-panel summary").click()
+    page.fill("#username", username)
+    page.fill("#password", "password228")
+    page.click("#register")
+    expect(page.locator("#who")).to_have_text(username, timeout=SLOW)
+    shot(page, "key-panel-registered")
+    page.click("#forget-key")
+    expect(page.locator("#who")).to_contain_text("anonymous")
+    page.fill("#username", username)
+    page.fill("#password", "not-the-password")
+    page.locator("#account-form button[type=submit]").click()
+    expect(page.locator("#account-error")).to_contain_text("Wrong username or password")
+    page.fill("#password", "password228")
+    page.locator("#account-form button[type=submit]").click()
+    expect(page.locator("#who")).to_have_text(username, timeout=SLOW)
+    shot(page, "key-panel-logged-in")
+
+
+def test_swagger_ui_register_login_authorize_and_a_seed_code_body(page, site):
+    """Issue 13: the course flow, entirely in Swagger UI."""
+    credentials = json.dumps({"username": f"user_{uuid.uuid4()}", "password": "password228"})
+    page.goto("/api/docs/")
+
+    def execute(operation_id: str, body: str | None = None, **parameters: str):
+        operation = page.locator(f"#operations-{operation_id}")
+        operation.locator(".opblock-summary").click()
+        operation.locator(".try-out__btn").click()
+        if body is not None:
+            operation.locator("textarea.body-param__text").fill(body)
+        for name, value in parameters.items():
+            operation.locator(f'input[placeholder="{name}"]').fill(value)
+        operation.locator(".execute").click()
+        return operation
+
+    def answer(operation, status: str) -> dict:
+        expect(operation.locator(".live-responses-table tbody .response-col_status")).to_have_text(status, timeout=SLOW)
+        return json.loads(operation.locator(".live-responses-table .response-col_description pre").first.inner_text())
+
+    answer(execute("access-register", credentials), "201")
+    token = answer(execute("access-login", credentials), "200")["token"]
+    page.locator(".auth-wrapper .authorize").click()
+    page.locator(".modal-ux input").fill(token)
+    page.locator(".modal-ux .auth-btn-wrapper .authorize").click()
+    page.locator(".modal-ux .btn-done").click()
+    seed_body = json.dumps({"tranlator": "python3", "code": "print('Hello, stdout world!')"})
+    task_id = answer(execute("tasks-submit_task", seed_body), "201")["task_id"]
+    keyed = requests.Session()
+    keyed.headers["Authorization"] = f"Bearer {token}"
+    assert wait_ready(keyed, site.url, task_id, timeout=60)["status"] == "ready"
+    result = answer(execute("tasks-get_task_result", task_id=task_id), "200")
+    assert result["result"]["run"]["stdout"] == "Hello, stdout world!\n"
+    shot(page, "swagger-seed-flow")

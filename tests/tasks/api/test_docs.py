@@ -11,7 +11,8 @@ def test_schema_documents_every_route(api):
     schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     assert set(schema["paths"]) == {
         "/task", "/task/{task_id}", "/task/{task_id}/cancel", "/status/{task_id}", "/result/{task_id}",
-        "/tasks", "/me", "/kinds", "/filters", "/languages", "/healthz", "/readyz", "/new", "/all", "/{key}",
+        "/tasks", "/me", "/register", "/login", "/logout", "/kinds", "/filters", "/languages", "/healthz", "/readyz",
+        "/new", "/all", "/{key}",
     }  # fmt: skip
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
