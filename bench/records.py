@@ -1,5 +1,6 @@
 """Records benchmark, per store (memory, postgres): the load client's workload for a fixed time
-(inserts/s, deletes/s, errors), then GET /all timed with 100,000 and 1,000,000 records, with the
+(inserts/s, deletes/s, errors) in both its styles (one object per POST, as the seed author's
+client sends, then batches of 10..100), then GET /all timed with 100,000 and 1,000,000 records, with the
 server's resident memory before and its peak during the stream.
 
 Usage: python bench/records.py [--seconds 10] [--sizes 100000 1000000]   (postgres needs the local server)
@@ -79,14 +80,15 @@ def main() -> None:
     results: dict[str, dict] = {}
     for store in args.stores:
         with gunicorn(store_env(store), f"records-{store}.log") as url:
-            client = RecordsClient(url, concurrency=2, report_every=3600)
-            counters = asyncio.run(client.run(args.seconds))
-            row = {
-                "inserts_per_s": counters.inserted / args.seconds,
-                "deletes_per_s": counters.deleted / args.seconds,
-                "errors": counters.errors,
-                "all": {},
-            }
+            row: dict = {"all": {}}
+            for style in ("single", "batch"):
+                client = RecordsClient(url, concurrency=2, report_every=3600, style=style)
+                counters = asyncio.run(client.run(args.seconds))
+                row[style] = {
+                    "inserts_per_s": counters.inserted / args.seconds,
+                    "deletes_per_s": counters.deleted / args.seconds,
+                    "errors": counters.errors,
+                }
             have = len(requests.get(f"{url}/all", timeout=120).json())
             pid = worker_pid()
             for size in sorted(args.sizes):
@@ -104,9 +106,12 @@ def main() -> None:
                 }
             results[store] = row
     print(f"machine: {machine()}; client workload {args.seconds:g}s, concurrency 2")
-    print(f"{'store':9} {'inserts/s':>10} {'deletes/s':>10} {'errors':>7}")
+    print(f"{'store':9} {'client':7} {'inserts/s':>10} {'deletes/s':>10} {'errors':>7}")
     for store, row in results.items():
-        print(f"{store:9} {row['inserts_per_s']:10.0f} {row['deletes_per_s']:10.0f} {row['errors']:7d}")
+        for style in ("single", "batch"):
+            figures = row[style]
+            print(f"{store:9} {style:7} {figures['inserts_per_s']:10.0f} {figures['deletes_per_s']:10.0f} "
+                  f"{figures['errors']:7d}")  # fmt: skip
     print(f"{'store':9} {'records':>9} {'GET /all s':>10} {'MB':>7} {'RSS before MB':>14} {'peak during MB':>15}")
     for store, row in results.items():
         for _, figures in row["all"].items():

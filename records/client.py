@@ -1,7 +1,9 @@
 """The records load client: inserts and deletes against a records server, forever or for a while.
 
-Two loops run concurrently (each `concurrency` times): one inserts 10..100 random 16-character
-records per POST /new; the other asks GET /10 and deletes each record it got. Every report
+Two loops run concurrently (each `concurrency` times): one inserts random 16-character records,
+10..100 per POST /new as a list (`style="batch"`), or one object per request as the seed author's
+own client does (`style="single"`); the other asks GET /10 and deletes each record it got,
+backing off while there is none. Every report
 interval one line goes to stdout: `deleted <n> in the last <s>s (total <t>)`. Connection
 problems are retried with backoff and reported on stderr; a 404 on delete (someone else got
 there first) is normal. Ctrl-C or --duration end it with one summary line.
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 import httpx
 
 ALPHABET = string.ascii_letters + string.digits
+STYLES = ("batch", "single")
 MAX_BACKOFF = 5.0
 
 
@@ -29,7 +32,10 @@ class Counters:
 
 
 class RecordsClient:
-    def __init__(self, url: str, *, concurrency: int = 1, report_every: float = 10.0) -> None:
+    def __init__(self, url: str, *, concurrency: int = 1, report_every: float = 10.0, style: str = "batch") -> None:
+        if style not in STYLES:
+            raise ValueError(f"style must be one of {', '.join(STYLES)}")
+        self.style = style
         self.url = url.rstrip("/")
         self.concurrency = concurrency
         self.report_every = report_every
@@ -56,10 +62,18 @@ class RecordsClient:
 
     async def _inserter(self, http: httpx.AsyncClient) -> None:
         while True:
-            batch = [{"text": "".join(self._rng.choices(ALPHABET, k=16))} for _ in range(self._rng.randint(10, 100))]
-            response = await self._call(http, "POST", "/new", json=batch)
+            if self.style == "single":  # {"text": ...}: no list, no uuid
+                body: object = {"text": self._text()}
+                count = 1
+            else:
+                body = [{"text": self._text()} for _ in range(self._rng.randint(10, 100))]
+                count = len(body)
+            response = await self._call(http, "POST", "/new", json=body)
             if response is not None and response.status_code == 201:
-                self.counters.inserted += len(batch)
+                self.counters.inserted += count
+
+    def _text(self) -> str:
+        return "".join(self._rng.choices(ALPHABET, k=16))
 
     async def _deleter(self, http: httpx.AsyncClient) -> None:
         while True:

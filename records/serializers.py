@@ -3,11 +3,6 @@
 from rest_framework import serializers
 
 
-class RecordInSerializer(serializers.Serializer):
-    uuid = serializers.UUIDField(required=False, help_text="Kept if given; generated if missing.")
-    text = serializers.CharField(max_length=10_000, allow_blank=True, help_text="At most RECORDS_MAX_TEXT characters.")
-
-
 class RecordSerializer(serializers.Serializer):
     uuid = serializers.UUIDField()
     text = serializers.CharField(allow_blank=True)
@@ -20,3 +15,11 @@ RECORD_SCHEMA = {
 }
 # GET /{key}: one record for a uuid, a list for a count (one path: OpenAPI cannot tell them apart).
 RECORD_OR_RECORDS_SCHEMA = {"oneOf": [RECORD_SCHEMA, {"type": "array", "items": RECORD_SCHEMA}]}
+RECORD_IN_SCHEMA = {
+    "type": "object",
+    "properties": {"uuid": {"type": "string", "format": "uuid"}, "text": {"type": "string", "maxLength": 10_000}},
+    "required": ["text"],
+    "additionalProperties": False,
+}
+# POST /new: one record (the seed author's client) or a non-empty list of them.
+NEW_RECORDS_SCHEMA = {"oneOf": [RECORD_IN_SCHEMA, {"type": "array", "items": RECORD_IN_SCHEMA, "minItems": 1}]}

@@ -69,6 +69,19 @@ def create_records(
     return records
 
 
+def create_record(
+    *,
+    item: Any,
+    ration: Callable[[list[Record]], None] | None = None,
+    repository: RecordRepository | None = None,
+) -> Record:
+    """One `{"uuid"?, "text"}` object (the seed author's client posts one per request)."""
+    try:
+        return create_records(items=[item], ration=ration, repository=repository)[0]
+    except InvalidRecords as exc:  # its fields are at #/text, not #/0/text
+        raise InvalidRecords([(pointer.replace("#/0", "#", 1), detail) for pointer, detail in exc.errors]) from None
+
+
 def get_record(*, key: uuid.UUID, repository: RecordRepository | None = None) -> Record:
     record = (repository or record_repository()).get(key)
     if record is None:

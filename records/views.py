@@ -17,7 +17,7 @@ from accounts.throttles import charge_records
 from records import services
 from records.domain import Record
 from records.errors import NotARecordPath
-from records.serializers import RECORD_OR_RECORDS_SCHEMA, RecordInSerializer, RecordSerializer
+from records.serializers import NEW_RECORDS_SCHEMA, RECORD_OR_RECORDS_SCHEMA, RecordSerializer
 from taskservice.openapi import problem
 
 EXAMPLE = [
@@ -45,16 +45,21 @@ class NewRecordsView(APIView):
 
     @extend_schema(
         operation_id="records_new",
-        summary="Save records (all or nothing)",
-        request=RecordInSerializer(many=True),
+        summary="Save one record, or a list of them (all or nothing)",
+        description='A single `{"text", "uuid"?}` object is saved and answered as the stored object; a '
+        "list is saved whole or not at all and answered as the stored list. A missing uuid is generated.",
+        request={"application/json": NEW_RECORDS_SCHEMA},
         examples=[
+            OpenApiExample("One record (uuid generated)", value={"text": "a1b2c3d4e5f6g7h8"}, request_only=True),
             OpenApiExample("Two records", value=EXAMPLE, request_only=True),
-            OpenApiExample("Saved", value=EXAMPLE, response_only=True, status_codes=["201"]),
+            OpenApiExample("Saved (a list in)", value=EXAMPLE, response_only=True, status_codes=["201"]),
         ],
         responses={
-            201: RecordSerializer(many=True),
+            201: OpenApiResponse(
+                RECORD_OR_RECORDS_SCHEMA, description="The stored object for an object; the stored list for a list."
+            ),
             **problem(
-                "Not an array, empty, too many items, or a bad item (`errors` names index and field).",
+                "Not an object or array, empty, too many items, or a bad item (`errors` names index and field).",
                 ("Bad item", 400, "invalid-records", "#/1/text: Required: a string."),
             ),
             **problem(
@@ -74,7 +79,13 @@ class NewRecordsView(APIView):
         tags=["records"],
     )
     def post(self, request: Request) -> Response:
-        records = services.create_records(items=request.data, ration=lambda batch: _charge(request, batch))
+        def ration(batch: list[Record]) -> None:
+            _charge(request, batch)
+
+        if isinstance(request.data, dict):  # one object in, the stored object out
+            record = services.create_record(item=request.data, ration=ration)
+            return Response(record.as_json(), status=status.HTTP_201_CREATED)
+        records = services.create_records(items=request.data, ration=ration)
         return Response([record.as_json() for record in records], status=status.HTTP_201_CREATED)
 
 

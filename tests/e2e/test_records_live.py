@@ -77,3 +77,18 @@ def test_client_survives_the_server_being_down():
     assert result.returncode == 0
     assert "retrying in" in result.stderr
     assert re.search(r"summary: inserted 0, deleted 0, errors [1-9]\d*", result.stdout)
+
+
+def test_the_single_object_client_deletes_records_for_20_seconds(service):
+    """Issue 13: the seed author's client style (one object per POST, no uuid) against real gunicorn."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "records_client", "--url", service.url, "--duration", "20",
+         "--report-every", "5", "--style", "single"],
+        cwd=ROOT, capture_output=True, text=True, timeout=90,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "HTTP 5" not in result.stderr, result.stderr[-2000:]
+    summary = re.fullmatch(
+        r"summary: inserted (\d+), deleted (\d+), errors (\d+)", result.stdout.strip().splitlines()[-1]
+    )
+    assert summary and int(summary.group(1)) > 0 and int(summary.group(2)) > 0 and int(summary.group(3)) == 0

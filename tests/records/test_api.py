@@ -53,8 +53,27 @@ def test_bad_bodies_are_400_naming_index_and_field(api):
     body = assert_problem(api.post("/new", [{"text": "ok"}, {"uuid": "x", "text": 1}], format="json"), 400)
     assert [e["pointer"] for e in body["errors"]] == ["#/1/text", "#/1/uuid"]
     assert_problem(api.post("/new", [], format="json"), 400, "invalid-records")
-    assert_problem(api.post("/new", {"text": "not an array"}, format="json"), 400, "invalid-records")
+    single = assert_problem(api.post("/new", {"uuid": "x", "text": 1}, format="json"), 400, "invalid-records")
+    assert [e["pointer"] for e in single["errors"]] == ["#/text", "#/uuid"]
+    assert_problem(api.post("/new", "just text", format="json"), 400, "invalid-records")
     assert_problem(api.post("/new", b"[{", content_type="application/json"), 400, "parse-error")
+
+
+def test_one_object_in_is_one_record_out_with_a_generated_uuid(api):
+    """Issue 13: the seed author's client posts `{"text": ...}` alone, one per request."""
+    response = api.post("/new", {"text": "a1b2c3d4e5f6g7h8"}, format="json")
+    assert response.status_code == 201
+    record = response.json()
+    assert record["text"] == "a1b2c3d4e5f6g7h8" and uuid.UUID(record["uuid"])
+    assert api.get(f"/{record['uuid']}").json() == record
+    assert api.get("/10").json() == [record]
+    assert api.delete(f"/{record['uuid']}").status_code == 200
+
+
+def test_one_object_with_its_own_uuid_keeps_it(api):
+    response = api.post("/new", EXAMPLE[0], format="json")
+    assert response.status_code == 201 and response.json() == EXAMPLE[0]
+    assert_problem(api.post("/new", EXAMPLE[0], format="json"), 409, "duplicate-record")
 
 
 def test_count_over_the_maximum_and_paths_that_are_neither(api, settings):
