@@ -51,29 +51,30 @@ def test_concurrent_inserts_and_deletes_add_up(service):
     assert remaining == baseline + len(inserted) - len(deleted)
 
 
+SUMMARY = r"summary: inserted (\d+), deleted (\d+), errors (\d+)"
+
+
+def records_client(url: str, seconds: float, *options: str) -> subprocess.CompletedProcess:
+    """The load client as a user runs it: `manage.py records_client`, in a process of its own."""
+    command = [sys.executable, "manage.py", "records_client", "--url", url, "--duration", str(seconds), *options]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=seconds + 60)
+
+
 def test_client_reports_every_interval_and_summarizes(service):
-    result = subprocess.run(
-        [sys.executable, "manage.py", "records_client", "--url", service.url, "--duration", "3.5",
-         "--report-every", "1", "--concurrency", "2"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    result = records_client(service.url, 3.5, "--report-every", "1", "--concurrency", "2")
     assert result.returncode == 0, result.stderr[-2000:]
     lines = result.stdout.strip().splitlines()
     reports = [re.fullmatch(r"deleted (\d+) in the last 1s \(total (\d+)\)", line) for line in lines[:-1]]
     assert len(reports) == 3 and all(reports), lines
     totals = [int(report.group(2)) for report in reports]
     assert totals == sorted(totals) and totals[-1] > 0
-    summary = re.fullmatch(r"summary: inserted (\d+), deleted (\d+), errors (\d+)", lines[-1])
+    summary = re.fullmatch(SUMMARY, lines[-1])
     assert summary and int(summary.group(1)) > 0 and int(summary.group(2)) >= totals[-1]
     assert int(summary.group(3)) == 0
 
 
 def test_client_survives_the_server_being_down():
-    result = subprocess.run(
-        [sys.executable, "manage.py", "records_client", "--url", "http://127.0.0.1:1", "--duration", "2",
-         "--report-every", "1"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    result = records_client("http://127.0.0.1:1", 2, "--report-every", "1")
     assert result.returncode == 0
     assert "retrying in" in result.stderr
     assert re.search(r"summary: inserted 0, deleted 0, errors [1-9]\d*", result.stdout)
@@ -81,14 +82,8 @@ def test_client_survives_the_server_being_down():
 
 def test_the_single_object_client_deletes_records_for_20_seconds(service):
     """Issue 13: the seed author's client style (one object per POST, no uuid) against real gunicorn."""
-    result = subprocess.run(
-        [sys.executable, "manage.py", "records_client", "--url", service.url, "--duration", "20",
-         "--report-every", "5", "--style", "single"],
-        cwd=ROOT, capture_output=True, text=True, timeout=90,
-    )  # fmt: skip
+    result = records_client(service.url, 20, "--report-every", "5", "--style", "single")
     assert result.returncode == 0, result.stderr[-2000:]
     assert "HTTP 5" not in result.stderr, result.stderr[-2000:]
-    summary = re.fullmatch(
-        r"summary: inserted (\d+), deleted (\d+), errors (\d+)", result.stdout.strip().splitlines()[-1]
-    )
+    summary = re.fullmatch(SUMMARY, result.stdout.strip().splitlines()[-1])
     assert summary and int(summary.group(1)) > 0 and int(summary.group(2)) > 0 and int(summary.group(3)) == 0
