@@ -36,7 +36,8 @@ class InvalidRecords(RecordsError):
 
 class InvalidCount(RecordsError):
     def __init__(self, count: int, limit: int) -> None:
-        super().__init__(f"At most {limit:,} records per request; {count:,} asked.")
+        asked = f"{count:,}" if count < 10**18 else "more than that"
+        super().__init__(f"At most {limit:,} records per request; {asked} asked.")
 
 
 class RecordStoreFull(RecordsError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from typing import Any
 
 from drf_spectacular.generators import SchemaGenerator
@@ -153,9 +154,14 @@ CAPACITY = problem(
 )
 
 
+_generating = threading.Lock()
+
+
 @functools.cache
 def _components() -> dict[str, Any]:
-    return SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+    # drf-spectacular's generator is not thread-safe: 30 concurrent first GET /kinds gave 8 x 500.
+    with _generating:
+        return SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
 
 
 def request_schema(serializer: type[serializers.Serializer]) -> dict[str, Any]:

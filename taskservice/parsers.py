@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 from typing import Any
 
 from django.conf import settings
@@ -31,13 +32,38 @@ class BoundedJSONParser(JSONParser):
         if len(body) > limit:
             raise too_large
         try:
-            return json.loads(body, parse_constant=_reject_constant)
+            data = json.loads(body, parse_constant=_reject_constant)
         except ValueError as exc:  # includes bad UTF-8
             raise ParseError(f"JSON parse error - {exc}") from None
+        except RecursionError:
+            raise ParseError("JSON parse error - nested too deeply.") from None
+        if b"\\u" in body:  # only an escape can make a lone surrogate or a NUL: most bodies skip the walk
+            _check_text(data)
+        return data
 
 
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
+
+
+_UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
+
+
+def _check_text(data: Any) -> None:
+    """Refuse strings (keys too) that no store can keep: lone surrogates are not text at all (a
+    poisoned record once made every later read a 500), and PostgreSQL refuses NUL. Iterative:
+    the input may be thousands deep."""
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value)
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str) and (found := _UNSTORABLE.search(value)):
+            what = "NUL (\\u0000)" if found.group() == "\x00" else f"a lone surrogate (\\u{ord(found.group()):04x})"
+            raise ParseError(f"JSON text holds {what}, which cannot be stored; send valid Unicode without it.")
 
 
 class BoundedUploadHandler(FileUploadHandler):

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "taskservice.middleware.LengthRequiredMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Sessions, CSRF, auth and messages serve the admin; the API authenticates with keys only.
@@ -132,6 +133,8 @@ TASK_RETRY_AFTER_SECONDS = env_int("TASK_RETRY_AFTER_SECONDS", 5, minimum=1)
 SLEEP_MAX_SECONDS = env_float("SLEEP_MAX_SECONDS", 60.0, minimum=0.0, maximum=86_400.0)
 # Room for a base64-encoded image of IMAGE_MAX_BYTES in a JSON body.
 REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 28 * 1024 * 1024, minimum=1024)
+# Django's own cap (2.5 MiB by default) would refuse what REQUEST_MAX_BYTES promises: the parsers enforce it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
 IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000, minimum=1)
 IMAGE_MAX_STEPS = env_int("IMAGE_MAX_STEPS", 20, minimum=1, maximum=1000)

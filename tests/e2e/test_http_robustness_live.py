@@ -1,0 +1,84 @@
+"""Issue 14 (items 2-5): odd and hostile HTTP input against a real gunicorn, on both stores:
+never a 500, never a body silently dropped, nothing poisoned."""
+
+import base64
+import io
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+from PIL import Image
+
+from tests.e2e.conftest import wait_ready
+
+pytestmark = pytest.mark.e2e
+
+PROBLEM = "application/problem+json"
+
+
+def post_raw(url: str, path: str, body: bytes) -> requests.Response:
+    return requests.post(f"{url}{path}", data=body, headers={"Content-Type": "application/json"}, timeout=30)
+
+
+def test_a_chunked_body_is_refused_not_dropped(service):
+    """Item 2: a chunked code body was read as empty and ran the demo sleep task (201)."""
+    body = json.dumps({"kind": "code", "params": {"language": "python", "source": "print(1)"}}).encode()
+    response = requests.post(f"{service.url}/task", data=iter([body]), headers={"Content-Type": "application/json"})
+    assert response.request.headers["Transfer-Encoding"] == "chunked"
+    assert response.status_code == 411 and response.headers["Content-Type"] == PROBLEM
+    assert response.json()["type"].endswith(":length-required")
+
+
+def test_json_bodies_up_to_the_documented_limit_are_read(service):
+    """Item 3: JSON over Django's 2.5 MiB default was refused, though REQUEST_MAX_BYTES is 28 MiB."""
+    noise = Image.effect_noise((1100, 1100), 80).convert("RGB")
+    buffer = io.BytesIO()
+    noise.save(buffer, "PNG")
+    body = json.dumps({"kind": "image", "params": {"image": base64.b64encode(buffer.getvalue()).decode(),
+                                                   "filters": [{"op": "grayscale"}]}}).encode()  # fmt: skip
+    assert len(body) > 3 * 1024 * 1024
+    response = post_raw(service.url, "/task", body)
+    assert response.status_code == 201, response.text[:300]
+    assert wait_ready(requests.Session(), service.url, response.json()["task_id"])["status"] == "ready"
+
+
+@pytest.mark.parametrize("text", ["\\ud800", "a\\udfffb", "nul\\u0000inside"])
+def test_unstorable_record_text_is_400_and_nothing_is_poisoned(service, text):
+    """Item 4: `[{"text": "\\ud800"}]` answered 500 and was stored; then every read was a 500."""
+    response = post_raw(service.url, "/new", f'[{{"text": "{text}"}}]'.encode())
+    assert response.status_code == 400 and response.headers["Content-Type"] == PROBLEM, response.text
+    assert requests.get(f"{service.url}/10", timeout=10).status_code == 200
+    assert requests.get(f"{service.url}/all", timeout=10).status_code == 200
+
+
+def test_a_surrogate_pair_is_valid_text(service):
+    response = post_raw(service.url, "/new", b'{"text": "\\ud83d\\ude00 fine"}')
+    assert response.status_code == 201 and response.json()["text"] == "\U0001f600 fine"
+
+
+@pytest.mark.parametrize("path", ["/task", "/new"])
+def test_deeply_nested_json_is_400(service, path):
+    """Item 5: 100,000-deep JSON raised RecursionError: a 500."""
+    response = post_raw(service.url, path, b"[" * 100_000 + b"]" * 100_000)
+    assert response.status_code == 400 and "nested too deeply" in response.json()["detail"]
+
+
+def test_a_count_of_5000_digits_is_a_4xx(service):
+    """Item 5: int() of 5,000 digits hit Python's conversion limit: a 500."""
+    response = requests.get(f"{service.url}/{'9' * 5000}", timeout=10)
+    assert response.status_code == 400 and response.headers["Content-Type"] == PROBLEM
+
+
+def test_a_lone_surrogate_as_a_key_is_400(service):
+    """Item 5: `{"\\ud800": 1}` to /task was a 500."""
+    response = post_raw(service.url, "/task", b'{"\\ud800": 1}')
+    assert response.status_code == 400 and "lone surrogate" in response.json()["detail"]
+
+
+def test_concurrent_first_requests_for_kinds_all_succeed(gunicorn):
+    """Item 5: 30 concurrent first GET /kinds on a fresh server gave 8 x 500 (a lazy-init race)."""
+    server = gunicorn()
+    with ThreadPoolExecutor(30) as pool:
+        statuses = list(pool.map(lambda _: requests.get(f"{server.url}/kinds", timeout=60).status_code, range(30)))
+    assert statuses == [200] * 30
