@@ -44,8 +44,11 @@ def parse_form_submission(form: QueryDict) -> tuple[str | None, Any]:
             errors[name] = [f"Form fields other than kind and files hold JSON: {exc}."]
     if errors:
         raise serializers.ValidationError(errors)
-    if "kind" not in form and (flat := _flat_kind(params)) is not None:
-        return flat.name, flat.flat.to_params(params)
+    if "kind" not in form:
+        if (flat := _flat_kind(params)) is not None:
+            return flat.name, flat.flat.to_params(params)
+        # The demo default is for an empty JSON body; an empty or kind-less form is a mistake.
+        raise serializers.ValidationError({"kind": ["A multipart body names its kind (kind=image) or sends an image."]})
     return form.get("kind"), params
 
 

@@ -82,3 +82,13 @@ def test_concurrent_first_requests_for_kinds_all_succeed(gunicorn):
     with ThreadPoolExecutor(30) as pool:
         statuses = list(pool.map(lambda _: requests.get(f"{server.url}/kinds", timeout=60).status_code, range(30)))
     assert statuses == [200] * 30
+
+
+@pytest.mark.parametrize(
+    "body", [b"--zz--\r\n", b'--zz\r\nContent-Disposition: form-data; name="x"\r\n\r\n1\r\n--zz--\r\n']
+)
+def test_a_multipart_body_must_name_its_kind(service, body):
+    """Item 7: a multipart POST /task with no parts submitted the demo task (201)."""
+    headers = {"Content-Type": "multipart/form-data; boundary=zz"}
+    response = requests.post(f"{service.url}/task", data=body, headers=headers, timeout=10)
+    assert response.status_code == 400 and "#/kind" in {error["pointer"] for error in response.json()["errors"]}
