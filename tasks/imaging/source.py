@@ -54,15 +54,17 @@ def read_header(data: bytes) -> SourceInfo:
         return SourceInfo(image.format, width, height, frames, scans)
 
 
-def verify_stream(data: bytes, source: SourceInfo) -> None:
+def verify_stream(data: bytes, source: SourceInfo) -> int:
     """Decode the compressed stream to the end, so truncated or corrupt data is refused now
     rather than in a worker. JPEGs decode at 1/8 scale: the whole entropy-coded stream is still
-    read, at a fraction of the cost. Call only once the size and scans are known to be allowed."""
+    read, at a fraction of the cost. Call only once the size and scans are known to be allowed.
+    Returns the size of the image's EXIF block (chunks after the pixels are known only now)."""
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.format == "JPEG":
                 image.draft(image.mode, (max(1, source.width // 8), max(1, source.height // 8)))
             image.load()
+            return len(image.info.get("exif", b""))
     except Exception as exc:
         raise ImageRejected(f"corrupt or truncated image data ({exc})") from None
 

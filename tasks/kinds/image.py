@@ -28,6 +28,7 @@ from tasks.kinds.base import Context, FlatShape, ParamsSerializer, TaskCancelled
 from taskservice.serializers import StrictBooleanField, StrictIntegerField, StrictSerializer
 
 MIB = 1024 * 1024
+JPEG_MAX_EXIF_BYTES = 65_533  # one APP1 segment; Pillow fails at encoding past it
 
 
 def _step_serializer(op: Op) -> type[serializers.Serializer]:
@@ -173,9 +174,14 @@ def restrict(params: dict[str, Any], asked: Mapping[str, Any], ceilings: Ceiling
         raise InvalidParams(errors)
     try:
         check_scans(source, settings.IMAGE_MAX_JPEG_SCANS)
-        verify_stream(params["image"], source)
+        exif_bytes = verify_stream(params["image"], source)
     except ImageRejected as exc:
         raise InvalidParams({"image": [str(exc)]}) from None
+    output = params["output"]
+    if output["keep_metadata"] and output["format"] == "jpeg" and exif_bytes > JPEG_MAX_EXIF_BYTES:
+        message = (f"This photo's EXIF is {exif_bytes:,} bytes; a JPEG holds at most {JPEG_MAX_EXIF_BYTES:,}. "
+                   "Set keep_metadata to false, or ask for PNG or WebP output.")  # fmt: skip
+        raise InvalidParams({"output": {"keep_metadata": [message]}})
     cost = estimate((source.width, source.height), params["filters"], params["output"]["format"], len(params["image"]))
     if cost.cpu_seconds > cpu_limit:
         errors["filters"] = [f"This pipeline needs about {cost.cpu_seconds:.1f} s of CPU on a "

@@ -92,3 +92,19 @@ def test_a_multipart_body_must_name_its_kind(service, body):
     headers = {"Content-Type": "multipart/form-data; boundary=zz"}
     response = requests.post(f"{service.url}/task", data=body, headers=headers, timeout=10)
     assert response.status_code == 400 and "#/kind" in {error["pointer"] for error in response.json()["errors"]}
+
+
+def test_exif_a_jpeg_cannot_hold_is_refused_at_submit(service):
+    """Item 5: a PNG with a huge EXIF block and keep_metadata was accepted, then failed at encoding."""
+    exif = Image.Exif()
+    exif[0x010E] = "x" * 100_000  # ImageDescription: 100 KB, past JPEG's 64 KB APP1 segment
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "teal").save(buffer, "PNG", exif=exif.tobytes())
+    params = {"image": base64.b64encode(buffer.getvalue()).decode(), "filters": [{"op": "grayscale"}],
+              "output": {"format": "jpeg", "keep_metadata": True}}  # fmt: skip
+    response = requests.post(f"{service.url}/task", json={"kind": "image", "params": params}, timeout=30)
+    assert response.status_code == 400, response.text
+    assert "#/params/output/keep_metadata" in {error["pointer"] for error in response.json()["errors"]}
+    params["output"]["format"] = "png"  # PNG keeps it
+    response = requests.post(f"{service.url}/task", json={"kind": "image", "params": params}, timeout=30)
+    assert wait_ready(requests.Session(), service.url, response.json()["task_id"])["status"] == "ready"
