@@ -61,7 +61,7 @@ def gunicorn_command() -> list[str]:
     return [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONFIG)]
 
 
-def start_gunicorn(log: Path, env: dict[str, str] | None = None, wait: float = 20) -> LiveServer:
+def start_gunicorn(log: Path, env: dict[str, str] | None = None, wait: float = 60) -> LiveServer:
     """gunicorn with roomy quotas (tests/e2e/test_access_live.py sets its own), and the embedded
     default database (SQLite in a data dir of its own) unless `env` names one."""
     from tests.conftest import ROOMY_QUOTAS
@@ -81,17 +81,21 @@ def start_gunicorn(log: Path, env: dict[str, str] | None = None, wait: float = 2
         process = subprocess.Popen(gunicorn_command(), cwd=ROOT, env=environment, stdout=out, stderr=out)
     server = LiveServer(f"http://127.0.0.1:{port}", process, log)
     deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if requests.get(server.url + "/healthz", timeout=1).status_code == 200:
-                return server
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"gunicorn did not become healthy in {wait}s:\n{log.read_text()}")
+    try:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{log.read_text()}")
+            try:
+                # A loaded CI machine may take seconds to answer the first request: keep asking.
+                if requests.get(server.url + "/healthz", timeout=10).status_code == 200:
+                    return server
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"gunicorn did not become healthy in {wait}s:\n{log.read_text()}")
+    except BaseException:
+        server.stop()  # never leave a server behind, whatever went wrong
+        raise
 
 
 @pytest.fixture
