@@ -14,7 +14,8 @@ from django.utils import timezone
 from accounts import keys
 from accounts.errors import InvalidCredentials, RegistrationClosed, UsernameTaken
 from accounts.models import ApiKey
-from accounts.throttles import charge
+from accounts.throttles import charge, counted
+from tasks.domain import anonymous_owner
 from tasks.errors import QuotaExceeded
 
 LOGIN_KEY_NAME = "login"
@@ -24,7 +25,8 @@ def register(*, username: str, password: str, address: str) -> AbstractBaseUser:
     """A new user; refused when registration is off, over the address's rate, or the name is taken."""
     if not settings.ALLOW_REGISTRATION:
         raise RegistrationClosed
-    _within("registrations", f"anon:{address}", settings.REGISTRATIONS_PER_ADDRESS, "registrations from your address")
+    limit = settings.REGISTRATIONS_PER_ADDRESS
+    _within("registrations", anonymous_owner(address), limit, "registrations from your address")
     try:
         with transaction.atomic():
             return get_user_model().objects.create_user(username=username, password=password)
@@ -36,10 +38,13 @@ def log_in(*, username: str, password: str, address: str) -> tuple[str, datetime
     """(token, when it expires). Every attempt counts against the address; failures against the
     username too, and a username past its limit is refused before any password is checked."""
     _within(
-        "login_attempts", f"anon:{address}", settings.LOGIN_ATTEMPTS_PER_ADDRESS, "login attempts from your address"
+        "login_attempts",
+        anonymous_owner(address),
+        settings.LOGIN_ATTEMPTS_PER_ADDRESS,
+        "login attempts from your address",
     )
     failures_key = f"username:{username.lower()}"
-    failures, retry_after = charge(failures_key, "login_failures", 0)
+    failures, retry_after = counted(failures_key, "login_failures")
     if failures >= settings.LOGIN_FAILURES_PER_USERNAME:
         raise _too_many("login_failures", settings.LOGIN_FAILURES_PER_USERNAME, failures, retry_after,
                         "failed logins for this username")  # fmt: skip

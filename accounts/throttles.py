@@ -89,10 +89,15 @@ def charge_records(request: Request, *, items: int, size: int) -> None:
             raise QuotaExceeded(counter, limit=limit, used=used, retry_after=retry_after, detail=detail)
 
 
-def submissions_used(owner: str) -> tuple[int, int]:
-    """(submissions counted in the current window, seconds until it resets), for GET /me."""
+def counted(owner: str, counter: str) -> tuple[int, int]:
+    """(what the owner's `counter` holds in the current window, seconds until it resets)."""
     now = clock()
     start = window_start(now)
     with _cache_reachable():
-        used = cache.get(_key(owner, start), 0)
+        used = cache.get(_key(owner, start, counter), 0)
     return used, max(1, math.ceil(start + settings.QUOTA_WINDOW_SECONDS - now))
+
+
+def submissions_used(owner: str) -> tuple[int, int]:
+    """(submissions counted in the current window, seconds until it resets), for GET /me."""
+    return counted(owner, "submissions")

@@ -102,7 +102,7 @@ def run_service(tasks: int, workers: int) -> dict:
 def layer_costs(runs: int) -> dict[str, float]:
     """p50 ms of one serial run through each prefix of the chain (python hello world each time)."""
     box = sandbox()
-    helpers, limits = box._helpers, run_limits(LIMITS)
+    helpers, limits = box.helpers, run_limits(LIMITS)
     program = command(PYTHON.run, PYTHON)
     groups = cgroups.detect()
 
@@ -120,7 +120,7 @@ def layer_costs(runs: int) -> dict[str, float]:
         procs = ":".join(str(p) for p in group.join_files) if group else "-"
         uid = str(settings.CODE_SANDBOX_UID_BASE) if os.geteuid() == 0 else "-"  # the pool's first uid
         launch = [str(helpers.launch), uid, procs, rlimit_arg(limits), "--"] if launched else []
-        spawn([*launch, *bwrap_args(box._bwrap, work, helpers.supervise if supervised else None)], supervised)
+        spawn([*launch, *bwrap_args(box.bwrap, work, helpers.supervise if supervised else None)], supervised)
 
     def plain_dir(step) -> None:
         with tempfile.TemporaryDirectory() as path:

@@ -1,5 +1,6 @@
 """The records API at the site root, exactly as its specification names the paths."""
 
+import functools
 import json
 import uuid
 from collections.abc import Iterator
@@ -79,9 +80,7 @@ class NewRecordsView(APIView):
         tags=["records"],
     )
     def post(self, request: Request) -> Response:
-        def ration(batch: list[Record]) -> None:
-            _charge(request, batch)
-
+        ration = functools.partial(_charge, request)
         if isinstance(request.data, dict):  # one object in, the stored object out
             record = services.create_record(item=request.data, ration=ration)
             return Response(record.as_json(), status=status.HTTP_201_CREATED)

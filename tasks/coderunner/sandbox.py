@@ -153,9 +153,9 @@ class Sandbox:
         bwrap = shutil.which(BWRAP)
         if bwrap is None:
             raise SandboxUnavailable(f"{BWRAP} (bubblewrap) is not installed (Debian: apt-get install bubblewrap)")
-        self._bwrap = bwrap
-        self._helpers = helpers
-        self._uid_pool = uid_pool if os.geteuid() == 0 else None
+        self.bwrap = bwrap
+        self.helpers = helpers
+        self._uid_pool = uid_pool  # None when the service is not root: runs keep its uid
         self._cgroups = cgroups if isinstance(cgroups, Cgroups) else None
         self._disk_bytes = disk_bytes
         self.isolation = cgroups.description if isinstance(cgroups, Cgroups) else cgroups
@@ -199,8 +199,8 @@ class Sandbox:
     def _run(self, argv: list[str], space: Workspace, stdin_fd: int, limits: Limits, group: RunGroup | None) -> Outcome:
         procs = ":".join(str(path) for path in group.join_files) if group else "-"
         uid = "-" if space.uid is None else str(space.uid)
-        launch = [str(self._helpers.launch), uid, procs, rlimit_arg(limits), "--"]
-        sandbox = bwrap_args(self._bwrap, space.work, self._helpers.supervise)
+        launch = [str(self.helpers.launch), uid, procs, rlimit_arg(limits), "--"]
+        sandbox = bwrap_args(self.bwrap, space.work, self.helpers.supervise)
         report_read, report_write = os.pipe()
         started = time.monotonic()
         try:

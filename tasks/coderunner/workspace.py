@@ -17,7 +17,7 @@ import os
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,15 +70,11 @@ def _mount_tmpfs(target: Path, size: int, uid: int) -> bool:
 
 def _remove(root: Path) -> None:
     """Never raises: a run's leftovers must not fail its task."""
-    try:
+    with suppress(OSError):  # the usual case: /work was a tmpfs, now unmounted, so both are empty
         (root / "work").rmdir()
         root.rmdir()
+    if not root.exists():
         return
-    except FileNotFoundError:
-        if not root.exists():
-            return
-    except OSError:
-        pass
     # A program's own tree in a plain /work: it may be thousands deep or chmod 000; rm walks any depth.
     subprocess.run(["chmod", "-R", "u+rwx", str(root)], capture_output=True, check=False)
     subprocess.run(["rm", "-rf", "--one-file-system", str(root)], capture_output=True, check=False)

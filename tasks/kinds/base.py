@@ -52,6 +52,12 @@ class FlatShape:
     schema: type[serializers.Serializer]
 
 
+def unknown_keys(body: Mapping[str, Any], allowed: set[str], shape: str) -> dict[str, list[str]]:
+    """The errors for keys a flat body of `shape` does not take, one per key."""
+    message = f"Not a field of a flat {shape} body ({', '.join(sorted(allowed))})."
+    return {key: [message] for key in sorted(set(body) - allowed)}
+
+
 @dataclass(frozen=True, slots=True)
 class TaskKind:
     name: str

@@ -26,7 +26,7 @@ from tasks.coderunner.languages import LANGUAGES, Language, available, command
 from tasks.coderunner.sandbox import Limits, Outcome, Sandbox, SandboxUnavailable, UidPool
 from tasks.domain import Ceilings
 from tasks.errors import InvalidParams, KindUnavailable
-from tasks.kinds.base import Context, FlatShape, ParamsSerializer, TaskCancelled, TaskKind
+from tasks.kinds.base import Context, FlatShape, ParamsSerializer, TaskCancelled, TaskKind, unknown_keys
 from taskservice.serializers import StrictCharField, StrictFloatField, StrictIntegerField, StrictSerializer
 
 MIB = 1024 * 1024
@@ -262,9 +262,7 @@ class FlatCodeSubmission(serializers.Serializer):
 def from_flat(body: Mapping[str, Any]) -> dict[str, Any]:
     """`{"code", "<compiler key>", "stdin"?}` -> the code kind's params."""
     allowed = {"code", "stdin", *COMPILER_KEYS}
-    errors = {
-        key: [f"Not a field of a flat code body ({', '.join(sorted(allowed))})."] for key in sorted(set(body) - allowed)
-    }
+    errors = unknown_keys(body, allowed, "code")
     named = [key for key in COMPILER_KEYS if key in body]
     if len(named) != 1:
         for key in named or ["compiler"]:

@@ -24,7 +24,15 @@ from tasks.imaging.cost import CpuBudget, estimate
 from tasks.imaging.ops import OPS, Op, resolve
 from tasks.imaging.output import CONTENT_TYPES, encode
 from tasks.imaging.source import ImageRejected, SourceInfo, check_scans, open_image, read_header, verify_stream
-from tasks.kinds.base import Context, FlatShape, ParamsSerializer, TaskCancelled, TaskKind, shared_validator
+from tasks.kinds.base import (
+    Context,
+    FlatShape,
+    ParamsSerializer,
+    TaskCancelled,
+    TaskKind,
+    shared_validator,
+    unknown_keys,
+)
 from taskservice.serializers import StrictBooleanField, StrictIntegerField, StrictSerializer
 
 MIB = 1024 * 1024
@@ -216,10 +224,7 @@ def _flat_step(step: Any) -> Any:
 def from_flat(body: Mapping[str, Any]) -> dict[str, Any]:
     """`{"image", "filter" | "filters", "output"?}` -> the image kind's params."""
     allowed = {"image", "filter", "filters", "output"}
-    errors = {
-        key: [f"Not a field of a flat photo body ({', '.join(sorted(allowed))})."]
-        for key in sorted(set(body) - allowed)
-    }
+    errors = unknown_keys(body, allowed, "photo")
     if ("filter" in body) == ("filters" in body):
         errors["filter"] = ["Give either `filter` (one) or `filters` (a list)."]
     elif "filters" in body and not isinstance(body["filters"], list):
