@@ -12,7 +12,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "taskservice.settings")
 wsgi_app = "taskservice.wsgi:application"
 bind = f"{env_str('HOST', '127.0.0.1')}:{env_int('PORT', 8000, minimum=1, maximum=65535)}"
 workers = env_int("WEB_CONCURRENCY", 1, minimum=1)
-worker_class = "gthread"
+worker_class = "taskservice.gunicorn_worker.ReadAheadWorker"
 threads = env_int("GUNICORN_THREADS", 8, minimum=1)
 timeout = env_int("GUNICORN_TIMEOUT", 30, minimum=1)
 graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 15, minimum=1)

@@ -1,0 +1,267 @@
+"""The gunicorn worker the service runs on: gthread, except that the main loop reads each request
+whole before a thread is given to it.
+
+Stock gthread gives a connection a thread once its first byte arrives, and the thread then
+blocks until the request is complete: 8 clients sending headers a byte a second held all 8
+threads, and every other client waited (slowloris). Here the poller reads heads and bodies of
+known length without blocking, under deadlines (HTTP_HEADER_TIMEOUT, HTTP_BODY_MIN_RATE) and one
+memory budget (HTTP_BUFFER_MAX_BYTES); a thread only parses a request already in memory. What the
+worker refuses itself (408, 411, 413, 431, 503) and gunicorn's own parse errors (400, 414, 431,
+501) are problem+json like every other error of the service.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import re
+import selectors
+import socket
+import time
+from dataclasses import dataclass, field
+from functools import partial
+from http import HTTPStatus
+
+from gunicorn.http import errors as http_errors
+from gunicorn.workers.gthread import TConn, ThreadWorker
+
+from taskservice.env import env_float, env_int
+
+RECV_BYTES = 256 * 1024
+SWEEP_EVERY = 0.25  # seconds between deadline sweeps: the loop runs per event, not per second
+_HEAD_END = b"\r\n\r\n"
+_EXPECT_LINE = re.compile(rb"\r\nexpect:[^\r\n]*", re.IGNORECASE)
+# gunicorn's parse errors that are not a plain 400, with the status and problem type they deserve.
+_PARSE_PROBLEMS: tuple[tuple[type[Exception], int, str], ...] = (
+    (http_errors.LimitRequestLine, 414, "uri-too-long"),
+    (http_errors.LimitRequestHeaders, 431, "headers-too-large"),
+    (http_errors.UnsupportedTransferCoding, 501, "not-implemented"),
+    (http_errors.ExpectationFailed, 417, "expectation-failed"),
+    (http_errors.ForbiddenProxyRequest, 403, "forbidden"),
+)
+_SERVER_FAULTS = (
+    http_errors.InvalidResponseHeader,
+    http_errors.InvalidResponseHeaderName,
+    http_errors.ConfigurationProblem,
+)
+
+
+def problem_bytes(status: int, slug: str, detail: str, headers: dict[str, str] | None = None) -> bytes:
+    """A complete `Connection: close` HTTP/1.1 response in the service's problem+json shape."""
+    from taskservice.problems import CONTENT_TYPE, Problem  # Django is set up by then; not at import
+
+    body = json.dumps(Problem(status, slug, detail).body()).encode()
+    lines = [
+        f"HTTP/1.1 {status} {HTTPStatus(status).phrase}",
+        f"Content-Type: {CONTENT_TYPE}",
+        f"Content-Length: {len(body)}",
+        "Connection: close",
+        *(f"{name}: {value}" for name, value in (headers or {}).items()),
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+@dataclass(slots=True)
+class Inbound:
+    """A request being read by the main loop."""
+
+    buffer: bytearray
+    deadline: float
+    head_end: int = -1  # index just past the blank line, once seen
+    total: int = -1  # head + body length, once the head is parsed
+    reserved: int = 0  # bytes charged to the worker's buffer budget
+    expects_continue: bool = False
+    _scan_from: int = field(default=0)
+
+
+class ReadAheadConn(TConn):
+    """A connection whose next request (`received`) was read by the main loop."""
+
+    def __init__(self, *args, send_timeout: float, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.received = b""
+        self.send_timeout = send_timeout
+
+    def init(self) -> None:
+        super().init()
+        if self.received:
+            self.parser.unreader.unread(self.received)
+            self.received = b""
+        # Everything is in memory: only writes can block now, and a client that stops reading
+        # may hold this thread for HTTP_SEND_TIMEOUT at most.
+        self.sock.settimeout(self.send_timeout)
+
+
+class ReadAheadWorker(ThreadWorker):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.header_timeout = env_float("HTTP_HEADER_TIMEOUT", 10.0, minimum=0.1)
+        self.body_min_rate = env_int("HTTP_BODY_MIN_RATE", 64 * 1024, minimum=1)
+        self.send_timeout = env_float("HTTP_SEND_TIMEOUT", 60.0, minimum=0.1)
+        self.buffer_budget = env_int("HTTP_BUFFER_MAX_BYTES", 512 * 1024 * 1024, minimum=1024 * 1024)
+        self.head_limit = self.cfg.limit_request_line + self.cfg.limit_request_fields * (
+            self.cfg.limit_request_field_size + 2
+        )
+        self.body_limit = 0  # REQUEST_MAX_BYTES, read once Django is set up (load_wsgi)
+        self.buffered = 0
+        self.inbound: dict[ReadAheadConn, Inbound] = {}
+        self._next_sweep = 0.0
+
+    def load_wsgi(self) -> None:
+        super().load_wsgi()
+        from django.conf import settings
+
+        self.body_limit = settings.REQUEST_MAX_BYTES
+
+    def accept(self, listener: socket.socket) -> None:
+        try:
+            client, address = listener.accept()
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
+                raise
+            return
+        self.nr_conns += 1
+        conn = ReadAheadConn(self.cfg, client, address, listener.getsockname(), send_timeout=self.send_timeout)
+        self.receive(conn, b"")
+
+    def enqueue_req(self, conn: ReadAheadConn) -> None:
+        """Keep-alive and pipelined requests come here too: read them before any thread sees them."""
+        if conn.received:
+            super().enqueue_req(conn)
+        else:
+            self.receive(conn, conn.parser.unreader.take_buffered() if conn.parser else b"")
+
+    def receive(self, conn: ReadAheadConn, already: bytes) -> None:
+        conn.sock.setblocking(False)
+        state = Inbound(bytearray(already), time.monotonic() + self.header_timeout)
+        self.inbound[conn] = state
+        if not self.advance(conn, state):
+            self.poller.register(conn.sock, selectors.EVENT_READ, partial(self.on_readable, conn))
+
+    def on_readable(self, conn: ReadAheadConn, _sock: socket.socket) -> None:
+        state = self.inbound[conn]
+        try:
+            chunk = conn.sock.recv(RECV_BYTES)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            chunk = b""
+        if not chunk:  # the client went away
+            self.drop(conn)
+            return
+        state.buffer += chunk
+        self.advance(conn, state)
+
+    def advance(self, conn: ReadAheadConn, state: Inbound) -> bool:
+        """Take in what has arrived; True once the connection left the read stage (served or closed)."""
+        if state.head_end < 0:
+            end = state.buffer.find(_HEAD_END, state._scan_from)
+            if end < 0:
+                state._scan_from = max(0, len(state.buffer) - 3)
+                if len(state.buffer) > self.head_limit:
+                    return self.refuse(conn, 431, "headers-too-large", "The request head is too large.")
+                return self.charge(conn, state, len(state.buffer))
+            state.head_end = end + len(_HEAD_END)
+            refusal = self.read_head(conn, state)
+            if refusal:
+                return refusal
+        if len(state.buffer) < state.total:
+            return self.charge(conn, state, state.total)
+        if state.expects_continue:  # answered here (or made moot): the thread must not answer again
+            head = _EXPECT_LINE.sub(b"", bytes(state.buffer[: state.head_end]))
+            state.buffer[: state.head_end] = head
+        self.release(conn)
+        self.leave_poller(conn)
+        conn.received = bytes(state.buffer)
+        conn.data_ready = True
+        super().enqueue_req(conn)
+        return True
+
+    def read_head(self, conn: ReadAheadConn, state: Inbound) -> bool:
+        """Size the body from the head; False to keep reading. Malformed heads go to gunicorn's parser."""
+        length = 0
+        for line in bytes(state.buffer[: state.head_end]).split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            name, value = name.strip().lower(), value.strip().lower()
+            if name == b"transfer-encoding" and b"chunked" in value:
+                detail = "Send the body with a Content-Length; chunked request bodies are not read here."
+                return self.refuse(conn, 411, "length-required", detail)
+            if name == b"content-length" and value.isdigit() and len(value) < 19:
+                length = int(value)
+            if name == b"expect" and value == b"100-continue":
+                state.expects_continue = True
+        if length > self.body_limit:
+            detail = f"The request body is larger than {self.body_limit} bytes."
+            return self.refuse(conn, 413, "request-too-large", detail)
+        state.total = state.head_end + length
+        if len(state.buffer) < state.total:
+            state.deadline = time.monotonic() + self.header_timeout + length / self.body_min_rate
+            if state.expects_continue:
+                self.send_quietly(conn, b"HTTP/1.1 100 Continue\r\n\r\n")
+        return False
+
+    def charge(self, conn: ReadAheadConn, state: Inbound, size: int) -> bool:
+        """Hold `size` bytes of the budget for this request; 503 when the worker has no room left."""
+        extra = size - state.reserved
+        if extra > 0 and self.buffered + extra > self.buffer_budget:
+            detail = "The server is receiving too many request bodies at once; retry shortly."
+            return self.refuse(conn, 503, "server-busy", detail, {"Retry-After": "1"})
+        self.buffered += extra
+        state.reserved += extra
+        return False
+
+    def release(self, conn: ReadAheadConn) -> None:
+        state = self.inbound.pop(conn, None)
+        if state is not None:
+            self.buffered -= state.reserved
+
+    def refuse(self, conn: ReadAheadConn, status: int, slug: str, detail: str, headers: dict | None = None) -> bool:
+        self.log.warning("Refused request from ip=%s: %s %s", conn.client[0] if conn.client else "", status, detail)
+        self.send_quietly(conn, problem_bytes(status, slug, detail, headers))
+        self.drop(conn)
+        return True
+
+    def drop(self, conn: ReadAheadConn) -> None:
+        self.release(conn)
+        self.leave_poller(conn)
+        self.nr_conns -= 1
+        conn.close()
+
+    def leave_poller(self, conn: ReadAheadConn) -> None:
+        with contextlib.suppress(KeyError, ValueError, OSError):  # never registered: decided on arrival
+            self.poller.unregister(conn.sock)
+
+    @staticmethod
+    def send_quietly(conn: ReadAheadConn, data: bytes) -> None:
+        """Best effort on a non-blocking socket: a short answer fits the kernel's buffer."""
+        with contextlib.suppress(OSError):
+            conn.sock.send(data)
+
+    def murder_pending(self) -> None:
+        super().murder_pending()
+        now = time.monotonic()
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + SWEEP_EVERY
+        for conn, state in [
+            (conn, state) for conn, state in self.inbound.items() if state.deadline <= now or not self.alive
+        ]:
+            if not state.buffer:  # an idle connection (or a stopping worker): nothing to answer
+                self.drop(conn)
+            elif state.deadline <= now:
+                self.refuse(conn, 408, "request-timeout", "The request was not received in time.")
+
+    def handle_error(self, req, client, addr, exc) -> None:  # noqa: ANN001 - gunicorn's signature
+        """gunicorn's own error pages (bad request line, too long, bad headers) as problem+json."""
+        if not isinstance(exc, http_errors.ParseException) or isinstance(exc, _SERVER_FAULTS):
+            super().handle_error(req, client, addr, exc)  # a server fault: gunicorn logs it, answers 500
+            return
+        status, slug = next(
+            ((code, slug) for kind, code, slug in _PARSE_PROBLEMS if isinstance(exc, kind)), (400, "bad-request")
+        )
+        self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], exc)
+        try:
+            client.sendall(problem_bytes(status, slug, str(exc)))
+        except OSError:
+            self.log.debug("Failed to send error message.")
