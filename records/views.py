@@ -5,6 +5,7 @@ import json
 import uuid
 from collections.abc import Iterator
 
+from django.conf import settings
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -29,12 +30,17 @@ NOT_FOUND = problem(
     "No such record (or a path that is neither a uuid nor a count).",
     ("Unknown", 404, "record-not-found", "No record with uuid e48d41d0-6e53-490a-9d9a-fd4337f28038."),
 )
-KEY = OpenApiParameter(
+# The schema states exactly what the code takes: a 30-digit count is invalid by both.
+GET_KEY = OpenApiParameter(
     "key",
-    OpenApiTypes.STR,
+    {"oneOf": [
+        {"type": "string", "format": "uuid"},
+        {"type": "integer", "minimum": 0, "maximum": settings.RECORDS_MAX_COUNT},
+    ]},
     OpenApiParameter.PATH,
-    description="A record's uuid, or (GET only) a non-negative count of oldest records.",
-)
+    description=f"A record's uuid, or a count (0..{settings.RECORDS_MAX_COUNT:,}) of oldest records.",
+)  # fmt: skip
+DELETE_KEY = OpenApiParameter("key", OpenApiTypes.UUID, OpenApiParameter.PATH, description="A record's uuid.")
 
 
 def _charge(request: Request, batch: list[Record]) -> None:
@@ -103,7 +109,7 @@ class RecordByKeyView(APIView):
     @extend_schema(
         operation_id="records_get",
         summary="One record by uuid, or the oldest <count> records",
-        parameters=[KEY],
+        parameters=[GET_KEY],
         responses={
             200: OpenApiResponse(
                 RECORD_OR_RECORDS_SCHEMA, description="`{uuid, text}` for a uuid; `[{uuid, text}, ...]` for a count."
@@ -125,7 +131,7 @@ class RecordByKeyView(APIView):
     @extend_schema(
         operation_id="records_delete",
         summary="Delete a record; answers it",
-        parameters=[KEY],
+        parameters=[DELETE_KEY],
         responses={200: RecordSerializer, **NOT_FOUND},
         tags=["records"],
     )

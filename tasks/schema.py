@@ -7,12 +7,12 @@ import threading
 from typing import Any
 
 from drf_spectacular.generators import SchemaGenerator
-from drf_spectacular.utils import OpenApiExample, PolymorphicProxySerializer, extend_schema_field
+from drf_spectacular.utils import OpenApiExample, OpenApiRequest, PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from tasks.kinds import DEFAULT_KIND, all_kinds
 from tasks.kinds.base import TaskKind
-from tasks.serializers import ImageUploadSerializer
+from tasks.serializers import UPLOAD_ENCODING, ImageUploadSerializer
 from taskservice.openapi import problem
 
 
@@ -47,7 +47,10 @@ SUBMIT_REQUEST = PolymorphicProxySerializer(
     resource_type_field_name=None,
 )
 
-SUBMIT_BODIES = {"application/json": SUBMIT_REQUEST, "multipart/form-data": ImageUploadSerializer}
+SUBMIT_BODIES = {
+    "application/json": SUBMIT_REQUEST,
+    "multipart/form-data": OpenApiRequest(ImageUploadSerializer, encoding=UPLOAD_ENCODING),
+}
 
 TINY_PNG = (
     "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg=="
@@ -90,7 +93,7 @@ SUBMIT_EXAMPLES = [
     ),
     OpenApiExample(
         "Photo editor, file upload",
-        value={"kind": "image", "filters": '[{"op": "resize", "width": 800}, {"op": "grayscale"}]'},
+        value={"kind": "image", "filters": [{"op": "resize", "width": 800}, {"op": "grayscale"}]},
         request_only=True,
         media_type="multipart/form-data",
     ),

@@ -16,6 +16,8 @@ from rest_framework import serializers
 from tasks.domain import PublicStatus, TaskStatus
 from tasks.kinds import all_kinds
 from tasks.kinds.base import TaskKind
+from tasks.kinds.image import FilterStepField, OutputParams
+from tasks.services import CURSOR_PATTERN
 from taskservice.serializers import StrictSerializer
 
 MAX_PAGE = 100
@@ -36,7 +38,7 @@ def parse_form_submission(form: QueryDict) -> tuple[str | None, Any]:
             params[name] = value
             continue
         try:
-            params[name] = json.loads(value)
+            params[name] = _form_json(form, name)
         except ValueError as exc:
             if name == "filter":  # a flat photo form may name its one filter as plain text
                 params[name] = value
@@ -50,6 +52,15 @@ def parse_form_submission(form: QueryDict) -> tuple[str | None, Any]:
         # The demo default is for an empty JSON body; an empty or kind-less form is a mistake.
         raise serializers.ValidationError({"kind": ["A multipart body names its kind (kind=image) or sends an image."]})
     return form.get("kind"), params
+
+
+def _form_json(form: QueryDict, name: str) -> Any:
+    """A field's JSON value; repeated parts (Swagger UI sends a list one item per part) are a list,
+    and so is one part holding a JSON array."""
+    values = [json.loads(part) for part in form.getlist(name)]
+    if name == "filters" and len(values) == 1 and isinstance(values[0], list):
+        return values[0]  # one part holding the whole array
+    return values if name == "filters" or len(values) > 1 else values[0]
 
 
 def _flat_kind(data: Mapping[str, Any]) -> TaskKind | None:
@@ -125,7 +136,9 @@ class TaskListQuerySerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=PUBLIC_STATUSES, required=False)
     kind = serializers.CharField(required=False, max_length=64)
     limit = serializers.IntegerField(required=False, default=20, min_value=1, max_value=MAX_PAGE)
-    cursor = serializers.CharField(required=False, max_length=512, help_text="`next` from the previous page.")
+    cursor = serializers.RegexField(
+        CURSOR_PATTERN, required=False, max_length=49, help_text="From `next` of the previous page."
+    )
 
 
 class TaskPageSerializer(serializers.Serializer):
@@ -150,25 +163,27 @@ def _documented(schema: dict[str, Any], **options: Any) -> serializers.Field:
 
 class ImageUploadSerializer(serializers.Serializer):
     """`POST /task` as multipart/form-data: the photo editor with a file upload. `kind` may be left
-    out: a form with an `image` file is a photo (give `filters`, or one `filter` by name)."""
+    out: a form with an `image` file is a photo (give `filters`, or one `filter` by name).
+    `filters` and `output` parts are JSON (UPLOAD_ENCODING); `filters` may also be one part
+    holding the whole JSON array."""
 
     kind = _documented({"type": "string", "enum": ["image"]}, required=False)
     image = serializers.FileField(help_text="The photo: PNG, JPEG, WebP, GIF or BMP.")
-    filters = _documented(
-        {"type": "string", "example": '[{"op": "resize", "width": 800}, {"op": "grayscale"}]'},
+    filters = serializers.ListField(
+        child=FilterStepField(),
         required=False,
-        help_text="JSON array of steps (see `GET /filters`); or send `filter` instead.",
+        help_text="Steps (see `GET /filters`), one JSON object per part, or one part with the JSON array; "
+        "or send `filter` instead.",
     )
     filter = _documented(
         {"type": "string", "example": "Negative"},
         required=False,
         help_text="One filter by name (any case, aliases as in `GET /filters`), or a JSON step; instead of `filters`.",
     )
-    output = _documented(
-        {"type": "string", "example": '{"format": "png"}'},
-        required=False,
-        help_text="JSON object: `format` (png, jpeg, webp), `quality`, `keep_metadata`.",
-    )
+    output = OutputParams(required=False, help_text="`format` (png, jpeg, webp), `quality`, `keep_metadata`.")
+
+
+UPLOAD_ENCODING = {"filters": {"contentType": "application/json"}, "output": {"contentType": "application/json"}}
 
 
 class LanguageSerializer(serializers.Serializer):
