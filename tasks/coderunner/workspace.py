@@ -23,6 +23,7 @@ from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
+PREFIX = "taskservice-code-"  # then the owning process's pid: sweep_stale() knows whose a directory is
 MS_NOSUID, MS_NODEV = 2, 4
 MNT_DETACH = 2
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -44,7 +45,7 @@ class Workspace:
 
 @contextmanager
 def workspace(*, uid: int | None, disk_bytes: int) -> Iterator[Workspace]:
-    root = Path(tempfile.mkdtemp(prefix="taskservice-code-"))
+    root = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
     work = root / "work"
     mounted = False
     try:
@@ -58,6 +59,35 @@ def workspace(*, uid: int | None, disk_bytes: int) -> Iterator[Workspace]:
         if mounted and _libc.umount2(bytes(work), MNT_DETACH) != 0:
             logger.error("could not unmount %s: %s", work, os.strerror(ctypes.get_errno()))
         _remove(root)
+
+
+def sweep_stale() -> int:
+    """Remove the run directories of processes that are gone: a server killed (or stopped past its
+    grace) mid-run never reached the cleanup above, and left a mounted tmpfs behind."""
+    removed = 0
+    for root in Path(tempfile.gettempdir()).glob(f"{PREFIX}*-*"):
+        pid = root.name.removeprefix(PREFIX).split("-", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        work = root / "work"
+        if work.is_mount() and _libc.umount2(bytes(work), MNT_DETACH) != 0:
+            logger.error("could not unmount the stale %s: %s", work, os.strerror(ctypes.get_errno()))
+            continue
+        _remove(root)
+        removed += not root.exists()
+    if removed:
+        logger.info("removed %d run directories left by processes that are gone", removed)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _mount_tmpfs(target: Path, size: int, uid: int) -> bool:

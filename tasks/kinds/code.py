@@ -24,6 +24,7 @@ from tasks.coderunner import cgroups
 from tasks.coderunner.helpers import HelpersUnavailable, helpers
 from tasks.coderunner.languages import LANGUAGES, Language, available, command
 from tasks.coderunner.sandbox import Limits, Outcome, Sandbox, SandboxUnavailable, UidPool
+from tasks.coderunner.workspace import sweep_stale
 from tasks.domain import Ceilings
 from tasks.errors import InvalidParams, KindUnavailable
 from tasks.kinds.base import Context, FlatShape, ParamsSerializer, TaskCancelled, TaskKind, unknown_keys
@@ -106,6 +107,7 @@ def sandbox() -> Sandbox:
         built = helpers()
     except HelpersUnavailable as exc:
         raise SandboxUnavailable(str(exc)) from None
+    sweep_stale()
     groups = cgroups.detect()
     if isinstance(groups, cgroups.Cgroups):
         atexit.register(groups.close)
