@@ -19,6 +19,7 @@ from tasks.dispatchers.base import Dispatcher
 from tasks.domain import utcnow
 from tasks.repositories.base import TaskRepository
 from tasks.sweeper import PeriodicSweeper
+from taskservice import malloc
 
 _lock = threading.Lock()
 _repository: TaskRepository | None = None
@@ -55,6 +56,14 @@ def purge_expired(repository: TaskRepository) -> int:
     return repository.purge_finished(before=utcnow() - timedelta(seconds=settings.TASK_TTL_SECONDS))
 
 
+def _purge_in_process(repository: TaskRepository) -> int:
+    """The in-memory store's sweep: expired tasks (and deleted records) are freed to malloc, which
+    keeps the pages; trimming returns them, so memory follows what the stores hold."""
+    purged = purge_expired(repository)
+    malloc.trim()
+    return purged
+
+
 def _build() -> None:
     global _repository, _dispatcher, _sweeper
     with _lock:
@@ -63,7 +72,7 @@ def _build() -> None:
         repository = _build_repository()
         _dispatcher = _build_dispatcher(repository)
         if settings.TASK_STORE == "memory":  # a database store is swept by the scheduled job instead
-            _sweeper = PeriodicSweeper(partial(purge_expired, repository), interval=settings.TASK_SWEEP_SECONDS)
+            _sweeper = PeriodicSweeper(partial(_purge_in_process, repository), interval=settings.TASK_SWEEP_SECONDS)
         _repository = repository
 
 

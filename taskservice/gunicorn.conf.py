@@ -1,19 +1,23 @@
 """gunicorn configuration shipped with the service (used by `make run` and the Docker image).
 
-The default in-memory store lives in one process: one worker, many threads (gthread).
+The default in-memory store lives in one process: one worker, many threads (gthread, with the
+main loop reading each request before a thread gets it: taskservice/gunicorn_worker.py).
 """
 
 import os
 
+from taskservice import malloc
 from taskservice.env import env_bool, env_int, env_str
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "taskservice.settings")
+MALLOC_SETTINGS = malloc.tune()  # in the master, before any worker (or thread) exists
 
 wsgi_app = "taskservice.wsgi:application"
 bind = f"{env_str('HOST', '127.0.0.1')}:{env_int('PORT', 8000, minimum=1, maximum=65535)}"
 workers = env_int("WEB_CONCURRENCY", 1, minimum=1)
 worker_class = "taskservice.gunicorn_worker.ReadAheadWorker"
 threads = env_int("GUNICORN_THREADS", 8, minimum=1)
+worker_connections = env_int("GUNICORN_WORKER_CONNECTIONS", 1000, minimum=threads + 1)
 timeout = env_int("GUNICORN_TIMEOUT", 30, minimum=1)
 graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 15, minimum=1)
 keepalive = 5
@@ -33,6 +37,7 @@ def on_starting(server) -> None:  # noqa: ANN001 - gunicorn's hook signature
         store = settings.TASK_STORE
     except ImproperlyConfigured as exc:
         raise RuntimeError(f"invalid configuration: {exc}") from None
+    server.log.info("malloc: %s", ", ".join(MALLOC_SETTINGS) or "as the environment set it")
     if store == "memory" and server.cfg.workers > 1:
         raise RuntimeError(
             f"TASK_STORE=memory keeps tasks inside one process, but gunicorn is set to "

@@ -54,3 +54,16 @@ def test_purge_job_expires_old_finished_tasks(repo, settings):
     repo.add(old)
     repo.transition(old.id, expected=TaskStatus.QUEUED, target=TaskStatus.CANCELLED, at=utcnow() - timedelta(hours=1))
     assert jobs.purge_expired_tasks() == 1 and repo.get(old.id) is None
+
+
+def test_the_in_process_sweep_expires_tasks_and_hands_their_memory_back(repo, monkeypatch, settings):
+    """bench/soak.py: without the trim a worker kept 911 MB after every task had expired."""
+    from taskservice import malloc
+
+    settings.TASK_TTL_SECONDS = 60
+    trims = []
+    monkeypatch.setattr(malloc, "trim", lambda: trims.append(True))
+    old = make_task()
+    repo.add(old)
+    repo.transition(old.id, expected=TaskStatus.QUEUED, target=TaskStatus.CANCELLED, at=utcnow() - timedelta(hours=1))
+    assert providers._purge_in_process(repo) == 1 and trims == [True]
