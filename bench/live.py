@@ -40,6 +40,13 @@ def free_port() -> int:
 @contextmanager
 def gunicorn(env: dict[str, str], log_name: str) -> Iterator[str]:
     """Yields the base URL of a healthy gunicorn started with taskservice/gunicorn.conf.py."""
+    with serve(env, log_name) as (url, _master):
+        yield url
+
+
+@contextmanager
+def serve(env: dict[str, str], log_name: str) -> Iterator[tuple[str, int]]:
+    """`gunicorn`, also yielding the master's pid (to watch its worker)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     port = free_port()
     environment = {**os.environ, **OUT_OF_REACH, "HOST": "127.0.0.1", "PORT": str(port), **env}
@@ -57,7 +64,7 @@ def gunicorn(env: dict[str, str], log_name: str) -> Iterator[str]:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"gunicorn did not start; see {RESULTS / log_name}") from None
                 time.sleep(0.1)
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         process.wait(30)

@@ -140,7 +140,9 @@ class ReadAheadWorker(ThreadWorker):
             self.poller.register(conn.sock, selectors.EVENT_READ, partial(self.on_readable, conn))
 
     def on_readable(self, conn: ReadAheadConn, _sock: socket.socket) -> None:
-        state = self.inbound[conn]
+        state = self.inbound.get(conn)
+        if state is None:  # dropped earlier in this round of events
+            return
         try:
             chunk = conn.sock.recv(RECV_BYTES)
         except (BlockingIOError, InterruptedError):
@@ -187,8 +189,8 @@ class ReadAheadWorker(ThreadWorker):
             if name == b"transfer-encoding" and b"chunked" in value:
                 detail = "Send the body with a Content-Length; chunked request bodies are not read here."
                 return self.refuse(conn, 411, "length-required", detail)
-            if name == b"content-length" and value.isdigit() and len(value) < 19:
-                length = int(value)
+            if name == b"content-length" and value.isdigit():  # else gunicorn's parser answers 400
+                length = int(value) if len(value) < 19 else self.body_limit + 1
             if name == b"expect" and value == b"100-continue":
                 state.expects_continue = True
         if length > self.body_limit:

@@ -137,10 +137,11 @@ def test_a_silent_connection_is_closed_at_the_header_timeout(gunicorn):
         assert sock.recv(1) == b""
 
 
-def test_a_body_over_the_limit_is_413_before_it_is_sent(gunicorn):
+@pytest.mark.parametrize("length", [b"100001", b"9" * 30])
+def test_a_body_over_the_limit_is_413_before_it_is_sent(gunicorn, length):
     server = gunicorn(REQUEST_MAX_BYTES="100000")
     with connect(server.url) as sock:
-        sock.send(b"POST /task HTTP/1.1\r\nHost: x\r\nContent-Length: 100001\r\nExpect: 100-continue\r\n\r\n")
+        sock.send(b"POST /task HTTP/1.1\r\nHost: x\r\nContent-Length: " + length + b"\r\nExpect: 100-continue\r\n\r\n")
         assert_problem(read_response(sock), 413, "request-too-large")
 
 
