@@ -157,6 +157,9 @@ class Task:
     result: ResultInfo | None = None
     attempts: int = 0
     heartbeat_at: datetime | None = None
+    # When the queued task was handed to the dispatcher; None until then (and again once it is
+    # queued anew): a queued task without it is an orphan the redispatch job sends again.
+    dispatched_at: datetime | None = None
     # Binary inputs (an uploaded image): stored apart from the JSON params, loaded only to run.
     inputs: Mapping[str, bytes] = field(default_factory=dict, repr=False, compare=False)
     # What the task holds in the store before it has a result: its params as JSON plus its inputs
@@ -193,7 +196,7 @@ class Task:
         if target is TaskStatus.RUNNING:
             changes |= {"started_at": at, "heartbeat_at": at, "attempts": self.attempts + 1}
         if target is TaskStatus.QUEUED:
-            changes |= {"started_at": None, "heartbeat_at": None, "progress": 0.0}
+            changes |= {"started_at": None, "heartbeat_at": None, "progress": 0.0, "dispatched_at": None}
         if target.terminal:
             changes["finished_at"] = at
             changes["error"] = error

@@ -14,6 +14,7 @@ class TaskRecord(models.Model):
     started_at = models.DateTimeField(null=True)
     finished_at = models.DateTimeField(null=True)
     heartbeat_at = models.DateTimeField(null=True)
+    dispatched_at = models.DateTimeField(null=True)
     error = models.TextField(null=True)
     cancel_requested = models.BooleanField(default=False)
     attempts = models.PositiveIntegerField(default=0)
@@ -34,6 +35,12 @@ class TaskRecord(models.Model):
             # Expiry and the lost-worker reaper: finished or running tasks by time.
             models.Index(fields=["status", "finished_at"], name="task_status_finished"),
             models.Index(fields=["status", "heartbeat_at"], name="task_status_heartbeat"),
+            # Orphans only (queued, never handed over): the redispatch job's scan stays tiny.
+            models.Index(
+                fields=["created_at"],
+                name="task_undispatched",
+                condition=models.Q(status="queued", dispatched_at__isnull=True),
+            ),
         ]
 
 

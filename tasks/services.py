@@ -3,13 +3,14 @@ and otherwise get the ones the settings chose from `providers`."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tasks import providers
+from tasks import faults, providers
 from tasks.dispatchers.base import Dispatcher
 from tasks.domain import Caller, PublicStatus, Task, TaskResult, TaskStatus, held_by_id, utcnow
 from tasks.errors import (
@@ -60,12 +61,15 @@ def submit_task(
         repository.add(task)
     else:
         repository.add(task, max_in_progress=caller.max_in_progress, max_stored_bytes=caller.max_stored_bytes)
+    faults.point("after-commit")  # dying here leaves an undispatched task: jobs.redispatch_orphans sends it
     try:
         dispatcher.submit(task.id, owner=task.owner)
     except Exception:
         repository.delete(task.id)  # nothing half-done: a task that cannot run is not kept
         raise
-    return task
+    dispatched = dataclasses.replace(task, dispatched_at=utcnow())
+    repository.mark_dispatched(task.id, dispatched.dispatched_at)
+    return dispatched
 
 
 def get_task(*, task_id: str | uuid.UUID, owner: str | None = None, repository: TaskRepository | None = None) -> Task:

@@ -120,6 +120,8 @@ if TASK_STORE == "memory" and TASK_EXECUTOR == "celery":
 TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 3, minimum=1)
 TASK_HEARTBEAT_SECONDS = env_float("TASK_HEARTBEAT_SECONDS", 5.0, minimum=0.1)
 TASK_LOST_AFTER_SECONDS = env_float("TASK_LOST_AFTER_SECONDS", 30.0, minimum=1.0)
+# A queued task the dispatcher never got, this long after its submit, is sent again (Celery only).
+TASK_REDISPATCH_AFTER_SECONDS = env_float("TASK_REDISPATCH_AFTER_SECONDS", 30.0, minimum=0.1)
 TASK_WORKERS = env_int("TASK_WORKERS", os.cpu_count() or 1, minimum=1, maximum=256)
 TASK_QUEUE_SIZE = env_int("TASK_QUEUE_SIZE", 10_000, minimum=1)
 TASK_MAX_STORED = env_int("TASK_MAX_STORED", 100_000, minimum=1)
@@ -228,6 +230,7 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"  # the periodic jobs
 CELERY_TASK_QUEUES = [Queue("celery"), *(Queue(f"{TASK_LANE_PREFIX}{n}") for n in range(TASK_FAIR_LANES))]
 CELERY_BEAT_SCHEDULE = {
     "reap-lost-tasks": {"task": "tasks.jobs.reap_lost_tasks", "schedule": env_float("TASK_REAP_SECONDS", 10.0)},
+    "redispatch-orphans": {"task": "tasks.jobs.redispatch_orphans", "schedule": env_float("TASK_REAP_SECONDS", 10.0)},
     "purge-expired-tasks": {"task": "tasks.jobs.purge_expired_tasks", "schedule": TASK_SWEEP_SECONDS},
 }
 

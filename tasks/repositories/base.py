@@ -65,6 +65,13 @@ class TaskRepository(Protocol):
     def find_lost(self, *, heartbeat_before: datetime, limit: int) -> list[Task]:
         """Running tasks whose worker has not been heard from since `heartbeat_before`."""
 
+    def mark_dispatched(self, task_id: uuid.UUID, at: datetime) -> None:
+        """Record that the task was handed to the dispatcher (moving it to `queued` again clears it)."""
+
+    def find_undispatched(self, *, created_before: datetime, limit: int) -> list[Task]:
+        """Queued tasks never handed to the dispatcher (their web process died, or a requeue
+        stopped half-way), created before `created_before`."""
+
     def request_cancel(self, task_id: uuid.UUID) -> Task | None:
         """Flag a running task for cooperative cancellation; returns the task as stored."""
 

@@ -95,6 +95,21 @@ class InMemoryTaskRepository:
             if task is not None and task.status is TaskStatus.RUNNING:
                 self._tasks[task_id] = dataclasses.replace(task, heartbeat_at=at)
 
+    def mark_dispatched(self, task_id: uuid.UUID, at: datetime) -> None:
+        with self._lock:
+            task = self._tasks.get(task_id)
+            if task is not None:
+                self._tasks[task_id] = dataclasses.replace(task, dispatched_at=at)
+
+    def find_undispatched(self, *, created_before: datetime, limit: int) -> list[Task]:
+        with self._lock:
+            found = [
+                task
+                for task in self._tasks.values()
+                if task.status is TaskStatus.QUEUED and task.dispatched_at is None and task.created_at < created_before
+            ]
+        return sorted(found, key=lambda task: task.created_at)[:limit]
+
     def find_lost(self, *, heartbeat_before: datetime, limit: int) -> list[Task]:
         with self._lock:
             lost = [

@@ -46,6 +46,7 @@ def _to_task(row: TaskRecord) -> Task:
         result=result,
         attempts=row.attempts,
         heartbeat_at=row.heartbeat_at,
+        dispatched_at=row.dispatched_at,
         input_bytes=row.input_bytes,
     )
 
@@ -106,6 +107,8 @@ class PostgresTaskRepository:
             "attempts": moved.attempts,
             "heartbeat_at": moved.heartbeat_at,
         }
+        if target is TaskStatus.QUEUED:  # queued anew: undispatched until the dispatcher has it
+            changes["dispatched_at"] = None
         if result is not None:
             info = result.info
             changes |= {
@@ -128,6 +131,15 @@ class PostgresTaskRepository:
 
     def heartbeat(self, task_id: uuid.UUID, at: datetime) -> None:
         TaskRecord.objects.filter(id=task_id, status=TaskStatus.RUNNING.value).update(heartbeat_at=at)
+
+    def mark_dispatched(self, task_id: uuid.UUID, at: datetime) -> None:
+        TaskRecord.objects.filter(id=task_id).update(dispatched_at=at)
+
+    def find_undispatched(self, *, created_before: datetime, limit: int) -> list[Task]:
+        rows = TaskRecord.objects.filter(
+            status=TaskStatus.QUEUED.value, dispatched_at__isnull=True, created_at__lt=created_before
+        )
+        return [_to_task(row) for row in rows.order_by("created_at")[:limit]]
 
     def find_lost(self, *, heartbeat_before: datetime, limit: int) -> list[Task]:
         rows = TaskRecord.objects.filter(status=TaskStatus.RUNNING.value, heartbeat_at__lt=heartbeat_before)

@@ -263,3 +263,28 @@ def test_purge_removes_only_tasks_finished_before_the_cutoff(repository):
 
 def test_check_passes_on_a_usable_store(repository):
     repository.check()
+
+
+def test_undispatched_queued_tasks_are_found_until_marked(repository):
+    orphan, handed_over, young = (make_task(seconds_after_epoch=s) for s in (0, 1, 100))
+    for task in (orphan, handed_over, young):
+        repository.add(task)
+    repository.mark_dispatched(handed_over.id, EPOCH + timedelta(seconds=2))
+    assert repository.get(handed_over.id).dispatched_at == EPOCH + timedelta(seconds=2)
+    found = repository.find_undispatched(created_before=EPOCH + timedelta(seconds=50), limit=10)
+    assert [task.id for task in found] == [orphan.id]
+    repository.mark_dispatched(orphan.id, EPOCH + timedelta(seconds=3))
+    assert repository.find_undispatched(created_before=EPOCH + timedelta(seconds=50), limit=10) == []
+
+
+def test_a_task_queued_anew_is_undispatched_again_and_running_ones_are_not_orphans(repository):
+    task = make_task()
+    repository.add(task)
+    repository.mark_dispatched(task.id, EPOCH)
+    _start(repository, task)
+    assert repository.find_undispatched(created_before=EPOCH + timedelta(hours=1), limit=10) == []
+    requeued = repository.transition(task.id, expected=TaskStatus.RUNNING, target=TaskStatus.QUEUED, at=EPOCH)
+    assert requeued.dispatched_at is None and repository.get(task.id).dispatched_at is None
+    assert [t.id for t in repository.find_undispatched(created_before=EPOCH + timedelta(hours=1), limit=10)] == [
+        task.id
+    ]

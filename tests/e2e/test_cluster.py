@@ -9,8 +9,8 @@ import pytest
 import requests
 
 from tests.e2e.cluster import Cluster, PersistentRedis, PrivatePostgres, cluster_env, drop_database, fresh_database
-from tests.e2e.cluster_db import attempts_by_task
-from tests.e2e.conftest import free_port, wait_ready
+from tests.e2e.cluster_db import attempts_by_task, undispatched_ids
+from tests.e2e.conftest import free_port, start_gunicorn, wait_ready
 from tests.images import encoded, photo
 
 pytestmark = pytest.mark.e2e
@@ -81,6 +81,43 @@ def test_sigkilled_worker_mid_task_the_task_still_finishes(cluster):
     assert status["status"] == "ready", status
     assert time.monotonic() - started < 30  # lost after 3 s, reaped within 1 s, 4 s of work
     assert attempts_by_task(cluster.env["DATABASE_URL"], [task_id]) == {task_id: 2}
+
+
+def test_a_web_process_killed_between_commit_and_publish_orphans_nothing(cluster):
+    """Issue 15: the task stayed queued forever, holding its owner's in-progress quota."""
+    cluster.env.update(TASK_REDISPATCH_AFTER_SECONDS="1", QUOTA_ANON_IN_PROGRESS="1")
+    cluster.start_worker("w1")
+    cluster.start_beat()
+    doomed = start_gunicorn(cluster.logs / "doomed-web.log", {**cluster.env, "TASK_FAULTS": "after-commit:kill"})
+    try:
+        with pytest.raises(requests.ConnectionError):  # the worker died mid-request
+            requests.post(f"{doomed.url}/task", json={"kind": "sleep", "params": {"seconds": 0}}, timeout=30)
+    finally:
+        doomed.stop()
+    [orphan] = undispatched_ids(cluster.env["DATABASE_URL"])
+    web = cluster.start_web(web_workers=1)
+    assert wait_ready(requests.Session(), web.url, orphan, timeout=60)["status"] == "ready"
+    assert attempts_by_task(cluster.env["DATABASE_URL"], [orphan]) == {orphan: 1}  # once
+    submit(web.url, {"kind": "sleep", "params": {"seconds": 0}})  # the address's one slot is free again
+
+
+def test_a_requeue_failing_half_way_still_finishes_the_task_once_more(cluster):
+    """Issue 15: `reap_lost_tasks` re-queued a lost task, then failed before the publish."""
+    cluster.env["TASK_REDISPATCH_AFTER_SECONDS"] = "1"
+    web = cluster.start_web(web_workers=1)
+    cluster.start_worker("doomed")
+    cluster.start_beat()
+    task_id = submit(web.url, {"kind": "sleep", "params": {"seconds": 3}})
+    deadline = time.monotonic() + 30
+    while requests.get(f"{web.url}/status/{task_id}", timeout=5).json()["state"] != "running":
+        assert time.monotonic() < deadline, "the task never started"
+        time.sleep(0.1)
+    cluster.kill("doomed")
+    cluster.env["TASK_FAULTS"] = "after-requeue:raise"  # the survivor's reaper fails every time
+    cluster.start_worker("survivor")
+    assert wait_ready(requests.Session(), web.url, task_id, timeout=90)["status"] == "ready"
+    assert attempts_by_task(cluster.env["DATABASE_URL"], [task_id]) == {task_id: 2}
+    assert "fault injected at after-requeue" in (cluster.logs / "survivor.log").read_text()
 
 
 def test_readiness_names_the_broker_when_it_is_down(cluster):

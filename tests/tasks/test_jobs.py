@@ -1,10 +1,11 @@
 """The executor service's periodic jobs, with an in-memory store and a recording dispatcher."""
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
 
-from tasks import jobs, providers
+from tasks import faults, jobs, providers
 from tasks.domain import TaskStatus, utcnow
 from tasks.repositories.memory import InMemoryTaskRepository
 from tests.support import RecordingDispatcher, make_task
@@ -67,3 +68,30 @@ def test_the_in_process_sweep_expires_tasks_and_hands_their_memory_back(repo, mo
     repo.add(old)
     repo.transition(old.id, expected=TaskStatus.QUEUED, target=TaskStatus.CANCELLED, at=utcnow() - timedelta(hours=1))
     assert providers._purge_in_process(repo) == 1 and trims == [True]
+
+
+def test_orphans_are_dispatched_once_they_are_old_enough(repo, dispatcher, settings):
+    """Issue 15: a web process that died between the commit and the publish left a task queued forever."""
+    settings.TASK_REDISPATCH_AFTER_SECONDS = 30
+    orphan, recent, handed_over = make_task(), make_task(), make_task()
+    orphan = dataclasses.replace(orphan, created_at=utcnow() - timedelta(minutes=5))
+    recent = dataclasses.replace(recent, created_at=utcnow())
+    handed_over = dataclasses.replace(handed_over, created_at=utcnow() - timedelta(minutes=5))
+    for task in (orphan, recent, handed_over):
+        repo.add(task)
+    repo.mark_dispatched(handed_over.id, utcnow())
+    assert jobs.redispatch_orphans() == 1 and dispatcher.submitted == [orphan.id]
+    assert repo.get(orphan.id).dispatched_at is not None
+    assert jobs.redispatch_orphans() == 0
+
+
+def test_a_requeue_that_stops_half_way_leaves_an_orphan_the_next_round_sends(repo, dispatcher, settings, monkeypatch):
+    """Issue 15: `reap_lost_tasks` re-queued, then failed to submit: the task stayed queued forever."""
+    settings.TASK_REDISPATCH_AFTER_SECONDS = 0.1
+    lost = running(repo, attempts=1, heartbeat_age=60)
+    monkeypatch.setattr(faults, "_FAULTS", {"after-requeue": "raise"})
+    with pytest.raises(faults.InjectedFault):
+        jobs.reap_lost_tasks()
+    assert repo.get(lost.id).status is TaskStatus.QUEUED and dispatcher.submitted == []
+    monkeypatch.setattr(faults, "_FAULTS", {})
+    assert jobs.redispatch_orphans() == 1 and dispatcher.submitted == [lost.id]

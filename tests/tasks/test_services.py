@@ -47,7 +47,8 @@ def submit(repo, dispatcher):
 def test_submit_stores_and_dispatches(submit, repo, dispatcher):
     task = submit()
     assert dispatcher.submitted == [task.id]
-    assert repo.get(task.id).status is TaskStatus.QUEUED
+    stored = repo.get(task.id)
+    assert stored.status is TaskStatus.QUEUED and stored.dispatched_at is not None  # not an orphan
 
 
 def test_submit_defaults_to_sleep_with_default_params(repo, dispatcher):
