@@ -24,7 +24,8 @@ api-key: $(STAMP)  ## An API key for user=<name> (made if missing) on the embedd
 run: $(STAMP)  ## Serve on http://$${HOST:-127.0.0.1}:$${PORT:-8000} with the in-memory store and in-process threads.
 	exec $(BIN)/gunicorn -c taskservice/gunicorn.conf.py
 
-# The suite needs the PostgreSQL and Redis it tests against (TEST_DATABASE_URL, TEST_REDIS_URL).
+# The suite needs the PostgreSQL and Redis it tests against (TEST_DATABASE_URL, TEST_REDIS_URL), and
+# bubblewrap, compilers and chromium: scripts/prepare-test-machine installs or starts what is missing.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
@@ -54,6 +55,7 @@ run-cluster: migrate  ## Foreground: gunicorn x2, two Celery workers and beat; C
 	$(CLUSTER_ENV) WEB_CONCURRENCY=$${WEB_CONCURRENCY:-2} $(BIN)/python manage.py run_cluster --workers 2
 
 test: $(STAMP)  ## The whole suite: unit, contract, API, end-to-end (real gunicorn), schemathesis.
+	scripts/prepare-test-machine
 	DATABASE_URL=$(TEST_DATABASE_URL) TEST_DATABASE_NAME=test_taskservice_$$$$ TEST_REDIS_URL=$(TEST_REDIS_URL) \
 	  $(BIN)/pytest
 

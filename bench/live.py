@@ -70,6 +70,11 @@ def serve(env: dict[str, str], log_name: str) -> Iterator[tuple[str, int]]:
         process.wait(30)
 
 
+def worker_pid(master: int) -> int:
+    """The (one) worker of the gunicorn master `master`."""
+    return int(Path(f"/proc/{master}/task/{master}/children").read_text().split()[0])
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]

@@ -22,7 +22,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.live import RESULTS, ROOT, gunicorn, machine
+from bench.live import RESULTS, ROOT, machine, serve, worker_pid
 from records.client import RecordsClient
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -44,21 +44,19 @@ def store_env(store: str) -> dict[str, str]:
     return env
 
 
-def worker_pid() -> int:
-    pids = subprocess.run(["pgrep", "-f", "gunicorn -c"], capture_output=True, text=True).stdout.split()
-    return max(int(pid) for pid in pids)  # the worker was forked after the master
-
-
 def memory_kb(pid: int, field: str) -> int:
     return int(Path(f"/proc/{pid}/status").read_text().split(f"{field}:")[1].split()[0])
 
 
-def fill(url: str, total: int, have: int) -> None:
+def fill(url: str, total: int, have: int) -> int:
+    """Add records until the store holds `total` (none if a fast client already put more there);
+    returns how many it holds now."""
     http = requests.Session()
     while have < total:
         batch = [{"text": f"{have + i:016d}"} for i in range(min(1000, total - have))]
         http.post(f"{url}/new", json=batch, timeout=120).raise_for_status()
         have += len(batch)
+    return have
 
 
 def time_all(url: str) -> tuple[float, int, int]:
@@ -79,7 +77,7 @@ def main() -> None:
     args = parser.parse_args()
     results: dict[str, dict] = {}
     for store in args.stores:
-        with gunicorn(store_env(store), f"records-{store}.log") as url:
+        with serve(store_env(store), f"records-{store}.log") as (url, master):
             row: dict = {"all": {}}
             for style in ("single", "batch"):
                 client = RecordsClient(url, concurrency=2, report_every=3600, style=style)
@@ -90,10 +88,9 @@ def main() -> None:
                     "errors": counters.errors,
                 }
             have = len(requests.get(f"{url}/all", timeout=120).json())
-            pid = worker_pid()
+            pid = worker_pid(master)  # of the server started here, not any gunicorn on the machine
             for size in sorted(args.sizes):
-                fill(url, size, have)
-                have = size
+                have = fill(url, size, have)
                 rss_before = memory_kb(pid, "VmRSS")
                 Path(f"/proc/{pid}/clear_refs").write_text("5")  # reset the peak (VmHWM) to now
                 seconds, records, size_bytes = time_all(url)

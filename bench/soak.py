@@ -35,7 +35,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.live import RESULTS, machine, percentile, serve
+from bench.live import RESULTS, machine, percentile, serve, worker_pid
 
 C_HELLO = '#include <stdio.h>\nint main(void){int s=0;for(int i=0;i<1000000;i++)s+=i;printf("%d\\n",s);}'
 HOSTILE_CODE = [
@@ -185,11 +185,6 @@ def hostile_http(url: str, stats: Stats, stop: threading.Event) -> None:
             f"{url}/task", json={"kind": "code", "params": {"language": language, "source": source}}
         )
         stats.count(f"hostile code: {response.status_code}")
-
-
-def worker_pid(master: int) -> int:
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    return int(children[0])
 
 
 def rss_mb(pid: int) -> float:
