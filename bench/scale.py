@@ -1,6 +1,7 @@
 """Scaling benchmark: end-to-end throughput (submit -> ready) of tiny tasks and of the image
 pipeline in three setups measured in one run: memory+threads, postgres+celery with 1 worker,
-and postgres+celery with 2 workers. Needs the local PostgreSQL and Redis.
+and postgres+celery with 2 workers; against a bare Celery app (bench/bare_celery.py) with 1 and
+2 worker processes, measured in the same run. Needs the local PostgreSQL and Redis.
 
 Usage: python bench/scale.py [--tiny 300] [--images 60]
 """
@@ -15,6 +16,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -45,19 +47,54 @@ def celery_setup(workers: int) -> Iterator[dict[str, str]]:
            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}", "CELERY_BROKER_URL": BROKER}  # fmt: skip
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
+    with celery_workers("taskservice", workers, env, "scale-worker"):
+        yield {key: env[key] for key in ("TASK_STORE", "TASK_EXECUTOR", "DATABASE_URL", "CELERY_BROKER_URL")}
+
+
+@contextmanager
+def celery_workers(app: str, workers: int, env: dict[str, str], log_name: str) -> Iterator[None]:
+    """`workers` Celery worker processes of `app`, one pool process each; stopped afterwards."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
     processes = []
     for n in range(workers):
-        log = (RESULTS / f"scale-worker{n}.log").open("wb")
-        command = [sys.executable, "-m", "celery", "-A", "taskservice", "worker", "-l", "warning", "--concurrency", "1",
-                   "-n", f"bench{n}@%h", "--without-gossip", "--without-mingle"]  # fmt: skip
+        log = (RESULTS / f"{log_name}{n}.log").open("wb")
+        command = [sys.executable, "-m", "celery", "-A", app, "worker", "-l", "warning", "--concurrency", "1",
+                   "-n", f"{log_name}{n}@%h", "--without-gossip", "--without-mingle"]  # fmt: skip
         processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True))
     try:
-        yield {key: env[key] for key in ("TASK_STORE", "TASK_EXECUTOR", "DATABASE_URL", "CELERY_BROKER_URL")}
+        yield
     finally:
         for process in processes:
             os.killpg(process.pid, signal.SIGTERM)
         for process in processes:
             process.wait(30)
+
+
+def bare_celery(workers: int, count: int) -> float:
+    """Tasks/s of the bare Celery baseline (bench/bare_celery.py): submit `count` no-ops from 4
+    threads, as `measure` does, and wait for every result."""
+    from bench import bare_celery as bare
+
+    redis.Redis.from_url(bare.URL).flushdb()
+    with celery_workers("bench.bare_celery", workers, dict(os.environ), "bare-worker"):
+        bare.noop.delay().get(timeout=60)  # every worker up (the first answer) and warm
+        started = time.perf_counter()
+        with ThreadPoolExecutor(4) as pool:
+            pending = list(pool.map(lambda _: bare.noop.delay(), range(count)))
+        for result in pending:
+            result.get(timeout=120)
+        return count / (time.perf_counter() - started)
+
+
+def lone_latency(url: str, body: dict, rounds: int = 20) -> float:
+    """Median submit -> ready of one task at a time on an idle service, by the server's clock."""
+    http = requests.Session()
+    latencies = []
+    for _ in range(rounds):
+        task_id = http.post(f"{url}/task", json=body, timeout=60).json()["task_id"]
+        _, [latency] = server_figures([wait_done(http, url, task_id)])
+        latencies.append(latency)
+    return statistics.median(latencies)
 
 
 def measure(url: str, bodies: list[dict]) -> dict:
@@ -89,6 +126,8 @@ def main() -> None:
         * args.images,
     }
     results: dict[str, dict[str, dict]] = {}
+    bare = {workers: bare_celery(workers, args.tiny) for workers in (1, 2)}
+    lone: dict[int, float] = {}
     with gunicorn({"ACCESS_LOG": "0"}, "scale-memory.log") as url:
         results["memory + threads (2)"] = {name: measure(url, bodies) for name, bodies in workloads.items()}
     for workers in (1, 2):
@@ -99,15 +138,22 @@ def main() -> None:
             results[f"postgres + celery, {workers} worker{'s' * (workers > 1)}"] = {
                 name: measure(url, bodies) for name, bodies in workloads.items()
             }
+            lone[workers] = lone_latency(url, workloads["tiny (sleep 0)"][0])
     print(f"machine: {machine()}; {args.tiny} tiny tasks, {args.images} image tasks (1920x1080)")
     print(f"{'setup':30} {'workload':16} {'tasks/s':>8} {'p50 ms':>9} {'p99 ms':>9}")
     for setup, rows in results.items():
         for workload, row in rows.items():
             print(f"{setup:30} {workload:16} {row['tasks_per_s']:8.1f} {row['p50_ms']:9.1f} {row['p99_ms']:9.1f}")
+    for workers in (1, 2):
+        ours = results[f"postgres + celery, {workers} worker{'s' * (workers > 1)}"]["tiny (sleep 0)"]["tasks_per_s"]
+        print(f"bare Celery, {workers} worker process{'es' * (workers > 1)}: {bare[workers]:.1f} tiny tasks/s; "
+              f"ours {ours / bare[workers]:.2f}x of it (target >= 0.5x); "
+              f"a lone tiny task, submit -> ready p50 {lone[workers]:.1f} ms (target <= 30 ms)")  # fmt: skip
     one = results["postgres + celery, 1 worker"]["image pipeline"]["tasks_per_s"]
     two = results["postgres + celery, 2 workers"]["image pipeline"]["tasks_per_s"]
-    print(f"image pipeline, 2 workers / 1 worker: {two / one:.2f}x (target >= 1.7x on 2 cores)")
-    (RESULTS / "scale.json").write_text(json.dumps({"machine": machine(), "results": results}, indent=2))
+    print(f"image pipeline, 2 workers / 1 worker: {two / one:.2f}x (target >= 1.8x on 2 cores)")
+    summary = {"machine": machine(), "results": results, "bare_celery": bare, "lone_p50_ms": lone}
+    (RESULTS / "scale.json").write_text(json.dumps(summary, indent=2))
 
 
 if __name__ == "__main__":

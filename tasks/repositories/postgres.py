@@ -7,6 +7,7 @@ results) live in the blob store, so any worker anywhere can read them and status
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Collection
 from datetime import datetime
@@ -16,7 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 
-from tasks.domain import ResultInfo, Task, TaskResult, TaskStatus, utcnow
+from tasks.domain import TRANSITIONS, IllegalTransition, ResultInfo, Task, TaskResult, TaskStatus, utcnow
 from tasks.errors import StorageQuotaExceeded, TooManyInProgress
 from tasks.models import TaskRecord
 from tasks.repositories.base import TaskQuery
@@ -49,6 +50,28 @@ def _to_task(row: TaskRecord) -> Task:
         dispatched_at=row.dispatched_at,
         input_bytes=row.input_bytes,
     )
+
+
+def _transition_changes(
+    target: TaskStatus, at: datetime, error: str | None, result: TaskResult | None
+) -> tuple[list[str], list[Any]]:
+    """`Task.moved_to` as SQL assignments (the contract tests hold the two stores to one behaviour)."""
+    sets, values = ["status = %s"], [target.value]
+    if target is TaskStatus.RUNNING:
+        sets += ["started_at = %s", "heartbeat_at = %s", "attempts = attempts + 1"]
+        values += [at, at]
+    if target is TaskStatus.QUEUED:  # queued anew: undispatched until the dispatcher has it
+        sets += ["started_at = NULL", "heartbeat_at = NULL", "progress = 0", "dispatched_at = NULL"]
+    if target.terminal:
+        sets += ["finished_at = %s", "error = %s"]
+        values += [at, error]
+    if target is TaskStatus.SUCCEEDED:
+        sets.append("progress = 1")
+        if result is not None:
+            info = result.info
+            sets += ["result_content_type = %s", "result_size = %s", "result_filename = %s", "result_meta = %s::jsonb"]
+            values += [info.content_type, info.size, info.filename, json.dumps(dict(info.meta))]
+    return sets, values
 
 
 class PostgresTaskRepository:
@@ -94,35 +117,23 @@ class PostgresTaskRepository:
         error: str | None = None,
         result: TaskResult | None = None,
     ) -> Task | None:
-        current = self.get(task_id)
-        if current is None or current.status is not expected:
-            return None
-        moved = current.moved_to(target, at=at, error=error, result=result.info if result else None)
-        changes: dict[str, Any] = {
-            "status": moved.status.value,
-            "started_at": moved.started_at,
-            "finished_at": moved.finished_at,
-            "error": moved.error,
-            "progress": moved.progress,
-            "attempts": moved.attempts,
-            "heartbeat_at": moved.heartbeat_at,
-        }
-        if target is TaskStatus.QUEUED:  # queued anew: undispatched until the dispatcher has it
-            changes["dispatched_at"] = None
-        if result is not None:
-            info = result.info
-            changes |= {
-                "result_content_type": info.content_type,
-                "result_size": info.size,
-                "result_filename": info.filename,
-                "result_meta": dict(info.meta),
-            }
-        with transaction.atomic():
-            if not TaskRecord.objects.filter(id=task_id, status=expected.value).update(**changes):
-                return None  # another worker moved it first
-            if result is not None:
-                self._blobs.put(task_id, RESULT, result.data)
-        return moved
+        """One `UPDATE ... WHERE status = expected RETURNING` (the compare-and-set itself), plus the
+        result's blob in the same transaction: a claim was a SELECT and three statements more."""
+        if target not in TRANSITIONS[expected]:
+            raise IllegalTransition(f"task {task_id}: {expected} -> {target} is not allowed")
+        sets, values = _transition_changes(target, at, error, result)
+        sql = f"UPDATE task SET {', '.join(sets)} WHERE id = %s AND status = %s RETURNING *"
+        params = [*values, task_id, expected.value]
+        if result is None:  # one statement, committed on its own
+            rows = list(TaskRecord.objects.raw(sql, params))
+        else:
+            with transaction.atomic():
+                rows = list(TaskRecord.objects.raw(sql, params))
+                if rows:
+                    self._blobs.put(task_id, RESULT, result.data)
+        if not rows:
+            return None  # gone, or another actor moved it first
+        return _to_task(rows[0])
 
     def set_progress(self, task_id: uuid.UUID, progress: float) -> None:
         TaskRecord.objects.filter(id=task_id, status=TaskStatus.RUNNING.value).update(
