@@ -55,3 +55,15 @@ class TaskBlob(models.Model):
     class Meta:
         db_table = "task_blob"
         constraints = [models.UniqueConstraint(fields=["task", "name"], name="task_blob_unique_name")]
+
+
+class OwnerUsage(models.Model):
+    """One owner's tasks in progress and bytes held, kept by a database trigger (migration 0005)
+    so the quota check on each submit reads one row; never written from Python."""
+
+    owner = models.CharField(max_length=150, primary_key=True)
+    active = models.IntegerField(default=0)
+    stored_bytes = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "task_owner_usage"

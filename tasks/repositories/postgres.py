@@ -14,17 +14,15 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 
 from tasks.domain import TRANSITIONS, IllegalTransition, ResultInfo, Task, TaskResult, TaskStatus, utcnow
 from tasks.errors import StorageQuotaExceeded, TooManyInProgress
-from tasks.models import TaskRecord
+from tasks.models import OwnerUsage, TaskRecord
 from tasks.repositories.base import TaskQuery
 from tasks.repositories.blobs import BlobStore, DatabaseBlobStore
 
 INPUT = "input:"
-IN_PROGRESS = [TaskStatus.QUEUED.value, TaskStatus.RUNNING.value]
 RESULT = "result"
 
 
@@ -181,18 +179,14 @@ class PostgresTaskRepository:
         return deleted > 0
 
     def count_in_progress(self, owner: str) -> int:
-        return TaskRecord.objects.filter(owner=owner, status__in=IN_PROGRESS).count()
+        return self._owner_use(owner)[0]
 
     def stored_bytes(self, owner: str) -> int:
         return self._owner_use(owner)[1]
 
     def _owner_use(self, owner: str) -> tuple[int, int]:
-        """(tasks in progress, bytes held) of one owner, in one query."""
-        use = TaskRecord.objects.filter(owner=owner).aggregate(
-            active=Count("id", filter=Q(status__in=IN_PROGRESS)),
-            held=Coalesce(Sum(F("input_bytes") + Coalesce("result_size", 0)), 0),
-        )
-        return use["active"], use["held"]
+        """(tasks in progress, bytes held) of one owner: one row, kept by a trigger (migration 0005)."""
+        return OwnerUsage.objects.filter(owner=owner).values_list("active", "stored_bytes").first() or (0, 0)
 
     def list(self, query: TaskQuery) -> list[Task]:
         rows = TaskRecord.objects.all() if query.owner is None else TaskRecord.objects.filter(owner=query.owner)
