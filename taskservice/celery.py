@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_init
+from celery.signals import task_prerun, worker_init
 
 from taskservice import malloc
 
@@ -18,3 +18,12 @@ app.autodiscover_tasks(["tasks"], related_name="jobs")
 def _tune_malloc(**_: object) -> None:
     """Image steps free megabytes all day in workers too; before the pool forks."""
     malloc.tune()
+
+
+@task_prerun.connect
+def _check_connections(**_: object) -> None:
+    """What Django does at a request's start: drop connections past CONN_MAX_AGE or broken (a
+    database restart); the next query health-checks the one it reuses (CONN_HEALTH_CHECKS)."""
+    from django.db import close_old_connections
+
+    close_old_connections()
