@@ -27,14 +27,15 @@ STATES = [state.value for state in TaskStatus]
 
 
 def parse_form_submission(form: QueryDict) -> tuple[str | None, Any]:
-    """multipart/form-data: `kind`, files as they are, every other field a JSON value."""
+    """multipart/form-data: `kind`, files as they are, every other field a JSON value (a text
+    field, or a part sent as application/json); empty fields count as absent."""
     params: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     for name in form:
-        if name == "kind":
-            continue
         value = form[name]
-        if isinstance(value, UploadedFile):
+        if name == "kind" or value == "":  # a form's empty field (Swagger UI sends them) is one not given
+            continue
+        if isinstance(value, UploadedFile) and value.content_type != "application/json":
             params[name] = value
             continue
         try:
@@ -46,7 +47,7 @@ def parse_form_submission(form: QueryDict) -> tuple[str | None, Any]:
             errors[name] = [f"Form fields other than kind and files hold JSON: {exc}."]
     if errors:
         raise serializers.ValidationError(errors)
-    if "kind" not in form:
+    if not form.get("kind"):
         if (flat := _flat_kind(params)) is not None:
             return flat.name, flat.flat.to_params(params)
         # The demo default is for an empty JSON body; an empty or kind-less form is a mistake.
@@ -57,7 +58,9 @@ def parse_form_submission(form: QueryDict) -> tuple[str | None, Any]:
 def _form_json(form: QueryDict, name: str) -> Any:
     """A field's JSON value; repeated parts (Swagger UI sends a list one item per part) are a list,
     and so is one part holding a JSON array."""
-    values = [json.loads(part) for part in form.getlist(name)]
+    # A part sent as application/json (as Swagger UI sends these, per the schema's encoding) comes
+    # in as a file; its size is bounded by the request's.
+    values = [json.loads(part.read() if isinstance(part, UploadedFile) else part) for part in form.getlist(name)]
     if name == "filters" and len(values) == 1 and isinstance(values[0], list):
         return values[0]  # one part holding the whole array
     return values if name == "filters" or len(values) > 1 else values[0]
@@ -169,16 +172,23 @@ class ImageUploadSerializer(serializers.Serializer):
 
     kind = _documented({"type": "string", "enum": ["image"]}, required=False)
     image = serializers.FileField(help_text="The photo: PNG, JPEG, WebP, GIF or BMP.")
-    filters = serializers.ListField(
+    filters = extend_schema_field(
+        {
+            "type": "array",
+            "items": {"type": "object", "required": ["op"], "properties": {"op": {"type": "string"}}},
+            "example": [{"op": "resize", "width": 800}, {"op": "grayscale"}],  # Swagger UI's form starts with it
+        }
+    )(type("FormSteps", (serializers.ListField,), {}))(
         child=FilterStepField(),
         required=False,
-        help_text="Steps (see `GET /filters`), one JSON object per part, or one part with the JSON array; "
-        "or send `filter` instead.",
+        help_text="Steps (see `GET /filters` for each op's parameters), one JSON object per part, or one part "
+        "with the JSON array; or send `filter` instead.",
     )
     filter = _documented(
-        {"type": "string", "example": "Negative"},
+        {"type": "string", "example": ""},  # left empty in Swagger UI's form, where `filters` is filled
         required=False,
-        help_text="One filter by name (any case, aliases as in `GET /filters`), or a JSON step; instead of `filters`.",
+        help_text="One filter by name (any case, aliases as in `GET /filters`, e.g. `Negative`), or a JSON step; "
+        "instead of `filters`.",
     )
     output = OutputParams(required=False, help_text="`format` (png, jpeg, webp), `quality`, `keep_metadata`.")
 

@@ -43,6 +43,22 @@ def test_multipart_upload_gives_an_edited_png(api, wait_status):
     assert all(r == g == b for r, g, b in result.convert("RGB").get_flattened_data())
 
 
+def test_multipart_json_parts_and_empty_fields_as_swagger_ui_sends_them(api, wait_status):
+    """Swagger UI sends `filters` and `output` as application/json parts (the schema's encoding),
+    and every empty field of its form: a JSON part is JSON, an empty field is one not given."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    def part(value) -> SimpleUploadedFile:
+        return SimpleUploadedFile("blob", json.dumps(value).encode(), content_type="application/json")
+
+    image = io.BytesIO(encoded(photo(64, 48)))
+    image.name = "photo.png"
+    form = {"kind": "image", "image": image, "filters": part(GRAY_RESIZE), "filter": ""}
+    form["output"] = part({"format": "webp"})
+    task_id, status = finished(api, wait_status, api.post("/task", form, format="multipart"))
+    assert status["result"]["meta"]["width"] == 32 and api.get(f"/result/{task_id}").content[8:12] == b"WEBP"
+
+
 def test_json_with_base64_image(api, wait_status):
     task_id, _ = finished(api, wait_status, submit_json(api, encoded(photo()), output={"format": "webp"}))
     assert api.get(f"/result/{task_id}").content[8:12] == b"WEBP"
