@@ -12,7 +12,7 @@ from contextlib import contextmanager, suppress
 import pytest
 import requests
 
-from tests.e2e.conftest import LiveServer, start_gunicorn
+from tests.e2e.conftest import LiveServer, start_gunicorn, wait_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -202,3 +202,44 @@ def test_gunicorns_own_errors_are_problem_json(server, request_bytes, status, sl
     with connect(server.url) as sock:
         sock.send(request_bytes)
         assert_problem(read_response(sock), status, slug)
+
+
+def test_clients_that_stop_reading_lose_their_connection_not_a_thread_forever(gunicorn):
+    """8 clients fetching a 6 MB result and never reading held all 8 threads for as long as they
+    stayed connected; a write that makes no progress for HTTP_SEND_TIMEOUT now drops them."""
+    server = gunicorn(HTTP_SEND_TIMEOUT="1")
+    source = "import sys; sys.stdout.write('x' * 6_000_000)"
+    body = {"kind": "code", "params": {"language": "python", "source": source, "limits": {"output_kb": 8192}}}
+    submitted = requests.post(f"{server.url}/task", json=body, timeout=30)
+    assert submitted.status_code == 201, submitted.text
+    task_id = submitted.json()["task_id"]
+    assert wait_ready(requests.Session(), server.url, task_id, timeout=60)["status"] == "ready"
+    readers = []
+    try:
+        for _ in range(8):
+            sock = socket.socket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a window that fills at once
+            sock.connect(connect(server.url).getpeername())
+            sock.send(f"GET /result/{task_id} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            readers.append(sock)
+        time.sleep(8)  # past the send timeout, once the kernel stops taking bytes: every thread is free
+        assert max(latencies(server.url, 10)) < 2.0
+    finally:
+        for sock in readers:
+            sock.close()
+
+
+def test_clients_that_never_close_after_connection_close_do_not_stall_the_others(server):
+    """gunicorn lingered up to 2 s per such connection reading, on its main loop: 10 of them
+    stalled every other client for 20 s."""
+    lingerers = []
+    try:
+        for _ in range(10):
+            sock = connect(server.url)
+            sock.send(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            lingerers.append(sock)  # never read from, never closed (until the end of the test)
+        time.sleep(0.5)
+        assert max(latencies(server.url, 10)) < 1.5
+    finally:
+        for sock in lingerers:
+            sock.close()
