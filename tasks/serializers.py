@@ -33,7 +33,8 @@ def parse_form_submission(form: QueryDict) -> tuple[str | None, Any]:
     errors: dict[str, list[str]] = {}
     for name in form:
         value = form[name]
-        if name == "kind" or value == "":  # a form's empty field (Swagger UI sends them) is one not given
+        # Swagger UI sends its empty `filter` text field; the schema allows it empty, as not given.
+        if name == "kind" or (name == "filter" and value == ""):
             continue
         if isinstance(value, UploadedFile) and value.content_type != "application/json":
             params[name] = value
@@ -47,7 +48,7 @@ def parse_form_submission(form: QueryDict) -> tuple[str | None, Any]:
             errors[name] = [f"Form fields other than kind and files hold JSON: {exc}."]
     if errors:
         raise serializers.ValidationError(errors)
-    if not form.get("kind"):
+    if "kind" not in form:
         if (flat := _flat_kind(params)) is not None:
             return flat.name, flat.flat.to_params(params)
         # The demo default is for an empty JSON body; an empty or kind-less form is a mistake.
@@ -187,6 +188,7 @@ class ImageUploadSerializer(serializers.Serializer):
     filter = _documented(
         {"type": "string", "example": ""},  # left empty in Swagger UI's form, where `filters` is filled
         required=False,
+        allow_blank=True,
         help_text="One filter by name (any case, aliases as in `GET /filters`, e.g. `Negative`), or a JSON step; "
         "instead of `filters`.",
     )

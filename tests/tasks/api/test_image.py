@@ -45,7 +45,7 @@ def test_multipart_upload_gives_an_edited_png(api, wait_status):
 
 def test_multipart_json_parts_and_empty_fields_as_swagger_ui_sends_them(api, wait_status):
     """Swagger UI sends `filters` and `output` as application/json parts (the schema's encoding),
-    and every empty field of its form: a JSON part is JSON, an empty field is one not given."""
+    and its empty `filter` text field: a JSON part is JSON, an empty `filter` is one not given."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     def part(value) -> SimpleUploadedFile:
