@@ -65,6 +65,16 @@ def problem_bytes(status: int, slug: str, detail: str, headers: dict[str, str] |
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 
+def _recv(sock: socket.socket) -> bytes | None:
+    """What a non-blocking socket holds: None if nothing yet, b"" once the peer is gone."""
+    try:
+        return sock.recv(RECV_BYTES)
+    except (BlockingIOError, InterruptedError):
+        return None
+    except OSError:
+        return b""
+
+
 @dataclass(slots=True)
 class Inbound:
     """A request being read by the main loop."""
@@ -160,12 +170,9 @@ class ReadAheadWorker(ThreadWorker):
         state = self.inbound.get(conn)
         if state is None:  # dropped earlier in this round of events
             return
-        try:
-            chunk = conn.sock.recv(RECV_BYTES)
-        except (BlockingIOError, InterruptedError):
+        chunk = _recv(conn.sock)
+        if chunk is None:
             return
-        except OSError:
-            chunk = b""
         if not chunk:  # the client went away
             self.drop(conn)
             return
@@ -264,12 +271,9 @@ class ReadAheadWorker(ThreadWorker):
         self.poller.register(conn.sock, selectors.EVENT_READ, partial(self.on_linger_readable, conn))
 
     def on_linger_readable(self, conn: ReadAheadConn, _sock: socket.socket) -> None:
-        try:
-            data = conn.sock.recv(RECV_BYTES)
-        except (BlockingIOError, InterruptedError):
+        data = _recv(conn.sock)
+        if data is None:
             return
-        except OSError:
-            data = b""
         self.lingering[conn][1] += len(data)
         if not data or self.lingering[conn][1] > LINGER_BYTES:
             self.end_linger(conn)

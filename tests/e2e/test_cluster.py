@@ -36,6 +36,13 @@ def submit(url: str, body: dict, headers: dict[str, str] | None = None) -> str:
     return response.json()["task_id"]
 
 
+def wait_running(url: str, task_id: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while requests.get(f"{url}/status/{task_id}", timeout=5).json()["state"] != "running":
+        assert time.monotonic() < deadline, "the task never started"
+        time.sleep(0.1)
+
+
 def test_300_mixed_tasks_on_two_web_and_two_celery_workers_each_run_once(cluster):
     web = cluster.start_web(web_workers=2)
     cluster.start_worker("w1")
@@ -70,10 +77,7 @@ def test_sigkilled_worker_mid_task_the_task_still_finishes(cluster):
     cluster.start_worker("doomed")
     cluster.start_beat()
     task_id = submit(web.url, {"kind": "sleep", "params": {"seconds": 4}})
-    deadline = time.monotonic() + 30
-    while requests.get(f"{web.url}/status/{task_id}", timeout=5).json()["state"] != "running":
-        assert time.monotonic() < deadline, "the task never started"
-        time.sleep(0.1)
+    wait_running(web.url, task_id)
     cluster.kill("doomed")
     cluster.start_worker("survivor")
     started = time.monotonic()
@@ -108,10 +112,7 @@ def test_a_requeue_failing_half_way_still_finishes_the_task_once_more(cluster):
     cluster.start_worker("doomed")
     cluster.start_beat()
     task_id = submit(web.url, {"kind": "sleep", "params": {"seconds": 3}})
-    deadline = time.monotonic() + 30
-    while requests.get(f"{web.url}/status/{task_id}", timeout=5).json()["state"] != "running":
-        assert time.monotonic() < deadline, "the task never started"
-        time.sleep(0.1)
+    wait_running(web.url, task_id)
     cluster.kill("doomed")
     cluster.env["TASK_FAULTS"] = "after-requeue:raise"  # the survivor's reaper fails every time
     cluster.start_worker("survivor")
