@@ -72,7 +72,7 @@ def run_task(
         return None  # cancelled or deleted before it started, or another executor took it
     context = RepositoryContext(task_id, repository, stopping)
     try:
-        params = {**task.params, **repository.get_inputs(task_id)}
+        params = {**task.params, **task.inputs}
         result = encode_result(get_kind(task.kind).handler(context, params))
     except TaskCancelled:
         if stopping():

@@ -67,6 +67,8 @@ def submit_task(
     except Exception:
         repository.delete(task.id)  # nothing half-done: a task that cannot run is not kept
         raise
+    if not dispatcher.durable:
+        return task
     dispatched = dataclasses.replace(task, dispatched_at=utcnow())
     repository.mark_dispatched(task.id, dispatched.dispatched_at)
     return dispatched

@@ -52,9 +52,10 @@ class FakeContext:
 class RecordingDispatcher:
     """A dispatcher that only remembers what it was given (the test runs tasks itself)."""
 
-    def __init__(self, *, fail_with: Exception | None = None) -> None:
+    def __init__(self, *, fail_with: Exception | None = None, durable: bool = True) -> None:
         self.submitted: list[uuid.UUID] = []
         self.fail_with = fail_with
+        self.durable = durable
 
     def submit(self, task_id: uuid.UUID, *, owner: str | None = None) -> None:
         if self.fail_with is not None:

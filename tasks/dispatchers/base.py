@@ -5,6 +5,11 @@ from typing import Protocol
 
 
 class Dispatcher(Protocol):
+    # True when the hand-off outlives this process (a broker message): the store then records it,
+    # so a task whose hand-off never happened is found and sent again. Threads die with their
+    # tasks, so for them that record would be a write per submit that nothing reads.
+    durable: bool
+
     def submit(self, task_id: uuid.UUID, *, owner: str | None = None) -> None:
         """Queue the task for execution; raises QueueFull or DispatcherStopped, never blocks.
         Owners take turns: one owner's many tasks do not hold up another's."""

@@ -21,6 +21,8 @@ class CeleryDispatcher:
     """Owners are spread over TASK_FAIR_LANES queues; workers consume them all, and the broker
     transport serves them round-robin, so one owner's backlog holds up only its own lane."""
 
+    durable = True
+
     def submit(self, task_id: uuid.UUID, *, owner: str | None = None) -> None:
         from tasks.jobs import execute
 

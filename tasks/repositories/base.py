@@ -53,7 +53,8 @@ class TaskRepository(Protocol):
         """Compare-and-set: move the task only if its status is still `expected`.
 
         Returns the updated task, or None when the task is gone or another actor moved it first,
-        so two executors can never both start or finish one task.
+        so two executors can never both start or finish one task. A claim (to `running`) returns
+        the task with its binary inputs, which `get` need not load.
         """
 
     def set_progress(self, task_id: uuid.UUID, progress: float) -> None:
@@ -76,9 +77,6 @@ class TaskRepository(Protocol):
         """Flag a running task for cooperative cancellation; returns the task as stored."""
 
     def get_result(self, task_id: uuid.UUID) -> TaskResult | None: ...
-
-    def get_inputs(self, task_id: uuid.UUID) -> dict[str, bytes]:
-        """The task's binary inputs (empty if none); `get` does not load them."""
 
     def delete(self, task_id: uuid.UUID) -> bool: ...
 

@@ -129,10 +129,6 @@ class InMemoryTaskRepository:
     def get_result(self, task_id: uuid.UUID) -> TaskResult | None:
         return self._results.get(task_id)
 
-    def get_inputs(self, task_id: uuid.UUID) -> dict[str, bytes]:
-        task = self._tasks.get(task_id)
-        return dict(task.inputs) if task is not None else {}
-
     def delete(self, task_id: uuid.UUID) -> bool:
         with self._lock:
             return self._remove(task_id)

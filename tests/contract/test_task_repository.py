@@ -37,13 +37,15 @@ def test_add_then_get_returns_equal_task(repository):
     assert repository.get(task.id) == task
 
 
-def test_binary_inputs_are_kept_apart_and_loaded_on_demand(repository):
+def test_binary_inputs_are_kept_apart_and_come_with_the_claim(repository):
     task = Task.new(kind="image", params={"image": b"\x89PNG\x00", "filters": [{"op": "sepia"}]}, now=EPOCH)
     assert task.params == {"filters": [{"op": "sepia"}]} and task.inputs == {"image": b"\x89PNG\x00"}
+    plain = make_task()
     repository.add(task)
+    repository.add(plain)
     assert repository.get(task.id).params == {"filters": [{"op": "sepia"}]}
-    assert repository.get_inputs(task.id) == {"image": b"\x89PNG\x00"}
-    assert repository.get_inputs(make_task().id) == {}
+    assert _start(repository, task).inputs == {"image": b"\x89PNG\x00"}
+    assert _start(repository, plain).inputs == {}
 
 
 def test_starting_counts_attempts(repository):

@@ -51,6 +51,12 @@ def test_submit_stores_and_dispatches(submit, repo, dispatcher):
     assert stored.status is TaskStatus.QUEUED and stored.dispatched_at is not None  # not an orphan
 
 
+def test_a_hand_off_that_dies_with_the_process_is_not_recorded(repo):
+    threads = RecordingDispatcher(durable=False)
+    task = services.submit_task(kind="sleep", params={"seconds": 0}, repository=repo, dispatcher=threads)
+    assert threads.submitted == [task.id] and repo.get(task.id).dispatched_at is None
+
+
 def test_submit_defaults_to_sleep_with_default_params(repo, dispatcher):
     task = services.submit_task(repository=repo, dispatcher=dispatcher)
     assert task.kind == "sleep" and task.params == {"seconds": 2.0, "size": 16}
