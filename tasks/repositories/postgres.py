@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+import psycopg
 from django.db import connection, transaction
 
 from tasks.domain import TRANSITIONS, IllegalTransition, ResultInfo, Task, TaskResult, TaskStatus, utcnow
@@ -36,26 +38,29 @@ INSERT = (
     "INSERT INTO task (id, kind, params, owner, status, progress, created_at, input_bytes, cancel_requested, attempts)"
     " SELECT %s, %s, %s::jsonb, %s, %s, %s, %s, %s, false, 0"
 )
-# A task's input blobs, as two arrays in name order, for the claim to return with the task.
-INPUT_ARRAYS = (
-    "ARRAY(SELECT name FROM task_blob WHERE task_id = moved.id AND name LIKE 'input:%%' ORDER BY name), "
-    "ARRAY(SELECT data FROM task_blob WHERE task_id = moved.id AND name LIKE 'input:%%' ORDER BY name)"
-)
-PUT_BLOBS = (
-    "INSERT INTO task_blob (task_id, name, data) SELECT {source}.id, blob.name, blob.data"
-    " FROM {source}, unnest(%s::text[], %s::bytea[]) AS blob (name, data)"
-    " ON CONFLICT (task_id, name) DO UPDATE SET data = EXCLUDED.data"
-)
+# Whether the claimed task has inputs to load (most tasks have none: a claim stays one statement).
+HAS_INPUTS = "EXISTS (SELECT FROM task_blob WHERE task_id = moved.id AND name LIKE 'input:%%')"
 
 
-def _from_row(row: Sequence[Any]) -> Task:
-    """A task from a row of COLUMNS (with the claim's two input arrays after them, if any)."""
+def _put_blobs(source: str, blobs: dict[str, bytes]) -> tuple[str, list[Any]]:
+    """A CTE that writes `blobs` for the task row the CTE `source` returned ("" when none). One
+    parameter per blob: passed as a bytea[] to unnest, a 627 KB image cost the server 25 ms."""
+    if not blobs:
+        return "", []
+    values = ", ".join(["(%s, %s::bytea)"] * len(blobs))
+    sql = (
+        f", blobs AS (INSERT INTO task_blob (task_id, name, data) SELECT {source}.id, blob.name, blob.data"
+        f" FROM {source}, (VALUES {values}) AS blob (name, data)"
+        " ON CONFLICT (task_id, name) DO UPDATE SET data = EXCLUDED.data)"
+    )
+    return sql, [value for pair in blobs.items() for value in pair]
+
+
+def _from_row(row: Sequence[Any], inputs: dict[str, bytes] | None = None) -> Task:
+    """A task from a row that starts with COLUMNS."""
     result = None
     if row[11] is not None:
         result = ResultInfo(row[11], row[12], row[13], json.loads(row[14]) if row[14] is not None else {})
-    inputs = {}
-    if len(row) > 19:
-        inputs = {name.removeprefix(INPUT): bytes(data) for name, data in zip(row[19], row[20], strict=True)}
     return Task(
         id=row[0],
         kind=row[1],
@@ -73,7 +78,7 @@ def _from_row(row: Sequence[Any]) -> Task:
         heartbeat_at=row[16],
         dispatched_at=row[17],
         input_bytes=row[18],
-        inputs=inputs,
+        inputs=inputs or {},
     )
 
 
@@ -103,15 +108,37 @@ def _or_unbounded(limit: int | None) -> int:
     return (1 << 62) if limit is None else limit
 
 
+@contextmanager
+def _cursor(*, carries_bytes: bool = False) -> Iterator[Any]:
+    """Django's cursor, or for statements that carry bytes a psycopg cursor that binds parameters
+    on the server (bytes go as they are) and can read bytea in binary: Django's client-side binding
+    writes bytes as an escaped SQL literal, and reads them as hex, so a 1 MB image written and read
+    back took 30 ms instead of 3.5 ms."""
+    if not carries_bytes:
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        yield cursor
+
+
 def _execute(sql: str, params: Sequence[Any]) -> None:
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(sql, params)
 
 
-def _fetch(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
-    with connection.cursor() as cursor:
+def _fetch(sql: str, params: Sequence[Any], *, carries_bytes: bool = False) -> tuple[Any, ...] | None:
+    with _cursor(carries_bytes=carries_bytes) as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()
+
+
+def _fetch_bytes(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Rows in binary format: only for bytea and text columns (Django's loaders are for text)."""
+    with _cursor(carries_bytes=True) as cursor:
+        cursor.execute(sql, params, binary=True)
+        return cursor.fetchall()
 
 
 def _fetch_tasks(condition: str, params: Sequence[Any]) -> list[Task]:
@@ -129,22 +156,19 @@ class PostgresTaskRepository:
         """One statement: lock the owner's usage row (an upsert that changes nothing), insert the
         task and its inputs only if the quotas allow, and return the usage that was checked.
         Concurrent submits of one owner queue on that row lock, across every web process."""
-        names = [INPUT + name for name in task.inputs]
         row = [task.id, task.kind, json.dumps(dict(task.params)), task.owner, task.status.value, task.progress]
         row += [task.created_at, task.input_bytes]
-        blobs = [names, list(task.inputs.values())]
+        put_blobs, blobs = _put_blobs("added", {INPUT + name: data for name, data in task.inputs.items()})
         if (max_in_progress is None and max_stored_bytes is None) or task.owner is None:
             _fetch(
-                f"WITH added AS ({INSERT} RETURNING id), blobs AS ({PUT_BLOBS.format(source='added')}) SELECT 1",
-                [*row, *blobs],
+                f"WITH added AS ({INSERT} RETURNING id){put_blobs} SELECT 1", [*row, *blobs], carries_bytes=bool(blobs)
             )
             return
         held, added = _fetch(
             "WITH usage AS (INSERT INTO task_owner_usage AS usage (owner, active, stored_bytes) VALUES (%s, 0, 0)"
             " ON CONFLICT (owner) DO UPDATE SET owner = usage.owner RETURNING active, stored_bytes),"
-            f" added AS ({INSERT} FROM usage WHERE usage.active < %s AND usage.stored_bytes + %s <= %s RETURNING id),"
-            f" blobs AS ({PUT_BLOBS.format(source='added')})"
-            " SELECT usage.stored_bytes, EXISTS (SELECT FROM added) FROM usage",
+            f" added AS ({INSERT} FROM usage WHERE usage.active < %s AND usage.stored_bytes + %s <= %s RETURNING id)"
+            f"{put_blobs} SELECT usage.stored_bytes, EXISTS (SELECT FROM added) FROM usage",
             [
                 task.owner,
                 *row,
@@ -153,6 +177,7 @@ class PostgresTaskRepository:
                 _or_unbounded(max_stored_bytes),
                 *blobs,
             ],
+            carries_bytes=bool(blobs),
         )
         if added:
             return
@@ -175,21 +200,28 @@ class PostgresTaskRepository:
         result: TaskResult | None = None,
     ) -> Task | None:
         """One statement: the compare-and-set `UPDATE ... WHERE status = expected`, with the
-        inputs read for a claim and the result's blob written for a success."""
+        result's blob written for a success (and a second one to read a claimed task's inputs)."""
         if target not in TRANSITIONS[expected]:
             raise IllegalTransition(f"task {task_id}: {expected} -> {target} is not allowed")
         sets, values = _transition_changes(target, at, error, result)
         moved = f"UPDATE task SET {', '.join(sets)} WHERE id = %s AND status = %s RETURNING {COLUMNS}"
         params: list[Any] = [*values, task_id, expected.value]
         if target is TaskStatus.RUNNING:
-            sql = f"WITH moved AS ({moved}) SELECT moved.*, {INPUT_ARRAYS} FROM moved"
+            sql = f"WITH moved AS ({moved}) SELECT moved.*, {HAS_INPUTS} FROM moved"
         elif result is not None:
-            sql = f"WITH moved AS ({moved}), blobs AS ({PUT_BLOBS.format(source='moved')}) SELECT * FROM moved"
-            params += [[RESULT], [result.data]]
+            put_blobs, blobs = _put_blobs("moved", {RESULT: result.data})
+            sql = f"WITH moved AS ({moved}){put_blobs} SELECT * FROM moved"
+            params += blobs
         else:
             sql = moved
-        row = _fetch(sql, params)
-        return _from_row(row) if row is not None else None  # None: gone, or another actor moved it first
+        row = _fetch(sql, params, carries_bytes=result is not None)
+        if row is None:
+            return None  # gone, or another actor moved it first
+        return _from_row(row, self._inputs(task_id) if target is TaskStatus.RUNNING and row[19] else None)
+
+    def _inputs(self, task_id: uuid.UUID) -> dict[str, bytes]:
+        rows = _fetch_bytes("SELECT name, data FROM task_blob WHERE task_id = %s AND name LIKE 'input:%%'", [task_id])
+        return {name.removeprefix(INPUT): data for name, data in rows}
 
     def set_progress(self, task_id: uuid.UUID, progress: float) -> None:
         _execute(
@@ -224,16 +256,16 @@ class PostgresTaskRepository:
         return self.get(task_id)
 
     def get_result(self, task_id: uuid.UUID) -> TaskResult | None:
-        row = _fetch(
-            "SELECT blob.data, task.result_content_type, task.result_filename, task.result_meta FROM task"
+        rows = _fetch_bytes(
+            "SELECT blob.data, task.result_content_type, task.result_filename, task.result_meta::text FROM task"
             " JOIN task_blob AS blob ON blob.task_id = task.id AND blob.name = %s"
             " WHERE task.id = %s AND task.result_content_type IS NOT NULL",
             [RESULT, task_id],
         )
-        if row is None:
+        if not rows:
             return None
-        data, content_type, filename, meta = row
-        return TaskResult(bytes(data), content_type, filename, json.loads(meta) if meta is not None else {})
+        [(data, content_type, filename, meta)] = rows
+        return TaskResult(data, content_type, filename, json.loads(meta) if meta is not None else {})
 
     def delete(self, task_id: uuid.UUID) -> bool:
         """One statement: the task's blobs and then the task (the foreign key is checked at the end)."""
