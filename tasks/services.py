@@ -4,13 +4,16 @@ and otherwise get the ones the settings chose from `providers`."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tasks import faults, providers
+from django.conf import settings
+
+from tasks import execution, faults, providers
 from tasks.dispatchers.base import Dispatcher
 from tasks.domain import Caller, PublicStatus, Task, TaskResult, TaskStatus, held_by_id, utcnow
 from tasks.errors import (
@@ -208,3 +211,42 @@ def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     if match is None:
         raise InvalidCursor(cursor)
     return EPOCH + int(match[1]) * MICROSECOND, uuid.UUID(hex=match[2])
+
+
+logger = logging.getLogger(__name__)
+
+WORKER_LOST = "worker lost"
+
+
+def redispatch_orphans(repository: TaskRepository, dispatcher: Dispatcher) -> int:
+    """Queued tasks the dispatcher never got (their web process died between the commit and the
+    publish, or a requeue stopped half-way) are sent now. Sent twice, a task still runs once: the
+    worker claims it with a compare-and-set."""
+    cutoff = utcnow() - timedelta(seconds=settings.TASK_REDISPATCH_AFTER_SECONDS)
+    orphans = repository.find_undispatched(created_before=cutoff, limit=500)
+    for task in orphans:
+        _dispatch(repository, dispatcher, task)
+        logger.warning("task %s: queued but never dispatched; sent now", task.id)
+    return len(orphans)
+
+
+def recover_lost_tasks(repository: TaskRepository, dispatcher: Dispatcher) -> int:
+    """Tasks whose worker died (no heartbeat for TASK_LOST_AFTER_SECONDS) run again, up to
+    TASK_MAX_ATTEMPTS, or fail with "worker lost": nothing stays in progress forever."""
+    cutoff = utcnow() - timedelta(seconds=settings.TASK_LOST_AFTER_SECONDS)
+    lost = repository.find_lost(heartbeat_before=cutoff, limit=500)
+    for task in lost:
+        if task.attempts < settings.TASK_MAX_ATTEMPTS:
+            if repository.transition(task.id, expected=TaskStatus.RUNNING, target=TaskStatus.QUEUED, at=utcnow()):
+                faults.point("after-requeue")  # failing here leaves it undispatched: redispatch_orphans
+                _dispatch(repository, dispatcher, task)
+                logger.warning("task %s: worker lost, running it again (attempt %d)", task.id, task.attempts + 1)
+        else:
+            execution.fail_unfinished(task.id, WORKER_LOST, repository=repository)
+            logger.warning("task %s: worker lost after %d attempts; failed", task.id, task.attempts)
+    return len(lost)
+
+
+def _dispatch(repository: TaskRepository, dispatcher: Dispatcher, task: Task) -> None:
+    dispatcher.submit(task.id, owner=task.owner)
+    repository.mark_dispatched(task.id, utcnow())

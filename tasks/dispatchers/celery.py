@@ -11,6 +11,9 @@ from kombu.exceptions import OperationalError
 from tasks.errors import BrokerUnavailable
 from taskservice.celery import app
 
+# The job that runs a task (tasks/jobs.py), sent by name: the web tier need not import the jobs.
+EXECUTE = "tasks.jobs.execute"
+
 
 def lane(owner: str | None) -> str:
     """The queue an owner's tasks go to: the same for every web process (crc32, not hash())."""
@@ -24,10 +27,8 @@ class CeleryDispatcher:
     durable = True
 
     def submit(self, task_id: uuid.UUID, *, owner: str | None = None) -> None:
-        from tasks.jobs import execute
-
         try:
-            execute.apply_async(args=[str(task_id)], queue=lane(owner), retry=False)
+            app.send_task(EXECUTE, args=[str(task_id)], queue=lane(owner), retry=False)
         except OperationalError as exc:
             raise BrokerUnavailable(str(exc)) from None
 

@@ -51,9 +51,9 @@ STEPS = {name: _step_serializer(op) for name, op in OPS.items()}
 
 
 @extend_schema_field(
-    PolymorphicProxySerializer(
-        component_name="FilterStep", serializers=list(STEPS.values()), resource_type_field_name="op"
-    )
+    # An explicit mapping, op -> step schema: from the serializers alone drf-spectacular reads each
+    # op's value as `ChoiceField.to_representation(None)`, and every mapping key came out null.
+    PolymorphicProxySerializer(component_name="FilterStep", serializers=STEPS, resource_type_field_name="op")
 )
 class FilterStepField(serializers.Field):
     """One `{"op": ..., ...params}` step, validated by its op's serializer."""

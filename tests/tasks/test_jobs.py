@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from tasks import faults, jobs, providers
+from tasks import faults, jobs, providers, services
 from tasks.domain import TaskStatus, utcnow
 from tasks.repositories.memory import InMemoryTaskRepository
 from tests.support import RecordingDispatcher, make_task
@@ -45,7 +45,7 @@ def test_lost_tasks_run_again_until_attempts_run_out(repo, dispatcher):
     assert jobs.reap_lost_tasks() == 2
     assert repo.get(again.id).status is TaskStatus.QUEUED and dispatcher.submitted == [again.id]
     lost = repo.get(exhausted.id)
-    assert lost.status is TaskStatus.FAILED and lost.error == jobs.WORKER_LOST
+    assert lost.status is TaskStatus.FAILED and lost.error == services.WORKER_LOST
     assert repo.get(alive.id).status is TaskStatus.RUNNING
 
 

@@ -2,6 +2,8 @@ import re
 
 from django.core.management import call_command
 
+from tasks.imaging.ops import OPS
+
 
 def test_schema_validates_without_warnings(tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
@@ -46,3 +48,16 @@ def test_swagger_and_redoc_are_served_offline(api):
             response = api.get(asset)
             assert response.status_code == 200, asset
             b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def test_every_filter_step_is_mapped_by_its_op(api):
+    """Client generators honour the discriminator: each op must name its own step schema (every
+    key was null, so openapi-python-client refused the document)."""
+    schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    schemas = schema["components"]["schemas"]
+    step = schemas["FilterStepRequest"]
+    mapping = step["discriminator"]["mapping"]
+    assert set(mapping) == set(OPS)
+    for op, ref in mapping.items():
+        assert schemas[ref.rsplit("/", 1)[1]]["properties"]["op"]["enum"] == [op]
+    assert sorted(mapping.values()) == sorted(ref["$ref"] for ref in step["oneOf"])

@@ -1,0 +1,83 @@
+"""The project's import graph, read from the source (imports inside functions count: that is
+where a cycle hides from `python -c "import ..."`): no module may import itself through others."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("accounts", "records", "tasks", "taskservice", "web")
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def project_modules() -> dict[str, Path]:
+    found = {}
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            if "migrations" not in path.parts:
+                found[module_name(path)] = path
+    return found
+
+
+def imports(path: Path, modules: dict[str, Path]) -> set[str]:
+    """The project modules `path` imports, anywhere in it (`from a import b` is `a.b` if that is a
+    module, else `a`); a package's own parents, imported implicitly by Python, do not count."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                candidate = f"{node.module}.{alias.name}"
+                found.add(candidate if candidate in modules else node.module)
+    return {name for name in found if name in modules}
+
+
+def graph() -> dict[str, set[str]]:
+    modules = project_modules()
+    return {name: imports(path, modules) - {name} for name, path in modules.items()}
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Every strongly connected group of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    groups = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in edges[node]:
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while (member := stack.pop()) != node:
+                group.append(member)
+            groups.append(sorted([node, *group]))
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    return [group for group in groups if len(group) > 1]
+
+
+def test_the_import_graph_has_no_cycle():
+    assert cycles(graph()) == []
+
+
+def test_the_cycle_finder_finds_one():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_the_web_tier_sends_jobs_by_name_without_importing_them():
+    edges = graph()
+    assert "tasks.jobs" not in edges["tasks.dispatchers.celery"]
+    assert "tasks.jobs" not in edges["tasks.providers"]
