@@ -1,5 +1,6 @@
 """Documented shapes of the records API (the views build plain dicts; these feed the schema)."""
 
+from django.conf import settings
 from rest_framework import serializers
 
 
@@ -17,7 +18,10 @@ RECORD_SCHEMA = {
 RECORD_OR_RECORDS_SCHEMA = {"oneOf": [RECORD_SCHEMA, {"type": "array", "items": RECORD_SCHEMA}]}
 RECORD_IN_SCHEMA = {
     "type": "object",
-    "properties": {"uuid": {"type": "string", "format": "uuid"}, "text": {"type": "string", "maxLength": 10_000}},
+    "properties": {
+        "uuid": {"type": "string", "format": "uuid"},
+        "text": {"type": "string", "maxLength": settings.RECORDS_MAX_TEXT},
+    },
     "required": ["text"],
     "additionalProperties": False,
 }

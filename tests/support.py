@@ -6,6 +6,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+import pytest
+
 from tasks.domain import Caller, Ceilings, Task
 
 T = TypeVar("T")
@@ -47,6 +49,11 @@ class FakeContext:
 
     def cancelled(self) -> bool:
         return self.cancel_after is not None and len(self.progress) >= self.cancel_after
+
+
+# The database store in tests parametrized over every store: committed transactions, since the
+# code under test uses several connections (executor threads, concurrent adds).
+POSTGRES = pytest.param("postgres", marks=pytest.mark.django_db(transaction=True))
 
 
 class RecordingDispatcher:

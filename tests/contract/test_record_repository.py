@@ -9,8 +9,7 @@ from records.domain import Record
 from records.errors import DuplicateRecord
 from records.repositories.memory import InMemoryRecordRepository
 from records.repositories.postgres import PostgresRecordRepository
-
-POSTGRES = pytest.param("postgres", marks=pytest.mark.django_db(transaction=True))
+from tests.support import POSTGRES
 
 
 @pytest.fixture(params=["memory", POSTGRES])

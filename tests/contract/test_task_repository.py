@@ -11,13 +11,9 @@ from tasks.errors import StorageQuotaExceeded, TooManyInProgress
 from tasks.repositories.base import TaskQuery, TaskRepository
 from tasks.repositories.memory import InMemoryTaskRepository
 from tasks.repositories.postgres import PostgresTaskRepository
-from tests.support import EPOCH, make_task
+from tests.support import EPOCH, POSTGRES, make_task
 
 MAX_TASKS = 50
-
-
-# Committed transactions for the database store: the concurrency test uses several connections.
-POSTGRES = pytest.param("postgres", marks=pytest.mark.django_db(transaction=True))
 
 
 @pytest.fixture(params=["memory", POSTGRES])

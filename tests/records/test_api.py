@@ -7,9 +7,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from records import providers
-from tests.support import assert_problem
+from tests.support import POSTGRES, assert_problem
 
-POSTGRES = pytest.param("postgres", marks=pytest.mark.django_db(transaction=True))
 EXAMPLE = [
     {"uuid": "e48d41d0-6e53-490a-9d9a-fd4337f28038", "text": "test example"},
     {"uuid": "eddd8cd7-1128-4b83-98d4-7cde1514625e", "text": "another example"},

@@ -3,11 +3,7 @@ from rest_framework.test import APIClient
 
 from tasks import kinds
 from tasks.kinds.base import ParamsSerializer, TaskKind
-from tests.support import wait_for
-
-# The same API tests run against every store; the database one with committed transactions,
-# since tasks run on executor threads with their own connections.
-POSTGRES = pytest.param("postgres", marks=pytest.mark.django_db(transaction=True))
+from tests.support import POSTGRES, wait_for
 
 
 @pytest.fixture(params=["memory", POSTGRES], autouse=True)
