@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import functools
-import threading
 from typing import Any
 
-from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.utils import OpenApiExample, OpenApiRequest, PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from tasks.kinds import DEFAULT_KIND, all_kinds
 from tasks.kinds.base import TaskKind
 from tasks.serializers import UPLOAD_ENCODING, ImageUploadSerializer
-from taskservice.openapi import problem
+from taskservice.openapi import problem, request_schema
 
 
 def constant_field(value: str, **options: Any) -> serializers.Field:
@@ -157,34 +154,5 @@ CAPACITY = problem(
 )
 
 
-_generating = threading.Lock()
-
-
-@functools.cache
-def _components() -> dict[str, Any]:
-    # drf-spectacular's generator is not thread-safe: 30 concurrent first GET /kinds gave 8 x 500.
-    with _generating:
-        return SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
-
-
-def request_schema(serializer: type[serializers.Serializer]) -> dict[str, Any]:
-    """A serializer's request schema as self-contained JSON Schema, cut from this service's
-    own OpenAPI document (so the two can never disagree)."""
-    components = _components()
-    return _inline(components[f"{serializer.__name__}Request"], components)
-
-
 def kind_params_schemas() -> dict[str, dict[str, Any]]:
     return {name: request_schema(serializer)["properties"]["params"] for name, serializer in SUBMISSIONS.items()}
-
-
-def _inline(node: Any, components: dict[str, Any]) -> Any:
-    if isinstance(node, dict):
-        if "$ref" in node:
-            return _inline(components[node["$ref"].rsplit("/", 1)[-1]], components)
-        if list(node) == ["allOf"] and len(node["allOf"]) == 1:
-            return _inline(node["allOf"][0], components)
-        return {key: _inline(value, components) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_inline(item, components) for item in node]
-    return node

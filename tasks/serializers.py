@@ -150,16 +150,6 @@ class TaskPageSerializer(serializers.Serializer):
     next = serializers.CharField(allow_null=True, help_text="URL of the next page, null on the last one.")
 
 
-class FilterOpSerializer(serializers.Serializer):
-    op = serializers.CharField()
-    summary = serializers.CharField()
-    aliases = serializers.ListField(
-        child=serializers.CharField(), help_text="Other names this op answers to, in any case (e.g. Negative)."
-    )
-    params_schema = serializers.DictField(help_text="JSON Schema of one step using this op.")
-    example = serializers.DictField(help_text="A valid step.")
-
-
 def _documented(schema: dict[str, Any], **options: Any) -> serializers.Field:
     """A text field shown in the schema (and so pre-filled in Swagger UI's form) as `schema`."""
     return extend_schema_field(schema)(type("FormText", (serializers.CharField,), {}))(**options)
@@ -196,18 +186,6 @@ class ImageUploadSerializer(serializers.Serializer):
 
 
 UPLOAD_ENCODING = {"filters": {"contentType": "application/json"}, "output": {"contentType": "application/json"}}
-
-
-class LanguageSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    version = serializers.CharField()
-    source_file = serializers.CharField()
-    compile_command = serializers.CharField(allow_null=True)
-    run_command = serializers.CharField()
-    isolation = serializers.CharField(
-        help_text="How runs are isolated here: `cgroup v1 (...)`/`cgroup v2 (...)` (memory, processes and CPU for "
-        "the whole process tree) or `rlimits only: <why>` (limits per process)."
-    )
 
 
 class KindSerializer(serializers.Serializer):

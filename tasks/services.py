@@ -25,6 +25,7 @@ from tasks.errors import (
     TaskNotFound,
 )
 from tasks.kinds import DEFAULT_KIND, all_kinds, get_kind
+from tasks.kinds.base import Catalog
 from tasks.repositories.base import TaskQuery, TaskRepository
 
 # A page position: microseconds since the epoch (up to the year 2286) and a task id.
@@ -250,3 +251,17 @@ def recover_lost_tasks(repository: TaskRepository, dispatcher: Dispatcher) -> in
 def _dispatch(repository: TaskRepository, dispatcher: Dispatcher, task: Task) -> None:
     dispatcher.submit(task.id, owner=task.owner)
     repository.mark_dispatched(task.id, utcnow())
+
+
+def catalogs() -> list[Catalog]:
+    """The kinds' catalogs, each served at a path of its own (GET /filters, GET /languages)."""
+    return [kind.catalog for kind in all_kinds() if kind.catalog is not None]
+
+
+def catalog_entries(catalog: Catalog) -> list[dict[str, Any]]:
+    return catalog.entries()
+
+
+def binary_result_types() -> list[str]:
+    """Every content type a kind's result may have besides JSON, for GET /result's documentation."""
+    return sorted({kind_type for kind in all_kinds() for kind_type in kind.result_types} - {"application/json"})

@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from tasks.views import FilterListView, HealthView, KindListView, LanguageListView, ReadinessView, TaskViewSet
+from tasks import services
+from tasks.views import HealthView, KindListView, ReadinessView, TaskViewSet, catalog_view
 
 urlpatterns = [
     path("task", TaskViewSet.as_view({"post": "create"}), name="task-submit"),
@@ -12,8 +13,7 @@ urlpatterns = [
     path("result/<str:task_id>", TaskViewSet.as_view({"get": "result"}), name="task-result"),
     path("tasks", TaskViewSet.as_view({"get": "index"}), name="task-list"),
     path("kinds", KindListView.as_view(), name="kind-list"),
-    path("filters", FilterListView.as_view(), name="filter-list"),
-    path("languages", LanguageListView.as_view(), name="language-list"),
+    *(path(catalog.path, catalog_view(catalog), name=f"{catalog.path}-list") for catalog in services.catalogs()),
     path("healthz", HealthView.as_view(), name="healthz"),
     path("readyz", ReadinessView.as_view(), name="readyz"),
 ]

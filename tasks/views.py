@@ -1,10 +1,12 @@
 """Thin HTTP adapters: validate input, call one use case, present the outcome."""
 
 import functools
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
 from django.http import HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -23,13 +25,9 @@ from accounts.permissions import CallerAllowed, KeyRequired
 from accounts.schema import QUOTA_EXCEEDED, UNAUTHORIZED
 from accounts.throttles import SubmissionThrottle
 from tasks import services
-from tasks.coderunner.languages import available, command, version
 from tasks.domain import PublicStatus, Task
-from tasks.imaging.ops import OPS
-from tasks.imaging.output import CONTENT_TYPES
 from tasks.kinds import all_kinds
-from tasks.kinds.code import isolation
-from tasks.kinds.image import STEPS
+from tasks.kinds.base import Catalog
 from tasks.presenters import present_created, present_task, result_envelope
 from tasks.schema import (
     CAPACITY,
@@ -38,13 +36,10 @@ from tasks.schema import (
     SUBMIT_EXAMPLES,
     TASK_NOT_FOUND,
     kind_params_schemas,
-    request_schema,
 )
 from tasks.serializers import (
-    FilterOpSerializer,
     HealthSerializer,
     KindSerializer,
-    LanguageSerializer,
     ReadinessSerializer,
     ResultEnvelopeSerializer,
     TaskCreatedSerializer,
@@ -167,7 +162,7 @@ class TaskViewSet(ViewSet):
             ),
             **{
                 (200, content_type): OpenApiResponse(OpenApiTypes.BINARY, description="An edited image.")
-                for content_type in CONTENT_TYPES.values()
+                for content_type in services.binary_result_types()
             },
             **TASK_NOT_FOUND,
             **UNAUTHORIZED,
@@ -276,49 +271,20 @@ class KindListView(APIView):
         )
 
 
-class FilterListView(APIView):
-    @extend_schema(
-        operation_id="list_filters",
-        summary="The photo editor's filter ops, with parameters and an example step each",
-        responses={200: FilterOpSerializer(many=True)},
-        tags=["tasks"],
-    )
-    def get(self, request: Request) -> Response:
-        return Response(
-            [
-                {
-                    "op": name,
-                    "summary": op.summary,
-                    "aliases": list(op.aliases),
-                    "params_schema": request_schema(STEPS[name]),
-                    "example": op.example,
-                }
-                for name, op in OPS.items()
-            ]
-        )
+def catalog_view(catalog: Catalog) -> Callable[..., HttpResponseBase]:
+    """The view of one kind's catalog (GET /filters, GET /languages): kinds bring their own."""
 
-
-class LanguageListView(APIView):
-    @extend_schema(
-        operation_id="list_languages",
-        summary="Languages the code runner can run on this host",
-        responses={200: LanguageSerializer(many=True)},
-        tags=["tasks"],
-    )
-    def get(self, request: Request) -> Response:
-        return Response(
-            [
-                {
-                    "name": language.name,
-                    "version": version(language),
-                    "source_file": language.source_file,
-                    "compile_command": " ".join(command(language.compile, language)) if language.compile else None,
-                    "run_command": " ".join(command(language.run, language)),
-                    "isolation": isolation(),
-                }
-                for language in available()
-            ]
+    class CatalogView(APIView):
+        @extend_schema(
+            operation_id=f"list_{catalog.path}",
+            summary=catalog.summary,
+            responses={200: catalog.entry(many=True)},
+            tags=["tasks"],
         )
+        def get(self, request: Request) -> Response:
+            return Response(services.catalog_entries(catalog))
+
+    return CatalogView.as_view()
 
 
 class HealthView(APIView):

@@ -59,6 +59,17 @@ def unknown_keys(body: Mapping[str, Any], allowed: set[str], shape: str) -> dict
 
 
 @dataclass(frozen=True, slots=True)
+class Catalog:
+    """What a kind lists at a URL of its own (`GET /filters`, `GET /languages`): `entries()` is
+    built on each request (a host's languages can change), `entry` documents one of them."""
+
+    path: str
+    summary: str
+    entry: type[serializers.Serializer]
+    entries: Callable[[], list[dict[str, Any]]]
+
+
+@dataclass(frozen=True, slots=True)
 class TaskKind:
     name: str
     summary: str
@@ -70,6 +81,9 @@ class TaskKind:
     # Facts /readyz reports (name -> a function giving a one-line state), e.g. how code runs are isolated.
     readiness: Mapping[str, Callable[[], str]] = field(default_factory=dict)
     flat: FlatShape | None = None
+    catalog: Catalog | None = None
+    # What a result may be: its content types, for GET /result's documentation.
+    result_types: tuple[str, ...] = ("application/json",)
 
     def validate(self, params: Any, ceilings: Ceilings | None = None) -> dict[str, Any]:
         """Clean the submitted params; raises InvalidParams naming each bad field."""

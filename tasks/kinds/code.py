@@ -22,12 +22,12 @@ from rest_framework import serializers
 
 from tasks.coderunner import cgroups
 from tasks.coderunner.helpers import HelpersUnavailable, helpers
-from tasks.coderunner.languages import LANGUAGES, Language, available, command
+from tasks.coderunner.languages import LANGUAGES, Language, available, command, version
 from tasks.coderunner.sandbox import Limits, Outcome, Sandbox, SandboxUnavailable, UidPool
 from tasks.coderunner.workspace import sweep_stale
 from tasks.domain import Ceilings
 from tasks.errors import InvalidParams, KindUnavailable
-from tasks.kinds.base import Context, FlatShape, ParamsSerializer, TaskCancelled, TaskKind, unknown_keys
+from tasks.kinds.base import Catalog, Context, FlatShape, ParamsSerializer, TaskCancelled, TaskKind, unknown_keys
 from taskservice.serializers import StrictCharField, StrictFloatField, StrictIntegerField, StrictSerializer
 
 MIB = 1024 * 1024
@@ -274,6 +274,32 @@ def from_flat(body: Mapping[str, Any]) -> dict[str, Any]:
     return {"language": body[named[0]], "source": body["code"], **({"stdin": body["stdin"]} if "stdin" in body else {})}
 
 
+class LanguageSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    version = serializers.CharField()
+    source_file = serializers.CharField()
+    compile_command = serializers.CharField(allow_null=True)
+    run_command = serializers.CharField()
+    isolation = serializers.CharField(
+        help_text="How runs are isolated here: `cgroup v1 (...)`/`cgroup v2 (...)` (memory, processes and CPU for "
+        "the whole process tree) or `rlimits only: <why>` (limits per process)."
+    )
+
+
+def languages() -> list[dict[str, Any]]:
+    return [
+        {
+            "name": language.name,
+            "version": version(language),
+            "source_file": language.source_file,
+            "compile_command": " ".join(command(language.compile, language)) if language.compile else None,
+            "run_command": " ".join(command(language.run, language)),
+            "isolation": isolation(),
+        }
+        for language in available()
+    ]
+
+
 KIND = TaskKind(
     name="code",
     summary="Code runner: compile and run a program in a sandbox; the result is a verdict with its output.",
@@ -282,4 +308,5 @@ KIND = TaskKind(
     restrict=restrict,
     readiness={"sandbox": isolation},
     flat=FlatShape(markers=frozenset({"code"}), to_params=from_flat, schema=FlatCodeSubmission),
+    catalog=Catalog("languages", "Languages the code runner can run on this host", LanguageSerializer, languages),
 )

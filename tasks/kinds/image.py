@@ -25,6 +25,7 @@ from tasks.imaging.ops import OPS, Op, resolve
 from tasks.imaging.output import CONTENT_TYPES, encode
 from tasks.imaging.source import ImageRejected, SourceInfo, check_scans, open_image, read_header, verify_stream
 from tasks.kinds.base import (
+    Catalog,
     Context,
     FlatShape,
     ParamsSerializer,
@@ -33,6 +34,7 @@ from tasks.kinds.base import (
     shared_validator,
     unknown_keys,
 )
+from taskservice.openapi import request_schema
 from taskservice.serializers import StrictBooleanField, StrictIntegerField, StrictSerializer
 
 MIB = 1024 * 1024
@@ -236,6 +238,29 @@ def from_flat(body: Mapping[str, Any]) -> dict[str, Any]:
     return {**params, **({"output": body["output"]} if "output" in body else {})}
 
 
+class FilterOpSerializer(serializers.Serializer):
+    op = serializers.CharField()
+    summary = serializers.CharField()
+    aliases = serializers.ListField(
+        child=serializers.CharField(), help_text="Other names this op answers to, in any case (e.g. Negative)."
+    )
+    params_schema = serializers.DictField(help_text="JSON Schema of one step using this op.")
+    example = serializers.DictField(help_text="A valid step.")
+
+
+def filter_ops() -> list[dict[str, Any]]:
+    return [
+        {
+            "op": name,
+            "summary": op.summary,
+            "aliases": list(op.aliases),
+            "params_schema": request_schema(STEPS[name]),
+            "example": op.example,
+        }
+        for name, op in OPS.items()
+    ]
+
+
 KIND = TaskKind(
     name="image",
     summary="Photo editor: apply a pipeline of filter steps (see GET /filters) to an image.",
@@ -243,4 +268,11 @@ KIND = TaskKind(
     handler=run,
     restrict=restrict,
     flat=FlatShape(markers=frozenset({"image"}), to_params=from_flat, schema=FlatPhotoSubmission),
+    catalog=Catalog(
+        "filters",
+        "The photo editor's filter ops, with parameters and an example step each",
+        FilterOpSerializer,
+        filter_ops,
+    ),
+    result_types=tuple(CONTENT_TYPES.values()),
 )

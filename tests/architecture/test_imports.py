@@ -81,3 +81,19 @@ def test_the_web_tier_sends_jobs_by_name_without_importing_them():
     edges = graph()
     assert "tasks.jobs" not in edges["tasks.dispatchers.celery"]
     assert "tasks.jobs" not in edges["tasks.providers"]
+
+
+def kind_internals(edges: dict[str, set[str]]) -> set[str]:
+    """What only a kind itself may import: the kinds' modules and the engines behind them."""
+    return {
+        name
+        for name in edges
+        if name.startswith(("tasks.coderunner", "tasks.imaging"))
+        or (name.startswith("tasks.kinds.") and name != "tasks.kinds.base")
+    }
+
+
+def test_views_reach_the_kinds_only_through_the_registry_and_services():
+    edges = graph()
+    assert edges["tasks.views"] & kind_internals(edges) == set()
+    assert edges["tasks.urls"] & kind_internals(edges) == set()
