@@ -28,6 +28,7 @@ COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY manage.py ./
 COPY taskservice ./taskservice
+COPY httpapi ./httpapi
 COPY tasks ./tasks
 COPY records ./records
 COPY accounts ./accounts

@@ -4,9 +4,11 @@ from typing import Any
 
 from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
 
 from accounts.permissions import KeyRequired
-from taskservice.openapi import problem
+from httpapi.openapi import problem
+from tasks.errors import QuotaExceeded
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
@@ -31,23 +33,21 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
 UNAUTHORIZED = problem(
     "No valid API key: it is missing (while anonymous use is off), wrong, revoked or expired. "
     "`WWW-Authenticate: Bearer` says how to authenticate.",
-    ("Bad key", 401, "authentication-failed", "Invalid API key."),
-    ("No key", 401, "not-authenticated", "This service needs an API key: send `Authorization: Bearer <key>`."),
+    ("Bad key", AuthenticationFailed, "Invalid API key."),
+    ("No key", NotAuthenticated, "This service needs an API key: send `Authorization: Bearer <key>`."),
 )
 
 QUOTA_EXCEEDED = problem(
     "A quota is used up: `quota` names it, with its `limit` and what is `used`; `Retry-After` says when to try again.",
     (
         "Too many in progress",
-        429,
-        "quota-exceeded",
+        QuotaExceeded,
         "You have 4 tasks in progress, your limit; wait for one to finish (or cancel one).",
         {"quota": "in_progress", "limit": 4, "used": 4},
     ),
     (
         "Too many submissions",
-        429,
-        "quota-exceeded",
+        QuotaExceeded,
         "You made all 60 submissions your quota allows per 60 s; retry in 17 s.",
         {"quota": "submissions", "limit": 60, "used": 60},
     ),

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from rest_framework import serializers
 
-from taskservice.serializers import StrictCharField, StrictSerializer
+from httpapi.serializers import StrictCharField, StrictSerializer
 
 
 class KeyInfoSerializer(serializers.Serializer):

@@ -21,9 +21,11 @@ from accounts.serializers import (
     UserSerializer,
 )
 from accounts.throttles import submissions_used
+from httpapi.errors import InvalidRequest
+from httpapi.openapi import problem
+from httpapi.parsers import BoundedJSONParser
 from tasks import services
-from taskservice.openapi import problem
-from taskservice.parsers import BoundedJSONParser
+from tasks.errors import QuotaExceeded
 
 EXAMPLE = {
     "anonymous": False,
@@ -95,11 +97,11 @@ class MeView(APIView):
 CREDENTIALS = {"username": "user_3f0c8a5e8f0e4ad89f580d5c8e3ea0c1", "password": "password228"}
 INVALID = problem(
     "Missing or invalid fields; `errors` names each.",
-    ("Bad fields", 400, "invalid-request", "password: At least 8 characters."),
+    ("Bad fields", InvalidRequest, "password: At least 8 characters."),
 )
 LOGIN_THROTTLED = problem(
     "Too many attempts from this address (or failures for this username); `Retry-After` says when to try again.",
-    ("Throttled", 429, "quota-exceeded", "Too many login attempts from your address: at most 20 per 60 s. ...",
+    ("Throttled", QuotaExceeded, "Too many login attempts from your address: at most 20 per 60 s. ...",
      {"quota": "login_attempts", "limit": 20, "used": 21}),
 )  # fmt: skip
 
@@ -129,12 +131,12 @@ class RegisterView(APIView):
             **INVALID,
             **problem(
                 "Registration is switched off (ALLOW_REGISTRATION).",
-                ("Closed", 403, "registration-closed", RegistrationClosed.default_detail),
+                ("Closed", RegistrationClosed, RegistrationClosed.default_detail),
             ),
-            **problem("The username is taken.", ("Taken", 409, "username-taken", UsernameTaken.default_detail)),
+            **problem("The username is taken.", ("Taken", UsernameTaken, UsernameTaken.default_detail)),
             **problem(
                 "Too many registrations from this address.",
-                ("Throttled", 429, "quota-exceeded", "Too many registrations from your address: at most 10 per 60 s."),
+                ("Throttled", QuotaExceeded, "Too many registrations from your address: at most 10 per 60 s."),
             ),
         },
         tags=["access"],
@@ -170,7 +172,7 @@ class LoginView(APIView):
             **INVALID,
             **problem(
                 "Wrong username or password (the same answer for both).",
-                ("Wrong", 401, "invalid-credentials", InvalidCredentials.default_detail),
+                ("Wrong", InvalidCredentials, InvalidCredentials.default_detail),
             ),
             **LOGIN_THROTTLED,
         },

@@ -16,11 +16,19 @@ from rest_framework.views import APIView
 
 from accounts.authentication import ApiKeyAuthentication
 from accounts.throttles import charge_records
+from httpapi.openapi import problem
 from records import services
 from records.domain import Record
-from records.errors import NotARecordPath
+from records.errors import (
+    DuplicateRecord,
+    InvalidCount,
+    InvalidRecords,
+    NotARecordPath,
+    RecordNotFound,
+    RecordStoreFull,
+)
 from records.serializers import NEW_RECORDS_SCHEMA, RECORD_OR_RECORDS_SCHEMA, RecordSerializer
-from taskservice.openapi import problem
+from tasks.errors import QuotaExceeded
 
 EXAMPLE = [
     {"uuid": "e48d41d0-6e53-490a-9d9a-fd4337f28038", "text": "test example"},
@@ -28,7 +36,7 @@ EXAMPLE = [
 ]
 NOT_FOUND = problem(
     "No such record (or a path that is neither a uuid nor a count).",
-    ("Unknown", 404, "record-not-found", "No record with uuid e48d41d0-6e53-490a-9d9a-fd4337f28038."),
+    ("Unknown", RecordNotFound, "No record with uuid e48d41d0-6e53-490a-9d9a-fd4337f28038."),
 )
 # The schema states exactly what the code takes: a 30-digit count is invalid by both.
 GET_KEY = OpenApiParameter(
@@ -67,20 +75,20 @@ class NewRecordsView(APIView):
             ),
             **problem(
                 "Not an object or array, empty, too many items, or a bad item (`errors` names index and field).",
-                ("Bad item", 400, "invalid-records", "#/1/text: Required: a string."),
+                ("Bad item", InvalidRecords, "#/1/text: Required: a string."),
             ),
             **problem(
                 "A uuid exists already or repeats in the batch; nothing was saved.",
-                ("Duplicate", 409, "duplicate-record", "Record e48d41d0-... already exists."),
+                ("Duplicate", DuplicateRecord, "Record e48d41d0-... already exists."),
             ),
             **problem(
                 "Over the caller's records or bytes per window (RECORDS_QUOTA_*); `quota`, `limit`, `used` say "
                 "which, Retry-After when the window resets. Nothing was saved.",
-                ("Over quota", 429, "quota-exceeded", "You may save 16,777,216 bytes of text per 60 s; ..."),
+                ("Over quota", QuotaExceeded, "You may save 16,777,216 bytes of text per 60 s; ..."),
             ),
             **problem(
                 "The store is full (RECORDS_MAX_STORED records or RECORDS_MAX_STORED_BYTES); retry later.",
-                ("Full", 503, "capacity-exhausted", "The record store is full (536,870,912 bytes); ..."),
+                ("Full", RecordStoreFull, "The record store is full (536,870,912 bytes); ..."),
             ),
         },
         tags=["records"],
@@ -114,9 +122,7 @@ class RecordByKeyView(APIView):
             200: OpenApiResponse(
                 RECORD_OR_RECORDS_SCHEMA, description="`{uuid, text}` for a uuid; `[{uuid, text}, ...]` for a count."
             ),
-            **problem(
-                "A count above RECORDS_MAX_COUNT.", ("Too many", 400, "invalid-count", "At most 10,000 records.")
-            ),
+            **problem("A count above RECORDS_MAX_COUNT.", ("Too many", InvalidCount, "At most 10,000 records.")),
             **NOT_FOUND,
         },
         tags=["records"],

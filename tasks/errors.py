@@ -1,4 +1,4 @@
-"""Domain errors raised by the service layer. One DRF exception handler maps them to HTTP."""
+"""Domain errors raised by the service layer, each with its HTTP meaning (httpapi.errors)."""
 
 from __future__ import annotations
 
@@ -6,25 +6,39 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
+
+from httpapi import errors as httpapi_errors
+from httpapi.errors import NotFound, ServiceError, Unavailable, field_errors, summarize
 from tasks.domain import Task
 
 
-class TaskServiceError(Exception):
-    """Base of every error a use case may raise on purpose."""
+class TaskServiceError(ServiceError):
+    """Base of every error a task use case may raise on purpose."""
 
 
-class TaskNotFound(TaskServiceError):
+class TaskNotFound(TaskServiceError, NotFound):
+    slug = "task-not-found"
+    title = "Task not found"
+
     def __init__(self, task_id: uuid.UUID | str) -> None:
         super().__init__(f"No task with id {task_id}.")
 
 
-class InvalidTaskId(TaskServiceError):
+class InvalidTaskId(TaskServiceError, NotFound):
+    slug = TaskNotFound.slug
+    title = TaskNotFound.title
+
     def __init__(self, raw: str) -> None:
         super().__init__(f"{raw!r} is not a task id: task ids are UUIDs.")
 
 
 class ResultUnavailable(TaskServiceError):
     """The task exists but has no result to fetch: still running, failed or cancelled."""
+
+    status = 409
+    slug = "result-unavailable"
+    title = "No result"
 
     def __init__(self, task: Task) -> None:
         self.task = task
@@ -35,14 +49,28 @@ class ResultUnavailable(TaskServiceError):
         }
         super().__init__(reasons[task.status.public])
 
+    def problem_extra(self) -> dict[str, Any]:
+        return {"task_status": self.task.status.public.value}
+
 
 class TaskAlreadyFinished(TaskServiceError):
+    status = 409
+    slug = "task-finished"
+    title = "Task already finished"
+
     def __init__(self, task: Task) -> None:
         self.task = task
         super().__init__(f"The task is already {task.status.public}; there is nothing to cancel.")
 
+    def problem_extra(self) -> dict[str, Any]:
+        return {"task_status": self.task.status.public.value}
+
 
 class UnknownKind(TaskServiceError):
+    slug = "unknown-kind"
+    title = "Unknown task kind"
+    pointer = "#/kind"
+
     def __init__(self, kind: str, known: list[str]) -> None:
         super().__init__(f"Unknown task kind {kind!r}; known kinds: {', '.join(known)}.")
 
@@ -50,27 +78,38 @@ class UnknownKind(TaskServiceError):
 class InvalidParams(TaskServiceError):
     """The params do not fit the kind; `errors` maps field paths to messages."""
 
+    slug = "invalid-params"
+    title = "Invalid task parameters"
+
     def __init__(self, errors: Mapping[str, Any]) -> None:
         self.errors = errors
         super().__init__("The task parameters are invalid.")
 
+    def problem_errors(self) -> list[dict[str, str]]:
+        return field_errors(self.errors, "#/params")
 
-class InputTooLarge(TaskServiceError):
+    def problem_detail(self) -> str:
+        return summarize(self.problem_errors(), str(self))
+
+
+class InputTooLarge(TaskServiceError, httpapi_errors.InputTooLarge):
     """One input (e.g. the image) is over its byte limit; answered as 413 naming the field."""
 
-    def __init__(self, field: str, limit: int) -> None:
-        self.field = field
-        super().__init__(f"{field} is larger than {limit:,} bytes.")
+    prefix = "#/params/"
 
 
 class KindUnavailable(TaskServiceError):
-    """This host cannot run the kind safely right now (e.g. no sandbox); answered as 503."""
+    """This host cannot run the kind safely right now (e.g. no sandbox): no point retrying soon."""
+
+    status = 503
+    slug = "kind-unavailable"
+    title = "Task kind unavailable"
 
     def __init__(self, kind: str, reason: str) -> None:
         super().__init__(f"{kind} tasks cannot run on this host: {reason}")
 
 
-class CapacityExhausted(TaskServiceError):
+class CapacityExhausted(TaskServiceError, Unavailable):
     """The service cannot take more work right now; the client should retry later."""
 
 
@@ -98,13 +137,24 @@ class DispatcherStopped(CapacityExhausted):
 class DependencyUnavailable(TaskServiceError):
     """A component the service needs (store, executor) does not answer."""
 
+    status = 503
+    slug = "not-ready"
+    title = "Not ready"
+
     def __init__(self, failures: Mapping[str, str]) -> None:
         self.failures = dict(failures)
         names = ", ".join(f"{name} ({reason})" for name, reason in failures.items())
         super().__init__(f"Not ready: {names}.")
 
+    def problem_extra(self) -> dict[str, Any]:
+        return {"checks": self.failures}
+
 
 class InvalidCursor(TaskServiceError):
+    slug = "invalid-cursor"
+    title = "Invalid cursor"
+    pointer = "#/cursor"
+
     def __init__(self, cursor: str) -> None:
         super().__init__(f"{cursor[:64]!r} is not a cursor this service issued.")
 
@@ -115,12 +165,23 @@ class QuotaExceeded(TaskServiceError):
     `retry_after` is None when nobody can know (a task in progress finishes when it finishes).
     """
 
+    status = 429
+    slug = "quota-exceeded"
+    title = "Quota exceeded"
+
     def __init__(self, quota: str, *, limit: int, used: int, retry_after: int | None, detail: str) -> None:
         self.quota = quota
         self.limit = limit
         self.used = used
         self.retry_after = retry_after
         super().__init__(detail)
+
+    def problem_extra(self) -> dict[str, Any]:
+        return {"quota": self.quota, "limit": self.limit, "used": self.used}
+
+    def problem_headers(self) -> dict[str, str]:
+        retry_after = self.retry_after if self.retry_after is not None else settings.TASK_RETRY_AFTER_SECONDS
+        return {"Retry-After": str(retry_after)}
 
 
 class TooManyInProgress(QuotaExceeded):

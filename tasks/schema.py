@@ -6,11 +6,23 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiExample, OpenApiRequest, PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import UnsupportedMediaType
 
+from httpapi.errors import InvalidRequest
+from httpapi.openapi import problem, request_schema
+from httpapi.parsers import RequestTooLarge
+from tasks.errors import (
+    CapacityExhausted,
+    DependencyUnavailable,
+    InvalidParams,
+    ResultUnavailable,
+    TaskAlreadyFinished,
+    TaskNotFound,
+    UnknownKind,
+)
 from tasks.kinds import DEFAULT_KIND, all_kinds
 from tasks.kinds.base import TaskKind
 from tasks.serializers import UPLOAD_ENCODING, ImageUploadSerializer
-from taskservice.openapi import problem, request_schema
 
 
 def constant_field(value: str, **options: Any) -> serializers.Field:
@@ -146,13 +158,49 @@ RESULT_EXAMPLES = [
 
 TASK_NOT_FOUND = problem(
     "No task with this id (or the id is not a UUID).",
-    ("Unknown id", 404, "task-not-found", "No task with id 5f0c8a5e-8f0e-4ad8-9f58-0d5c8e3ea0c1."),
+    ("Unknown id", TaskNotFound, "No task with id 5f0c8a5e-8f0e-4ad8-9f58-0d5c8e3ea0c1."),
 )
 CAPACITY = problem(
     "The store or the execution queue is full, or the service is shutting down; see Retry-After.",
-    ("Queue full", 503, "capacity-exhausted", "The execution queue is full (10000 tasks waiting); retry later."),
+    ("Queue full", CapacityExhausted, "The execution queue is full (10000 tasks waiting); retry later."),
 )
 
 
 def kind_params_schemas() -> dict[str, dict[str, Any]]:
     return {name: request_schema(serializer)["properties"]["params"] for name, serializer in SUBMISSIONS.items()}
+
+
+SUBMIT_INVALID = problem(
+    "Bad JSON, unknown kind or invalid params; `errors` names each field.",
+    ("Unknown kind", UnknownKind, "Unknown task kind 'nope'; known kinds: sleep."),
+    ("Bad params", InvalidParams, "params.seconds: Ensure this value is less than or equal to 60."),
+)
+BODY_TOO_LARGE = problem(
+    "Body over REQUEST_MAX_BYTES.",
+    ("Too large", RequestTooLarge, "The request body is larger than 29360128 bytes."),
+)
+BODY_NOT_JSON = problem(
+    "Body is not JSON.",
+    ("Not JSON", UnsupportedMediaType, 'Unsupported media type "text/plain" in request.'),
+)
+NO_RESULT = problem(
+    "No result (yet): `task_status` says why; failed tasks give the reason in `detail`.",
+    (
+        "Still running",
+        ResultUnavailable,
+        "The task is still in progress; poll its status and try again.",
+        {"task_status": "in_progress"},
+    ),
+)
+BAD_LISTING = problem(
+    "Bad filter, limit or cursor.",
+    ("Bad status", InvalidRequest, 'status: "done" is not a valid choice.'),
+)
+ALREADY_FINISHED = problem(
+    "The task already finished.",
+    ("Finished", TaskAlreadyFinished, "The task is already ready; there is nothing to cancel."),
+)
+NOT_READY = problem(
+    "A component is not usable; `checks` names it.",
+    ("Not ready", DependencyUnavailable, "Not ready: dispatcher (shutting down)."),
+)

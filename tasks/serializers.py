@@ -13,12 +13,12 @@ from django.http import QueryDict
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from httpapi.serializers import StrictSerializer
 from tasks.domain import PublicStatus, TaskStatus
 from tasks.kinds import all_kinds
 from tasks.kinds.base import TaskKind
 from tasks.kinds.image import FilterStepField, OutputParams
 from tasks.services import CURSOR_PATTERN
-from taskservice.serializers import StrictSerializer
 
 MAX_PAGE = 100
 SUBMISSION_FIELDS = frozenset({"kind", "params"})

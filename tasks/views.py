@@ -24,16 +24,24 @@ from accounts.callers import caller_for, owner_of
 from accounts.permissions import CallerAllowed, KeyRequired
 from accounts.schema import QUOTA_EXCEEDED, UNAUTHORIZED
 from accounts.throttles import SubmissionThrottle
+from httpapi.parsers import BoundedJSONParser, BoundedMultiPartParser
 from tasks import services
 from tasks.domain import PublicStatus, Task
 from tasks.kinds import all_kinds
 from tasks.kinds.base import Catalog
 from tasks.presenters import present_created, present_task, result_envelope
 from tasks.schema import (
+    ALREADY_FINISHED,
+    BAD_LISTING,
+    BODY_NOT_JSON,
+    BODY_TOO_LARGE,
     CAPACITY,
+    NO_RESULT,
+    NOT_READY,
     RESULT_EXAMPLES,
     SUBMIT_BODIES,
     SUBMIT_EXAMPLES,
+    SUBMIT_INVALID,
     TASK_NOT_FOUND,
     kind_params_schemas,
 )
@@ -49,8 +57,6 @@ from tasks.serializers import (
     parse_form_submission,
     parse_submission,
 )
-from taskservice.openapi import problem
-from taskservice.parsers import BoundedJSONParser, BoundedMultiPartParser
 
 
 @functools.cache
@@ -110,19 +116,9 @@ class TaskViewSet(ViewSet):
                     )
                 ],
             ),
-            **problem(
-                "Bad JSON, unknown kind or invalid params; `errors` names each field.",
-                ("Unknown kind", 400, "unknown-kind", "Unknown task kind 'nope'; known kinds: sleep."),
-                ("Bad params", 400, "invalid-params", "params.seconds: Ensure this value is less than or equal to 60."),
-            ),
-            **problem(
-                "Body over REQUEST_MAX_BYTES.",
-                ("Too large", 413, "request-too-large", "The request body is larger than 29360128 bytes."),
-            ),
-            **problem(
-                "Body is not JSON.",
-                ("Not JSON", 415, "unsupported-media-type", 'Unsupported media type "text/plain" in request.'),
-            ),
+            **SUBMIT_INVALID,
+            **BODY_TOO_LARGE,
+            **BODY_NOT_JSON,
             **CAPACITY,
             **QUOTA_EXCEEDED,
             **UNAUTHORIZED,
@@ -166,15 +162,7 @@ class TaskViewSet(ViewSet):
             },
             **TASK_NOT_FOUND,
             **UNAUTHORIZED,
-            **problem(
-                "No result (yet): `task_status` says why; failed tasks give the reason in `detail`.",
-                (
-                    "Still running",
-                    409,
-                    "result-unavailable",
-                    "The task is still in progress; poll its status and try again.",
-                ),
-            ),
+            **NO_RESULT,
         },
         tags=["tasks"],
     )
@@ -194,10 +182,7 @@ class TaskViewSet(ViewSet):
         responses={
             200: TaskPageSerializer,
             **UNAUTHORIZED,
-            **problem(
-                "Bad filter, limit or cursor.",
-                ("Bad status", 400, "invalid-request", 'status: "done" is not a valid choice.'),
-            ),
+            **BAD_LISTING,
         },
         tags=["tasks"],
     )
@@ -232,10 +217,7 @@ class TaskViewSet(ViewSet):
             202: TaskStatusSerializer,
             **TASK_NOT_FOUND,
             **UNAUTHORIZED,
-            **problem(
-                "The task already finished.",
-                ("Finished", 409, "task-finished", "The task is already ready; there is nothing to cancel."),
-            ),
+            **ALREADY_FINISHED,
         },
         tags=["tasks"],
     )
@@ -299,10 +281,7 @@ class ReadinessView(APIView):
         summary="Readiness: the store and the executor are usable",
         responses={
             200: ReadinessSerializer,
-            **problem(
-                "A component is not usable; `checks` names it.",
-                ("Not ready", 503, "not-ready", "Not ready: dispatcher (shutting down)."),
-            ),
+            **NOT_READY,
         },
         tags=["service"],
     )

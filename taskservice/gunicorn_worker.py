@@ -28,6 +28,7 @@ from http import HTTPStatus
 from gunicorn.http import errors as http_errors
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
+from httpapi.refusals import CHUNKED_REFUSED, body_too_large
 from taskservice.env import env_float, env_int
 
 RECV_BYTES = 256 * 1024
@@ -52,7 +53,7 @@ _SERVER_FAULTS = (
 
 def problem_bytes(status: int, slug: str, detail: str, headers: dict[str, str] | None = None) -> bytes:
     """A complete `Connection: close` HTTP/1.1 response in the service's problem+json shape."""
-    from taskservice.problems import CONTENT_TYPE, Problem  # Django is set up by then; not at import
+    from httpapi.problems import CONTENT_TYPE, Problem  # Django is set up by then; not at import
 
     body = json.dumps(Problem(status, slug, detail).body()).encode()
     lines = [
@@ -211,14 +212,14 @@ class ReadAheadWorker(ThreadWorker):
             name, _, value = line.partition(b":")
             name, value = name.strip().lower(), value.strip().lower()
             if name == b"transfer-encoding" and b"chunked" in value:
-                detail = "Send the body with a Content-Length; chunked request bodies are not read here."
+                detail = CHUNKED_REFUSED
                 return self.refuse(conn, 411, "length-required", detail)
             if name == b"content-length" and value.isdigit():  # else gunicorn's parser answers 400
                 length = int(value) if len(value) < 19 else self.body_limit + 1
             if name == b"expect" and value == b"100-continue":
                 state.expects_continue = True
         if length > self.body_limit:
-            detail = f"The request body is larger than {self.body_limit} bytes."
+            detail = body_too_large(self.body_limit)
             return self.refuse(conn, 413, "request-too-large", detail)
         state.total = state.head_end + length
         if len(state.buffer) < state.total:

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "httpapi",
     "accounts",
     "tasks",
     "records",
@@ -51,7 +52,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "taskservice.middleware.LengthRequiredMiddleware",
+    "httpapi.middleware.LengthRequiredMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Sessions, CSRF, auth and messages serve the admin; the API authenticates with keys only.
@@ -241,13 +242,13 @@ CELERY_BEAT_SCHEDULE = {
 # --- REST framework and OpenAPI ---------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["taskservice.parsers.BoundedJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["httpapi.parsers.BoundedJSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     # Anonymous callers are told apart by address: REMOTE_ADDR, or the X-Forwarded-For entry set
     # by the last of this many trusted proxies (0: the header is ignored, it is the client's to forge).
     "NUM_PROXIES": env_int("TRUSTED_PROXIES", 0, minimum=0),
-    "EXCEPTION_HANDLER": "taskservice.problems.exception_handler",
+    "EXCEPTION_HANDLER": "httpapi.problems.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 

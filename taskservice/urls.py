@@ -19,7 +19,7 @@ if settings.BENCH_ENDPOINTS:
 
     urlpatterns.append(path("bench/baseline", BaselineView.as_view(), name="bench-baseline"))
 
-handler400 = "taskservice.problems.bad_request"
-handler403 = "taskservice.problems.permission_denied"
-handler404 = "taskservice.problems.not_found"
-handler500 = "taskservice.problems.server_error"
+handler400 = "httpapi.problems.bad_request"
+handler403 = "httpapi.problems.permission_denied"
+handler404 = "httpapi.problems.not_found"
+handler500 = "httpapi.problems.server_error"

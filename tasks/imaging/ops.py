@@ -10,7 +10,7 @@ from typing import Any
 from PIL import Image, ImageEnhance, ImageFilter, ImageOps
 from rest_framework import serializers
 
-from taskservice.serializers import StrictBooleanField, StrictFloatField, StrictIntegerField, StrictSerializer
+from httpapi.serializers import StrictBooleanField, StrictFloatField, StrictIntegerField, StrictSerializer
 
 Apply = Callable[[Image.Image, Mapping[str, Any], int], Image.Image]
 Size = tuple[int, int]

@@ -13,9 +13,9 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from rest_framework import serializers
 
+from httpapi.serializers import StrictSerializer
 from tasks.domain import Ceilings
 from tasks.errors import InvalidParams
-from taskservice.serializers import StrictSerializer
 
 
 class Context(Protocol):

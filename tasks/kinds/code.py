@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from rest_framework import serializers
 
+from httpapi.serializers import StrictCharField, StrictFloatField, StrictIntegerField, StrictSerializer
 from tasks.coderunner import cgroups
 from tasks.coderunner.helpers import HelpersUnavailable, helpers
 from tasks.coderunner.languages import LANGUAGES, Language, available, command, version
@@ -28,7 +29,6 @@ from tasks.coderunner.workspace import sweep_stale
 from tasks.domain import Ceilings
 from tasks.errors import InvalidParams, KindUnavailable
 from tasks.kinds.base import Catalog, Context, FlatShape, ParamsSerializer, TaskCancelled, TaskKind, unknown_keys
-from taskservice.serializers import StrictCharField, StrictFloatField, StrictIntegerField, StrictSerializer
 
 MIB = 1024 * 1024
 # Seed-style bodies name the toolchain under any of these keys ("tranlator": real clients send it).

@@ -18,6 +18,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
+from httpapi.openapi import request_schema
+from httpapi.serializers import StrictBooleanField, StrictIntegerField, StrictSerializer
 from tasks.domain import Ceilings, TaskResult
 from tasks.errors import InputTooLarge, InvalidParams
 from tasks.imaging.cost import CpuBudget, estimate
@@ -34,8 +36,6 @@ from tasks.kinds.base import (
     shared_validator,
     unknown_keys,
 )
-from taskservice.openapi import request_schema
-from taskservice.serializers import StrictBooleanField, StrictIntegerField, StrictSerializer
 
 MIB = 1024 * 1024
 JPEG_MAX_EXIF_BYTES = 65_533  # one APP1 segment; Pillow fails at encoding past it

@@ -11,8 +11,8 @@ from typing import Any
 
 from django.conf import settings
 
+from httpapi.serializers import StrictFloatField, StrictIntegerField
 from tasks.kinds.base import Context, ParamsSerializer, TaskCancelled, TaskKind
-from taskservice.serializers import StrictFloatField, StrictIntegerField
 
 STEP_SECONDS = 0.1
 DEFAULT_SECONDS = 2.0

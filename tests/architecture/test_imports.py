@@ -5,7 +5,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("accounts", "records", "tasks", "taskservice", "web")
+PACKAGES = ("accounts", "httpapi", "records", "tasks", "taskservice", "web")
 
 
 def module_name(path: Path) -> str:
@@ -97,3 +97,21 @@ def test_views_reach_the_kinds_only_through_the_registry_and_services():
     edges = graph()
     assert edges["tasks.views"] & kind_internals(edges) == set()
     assert edges["tasks.urls"] & kind_internals(edges) == set()
+
+
+def test_the_project_package_names_no_apps_errors_or_kinds():
+    """taskservice/ holds settings, URLs, the servers' configuration and Celery: errors bring their
+    own HTTP meaning (httpapi.errors), so nothing there needs to know an app's errors."""
+    edges = graph()
+    forbidden = kind_internals(edges) | {"tasks.errors", "records.errors", "accounts.errors"}
+    for name, imported in edges.items():
+        if name.split(".")[0] == "taskservice":
+            assert imported & forbidden == set(), name
+
+
+def test_the_image_holds_every_package_the_service_imports():
+    """The Dockerfile copies packages one by one: a new one missing there breaks only the image."""
+    copied = {line.split()[1] for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("COPY ")}
+    assert set(PACKAGES) <= copied
+    on_disk = {path.parent.name for path in ROOT.glob("*/__init__.py")} - {"tests", "bench"}
+    assert on_disk == set(PACKAGES)

@@ -6,6 +6,7 @@ import socket
 import statistics
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
@@ -32,9 +33,13 @@ def connect(url: str) -> socket.socket:
     return socket.create_connection((host, int(port)), timeout=30)
 
 
+# What a socket received past the response last read: pipelined responses can share one recv.
+_unread: weakref.WeakKeyDictionary[socket.socket, bytes] = weakref.WeakKeyDictionary()
+
+
 def read_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
     """One whole HTTP/1.1 response (status, lower-cased headers, body) from a raw socket."""
-    data = b""
+    data = _unread.pop(sock, b"")
     while b"\r\n\r\n" not in data:
         chunk = sock.recv(65536)
         assert chunk, f"connection closed before a response: {data!r}"
@@ -42,10 +47,12 @@ def read_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
     head, _, body = data.partition(b"\r\n\r\n")
     status_line, *lines = head.decode("latin-1").split("\r\n")
     headers = {name.lower(): value.strip() for name, _, value in (line.partition(":") for line in lines)}
-    while len(body) < int(headers.get("content-length", 0)):
+    length = int(headers.get("content-length", 0))
+    while len(body) < length:
         chunk = sock.recv(65536)
         assert chunk, "connection closed inside the body"
         body += chunk
+    body, _unread[sock] = body[:length], body[length:]
     return int(status_line.split()[1]), headers, body
 
 

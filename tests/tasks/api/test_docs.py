@@ -1,5 +1,6 @@
 import re
 
+import pytest
 from django.core.management import call_command
 
 from tasks.imaging.ops import OPS
@@ -61,3 +62,27 @@ def test_every_filter_step_is_mapped_by_its_op(api):
     for op, ref in mapping.items():
         assert schemas[ref.rsplit("/", 1)[1]]["properties"]["op"]["enum"] == [op]
     assert sorted(mapping.values()) == sorted(ref["$ref"] for ref in step["oneOf"])
+
+
+@pytest.mark.django_db
+def test_schema_titles_are_those_the_responses_send(api):
+    schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    documented = {}
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            for response in operation["responses"].values():
+                problems = response.get("content", {}).get("application/problem+json", {})
+                for example in problems.get("examples", {}).values():
+                    value = example["value"]
+                    documented.setdefault(value["type"], set()).add(value["title"])
+    assert all(len(titles) == 1 for titles in documented.values()), documented
+    answers = [
+        api.get("/status/5f0c8a5e-8f0e-4ad8-9f58-0d5c8e3ea0c1"),  # task-not-found
+        api.post("/task", {"kind": "nope"}, format="json"),  # unknown-kind
+        api.post("/task", {"kind": "sleep", "params": {"seconds": -1}}, format="json"),  # invalid-params
+        api.get("/tasks?status=done", HTTP_AUTHORIZATION="Bearer tsk_nope_nope"),  # authentication-failed
+        api.get("/e48d41d0-6e53-490a-9d9a-fd4337f28038"),  # record-not-found
+    ]
+    for answer in answers:
+        body = answer.json()
+        assert documented[body["type"]] == {body["title"]}, body

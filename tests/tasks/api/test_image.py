@@ -148,7 +148,7 @@ def test_oversized_upload_is_413_while_reading(api, settings):
 
 
 def test_upload_handler_stops_reading_past_the_limit(rf):
-    from taskservice.parsers import BoundedUploadHandler, UploadTooLarge
+    from httpapi.parsers import BoundedUploadHandler, UploadTooLarge
 
     handler = BoundedUploadHandler(rf.post("/task"), limit=10)
     handler.new_file("image", "a.png", "image/png", 100)

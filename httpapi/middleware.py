@@ -4,7 +4,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from taskservice.problems import Problem, problem_response
+from httpapi.problems import Problem, problem_response
+from httpapi.refusals import CHUNKED_REFUSED
 
 
 class LengthRequiredMiddleware:
@@ -17,6 +18,5 @@ class LengthRequiredMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
         if chunked and not request.META.get("CONTENT_LENGTH"):
-            detail = "Send the body with a Content-Length; chunked request bodies are not read here."
-            return problem_response(Problem(411, "length-required", detail))
+            return problem_response(Problem(411, "length-required", CHUNKED_REFUSED))
         return self.get_response(request)

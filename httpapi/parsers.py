@@ -11,6 +11,8 @@ from django.core.files.uploadhandler import FileUploadHandler
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import JSONParser, MultiPartParser
 
+from httpapi.refusals import body_too_large
+
 
 class RequestTooLarge(APIException):
     status_code = 413
@@ -23,7 +25,7 @@ class BoundedJSONParser(JSONParser):
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> Any:
         limit = settings.REQUEST_MAX_BYTES
-        too_large = RequestTooLarge(f"The request body is larger than {limit} bytes.")
+        too_large = RequestTooLarge(body_too_large(limit))
         request = (parser_context or {}).get("request")
         declared = request.META.get("CONTENT_LENGTH") if request is not None else None
         if declared and declared.isdigit() and int(declared) > limit:
@@ -91,8 +93,12 @@ class BoundedUploadHandler(FileUploadHandler):
 
 
 class UploadTooLarge(RequestTooLarge):
+    """Raised while a file streams in (Django's upload handlers need an exception it lets through);
+    answered as httpapi.errors.InputTooLarge."""
+
     def __init__(self, field: str, limit: int) -> None:
         self.field = field
+        self.limit = limit
         super().__init__(f"{field} is larger than {limit:,} bytes.")
 
 
@@ -104,6 +110,6 @@ class BoundedMultiPartParser(MultiPartParser):
         request = (parser_context or {})["request"]
         declared = request.META.get("CONTENT_LENGTH")
         if declared and declared.isdigit() and int(declared) > settings.REQUEST_MAX_BYTES:
-            raise RequestTooLarge(f"The request body is larger than {settings.REQUEST_MAX_BYTES} bytes.")
+            raise RequestTooLarge(body_too_large(settings.REQUEST_MAX_BYTES))
         request.upload_handlers = [BoundedUploadHandler(request, settings.IMAGE_MAX_BYTES)]
         return super().parse(stream, media_type, parser_context)

@@ -8,38 +8,47 @@ from typing import Any
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import serializers
+from rest_framework.exceptions import APIException
 
-from taskservice.problems import CONTENT_TYPE as PROBLEM
-from taskservice.serializers import ProblemSerializer
+from httpapi.errors import ServiceError
+from httpapi.problems import CONTENT_TYPE as PROBLEM
+from httpapi.problems import TYPE_PREFIX
+from httpapi.serializers import ProblemSerializer
 
-Example = tuple[str, int, str, str] | tuple[str, int, str, str, dict[str, Any]]
+# (example name, the error class, its detail[, extra members]): status, type and title come
+# from the class, as the responses' do.
+Example = tuple[str, type[Exception], str] | tuple[str, type[Exception], str, dict[str, Any]]
+
+
+def meaning(error: type[Exception]) -> tuple[int, str, str]:
+    """(status, problem slug, title) that a response for `error` carries (httpapi.problems)."""
+    if issubclass(error, ServiceError):
+        return error.status, error.slug, error.title
+    if issubclass(error, APIException):
+        return error.status_code, str(error.default_code).replace("_", "-"), HTTPStatus(error.status_code).phrase
+    raise TypeError(f"{error.__name__} has no HTTP meaning: not a ServiceError or an APIException")
 
 
 def problem(description: str, *examples: Example) -> dict[tuple[int, str], OpenApiResponse]:
-    """Problem-details responses for one status code, with (name, status, slug, detail[, extra
-    members]) examples."""
-    status = examples[0][1]
+    """Problem-details responses for one status code, with examples of the errors behind them."""
+    status = meaning(examples[0][1])[0]
     return {
         (status, PROBLEM): OpenApiResponse(
             ProblemSerializer,
             description=description,
-            examples=[
-                OpenApiExample(
-                    name,
-                    value={
-                        "type": f"urn:taskservice:problem:{slug}",
-                        "title": HTTPStatus(code).phrase,
-                        "status": code,
-                        "detail": detail,
-                        **(extra[0] if extra else {}),
-                    },
-                    response_only=True,
-                    status_codes=[str(code)],
-                )
-                for name, code, slug, detail, *extra in examples
-            ],
+            examples=[_example(*example) for example in examples],
         )
     }
+
+
+def _example(name: str, error: type[Exception], detail: str, extra: dict[str, Any] | None = None) -> OpenApiExample:
+    status, slug, title = meaning(error)
+    return OpenApiExample(
+        name,
+        value={"type": TYPE_PREFIX + slug, "title": title, "status": status, "detail": detail, **(extra or {})},
+        response_only=True,
+        status_codes=[str(status)],
+    )
 
 
 _generating = threading.Lock()
