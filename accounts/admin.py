@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
@@ -10,12 +11,61 @@ from django.http import HttpRequest
 
 from accounts import keys
 from accounts.models import ApiKey, Quota
+from tasks.kinds import all_kinds
+from tasks.kinds.base import Limit, TaskKind
+
+
+class QuotaForm(forms.ModelForm):
+    """The quota's own fields, plus one per limit the kinds declare (stored in `kind_limits`)."""
+
+    class Meta:
+        model = Quota
+        fields = ["max_in_progress", "submissions_per_window"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        own = self.instance.kind_limits or {}
+        for kind, limit in _declared_limits():
+            field_class = forms.IntegerField if limit.integer else forms.FloatField
+            self.fields[_field_name(kind, limit)] = field_class(
+                required=False,
+                min_value=limit.minimum,
+                label=f"{kind.name}: {limit.name}",
+                help_text=f"{limit.help} At most {limit.maximum_setting} ({limit.maximum():g}).",
+                initial=own.get(kind.name, {}).get(limit.name),
+            )
+
+    def save(self, commit: bool = True) -> Quota:
+        limits: dict[str, dict[str, float]] = {}
+        for kind, limit in _declared_limits():
+            value = self.cleaned_data.get(_field_name(kind, limit))
+            if value is not None:
+                limits.setdefault(kind.name, {})[limit.name] = value
+        self.instance.kind_limits = limits
+        return super().save(commit)
+
+
+def _declared_limits() -> list[tuple[TaskKind, Limit]]:
+    return [(kind, limit) for kind in all_kinds() for limit in kind.limits]
+
+
+def _field_name(kind: TaskKind, limit: Limit) -> str:
+    return f"{kind.name}__{limit.name}"
 
 
 class QuotaInline(admin.StackedInline):
     model = Quota
+    form = QuotaForm
     can_delete = True
     verbose_name = verbose_name_plural = "Quota (blank fields: the defaults from the settings)"
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        # The model's own fields; the form adds the declared limits itself.
+        return super().get_formset(request, obj, fields=QuotaForm.Meta.fields, **kwargs)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list[tuple[str | None, dict[str, Any]]]:
+        limits = [_field_name(kind, limit) for kind, limit in _declared_limits()]
+        return [(None, {"fields": ["max_in_progress", "submissions_per_window", *limits]})]
 
 
 class ApiKeyInline(admin.TabularInline):

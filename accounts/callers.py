@@ -9,7 +9,9 @@ from django.conf import settings
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
-from tasks.domain import Caller, Ceilings, anonymous_owner, user_owner
+from tasks.domain import Caller, anonymous_owner, user_owner
+from tasks.kinds import all_kinds
+from tasks.kinds.base import TaskKind
 
 _ATTRIBUTE = "taskservice_caller"
 
@@ -41,14 +43,7 @@ def _anonymous_caller(request: Request) -> Caller:
         max_in_progress=settings.QUOTA_ANON_IN_PROGRESS,
         submissions_per_window=settings.QUOTA_ANON_SUBMISSIONS,
         max_stored_bytes=min(settings.QUOTA_ANON_STORED_BYTES, settings.TASK_MAX_STORED_BYTES_PER_OWNER),
-        ceilings=_capped(
-            settings.QUOTA_ANON_CODE_TIME_S,
-            settings.QUOTA_ANON_CODE_MEMORY_MB,
-            settings.QUOTA_ANON_IMAGE_PIXELS,
-            settings.QUOTA_ANON_IMAGE_STEPS,
-            settings.QUOTA_ANON_IMAGE_TIME_S,
-            settings.QUOTA_ANON_IMAGE_MEMORY_MB,
-        ),
+        ceilings={kind.name: {limit.name: limit.anonymous() for limit in kind.limits} for kind in _limited_kinds()},
     )
 
 
@@ -59,37 +54,22 @@ def _user_caller(request: Request) -> Caller:
         value = getattr(quota, field, None)
         return default if value is None else value
 
+    own: dict[str, dict[str, float]] = pick("kind_limits", {})
     return Caller(
         owner=owner_of(request),
         anonymous=False,
         max_in_progress=pick("max_in_progress", settings.QUOTA_USER_IN_PROGRESS),
         submissions_per_window=pick("submissions_per_window", settings.QUOTA_USER_SUBMISSIONS),
         max_stored_bytes=settings.TASK_MAX_STORED_BYTES_PER_OWNER,
-        ceilings=_capped(
-            pick("code_max_time_s", settings.CODE_MAX_TIME_S),
-            pick("code_max_memory_mb", settings.CODE_MAX_MEMORY_MB),
-            pick("image_max_pixels", settings.IMAGE_MAX_PIXELS),
-            pick("image_max_steps", settings.IMAGE_MAX_STEPS),
-            settings.IMAGE_MAX_TIME_S,
-            settings.IMAGE_MAX_MEMORY_MB,
-        ),
+        ceilings={
+            kind.name: {
+                limit.name: limit.capped(own.get(kind.name, {}).get(limit.name, limit.maximum()))
+                for limit in kind.limits
+            }
+            for kind in _limited_kinds()
+        },
     )
 
 
-def _capped(
-    code_time_s: float,
-    code_memory_mb: int,
-    image_pixels: int,
-    image_steps: int,
-    image_time_s: float,
-    image_memory_mb: int,
-) -> Ceilings:
-    """Ceilings never exceed what the service as a whole allows."""
-    return Ceilings(
-        code_time_s=min(code_time_s, settings.CODE_MAX_TIME_S),
-        code_memory_mb=min(code_memory_mb, settings.CODE_MAX_MEMORY_MB),
-        image_pixels=min(image_pixels, settings.IMAGE_MAX_PIXELS),
-        image_steps=min(image_steps, settings.IMAGE_MAX_STEPS),
-        image_time_s=min(image_time_s, settings.IMAGE_MAX_TIME_S),
-        image_memory_mb=min(image_memory_mb, settings.IMAGE_MAX_MEMORY_MB),
-    )
+def _limited_kinds() -> list[TaskKind]:
+    return [kind for kind in all_kinds() if kind.limits]

@@ -1,7 +1,6 @@
 """API keys and per-user quota overrides. Users are Django's own."""
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -40,18 +39,9 @@ class Quota(models.Model):
     submissions_per_window = models.PositiveIntegerField(
         null=True, blank=True, help_text="Submissions per QUOTA_WINDOW_SECONDS (QUOTA_USER_SUBMISSIONS)."
     )
-    code_max_time_s = models.FloatField(
-        null=True, blank=True, validators=[MinValueValidator(0.1)], help_text="At most CODE_MAX_TIME_S."
-    )
-    code_max_memory_mb = models.PositiveIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(16)], help_text="At most CODE_MAX_MEMORY_MB."
-    )
-    image_max_pixels = models.PositiveIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1)], help_text="At most IMAGE_MAX_PIXELS."
-    )
-    image_max_steps = models.PositiveIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1)], help_text="At most IMAGE_MAX_STEPS."
-    )
+    # kind -> limit -> value, for the limits the kinds declare (tasks.kinds.base.Limit); a limit
+    # not here is the service-wide maximum. The admin shows one field per declared limit.
+    kind_limits = models.JSONField(default=dict, blank=True)
 
     class Meta:
         db_table = "quota"

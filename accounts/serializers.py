@@ -5,6 +5,8 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from rest_framework import serializers
 
 from httpapi.serializers import StrictCharField, StrictSerializer
+from tasks.kinds import all_kinds
+from tasks.kinds.base import TaskKind
 
 
 class KeyInfoSerializer(serializers.Serializer):
@@ -23,26 +25,34 @@ class WindowUsageSerializer(UsageSerializer):
     resets_in = serializers.IntegerField(help_text="Seconds until the window's count starts again.")
 
 
-class CodeCeilingsSerializer(serializers.Serializer):
-    max_time_s = serializers.FloatField()
-    max_memory_mb = serializers.IntegerField()
+def _ceilings_serializer(kind: TaskKind) -> type[serializers.Serializer]:
+    """What `GET /me` shows of one kind's limits, from the kind's own declarations."""
+    fields = {
+        limit.name: (serializers.IntegerField if limit.integer else serializers.FloatField)(help_text=limit.help)
+        for limit in kind.limits
+    }
+    return type(f"{kind.name.title().replace('_', '')}CeilingsSerializer", (serializers.Serializer,), fields)
 
 
-class ImageCeilingsSerializer(serializers.Serializer):
-    max_pixels = serializers.IntegerField()
-    max_steps = serializers.IntegerField()
-    max_time_s = serializers.FloatField(help_text="CPU seconds per task: estimated at submit, enforced between steps.")
-    max_memory_mb = serializers.IntegerField(help_text="Estimated peak memory per task, checked at submit.")
-
-
-class QuotasSerializer(serializers.Serializer):
+class _UsageQuotasSerializer(serializers.Serializer):
     in_progress = UsageSerializer(help_text="Tasks queued or running at once.")
     storage = UsageSerializer(
         help_text="Bytes your tasks hold in the store (params, inputs, results); freed by delete or expiry."
     )
     submissions = WindowUsageSerializer(help_text="Submissions (`POST /task`) per window.")
-    code = CodeCeilingsSerializer(help_text="The most a code task may ask for.")
-    image = ImageCeilingsSerializer(help_text="The largest photo and the longest pipeline.")
+
+
+# One more member per kind with limits, from the kind's declarations: adding a kind changes
+# nothing here.
+QuotasSerializer = type(
+    "QuotasSerializer",
+    (_UsageQuotasSerializer,),
+    {
+        kind.name: _ceilings_serializer(kind)(help_text=f"The most one {kind.name} task may ask for.")
+        for kind in all_kinds()
+        if kind.limits
+    },
+)
 
 
 class MeSerializer(serializers.Serializer):

@@ -79,16 +79,7 @@ class MeView(APIView):
                         "window_seconds": settings.QUOTA_WINDOW_SECONDS,
                         "resets_in": resets_in,
                     },
-                    "code": {
-                        "max_time_s": caller.ceilings.code_time_s,
-                        "max_memory_mb": caller.ceilings.code_memory_mb,
-                    },
-                    "image": {
-                        "max_pixels": caller.ceilings.image_pixels,
-                        "max_steps": caller.ceilings.image_steps,
-                        "max_time_s": caller.ceilings.image_time_s,
-                        "max_memory_mb": caller.ceilings.image_memory_mb,
-                    },
+                    **{kind: dict(limits) for kind, limits in caller.ceilings.items()},
                 },
             }
         )

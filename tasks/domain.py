@@ -88,18 +88,6 @@ def held_by_id(owner: str | None) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class Ceilings:
-    """The most one caller's task may ask of each kind (at most the service-wide limits)."""
-
-    code_time_s: float
-    code_memory_mb: int
-    image_pixels: int
-    image_steps: int
-    image_time_s: float
-    image_memory_mb: int
-
-
-@dataclass(frozen=True, slots=True)
 class Caller:
     """Who submits, and what they may use: built per request from the key or the address."""
 
@@ -107,7 +95,8 @@ class Caller:
     anonymous: bool
     max_in_progress: int
     submissions_per_window: int
-    ceilings: Ceilings
+    # kind -> limit -> the most one of the caller's tasks may ask (the kinds declare the limits).
+    ceilings: Mapping[str, Mapping[str, float]]
     max_stored_bytes: int | None = None  # inputs + results the owner's tasks may hold at once
 
 

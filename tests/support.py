@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from tasks.domain import Caller, Ceilings, Task
+from tasks.domain import Caller, Task
 
 T = TypeVar("T")
 
@@ -90,10 +90,13 @@ def assert_problem(response, status, slug=None):
     return body
 
 
-def make_caller(owner: str, *, anonymous: bool = False, max_in_progress: int = 100, **ceilings: Any) -> Caller:
-    """A caller with roomy quotas unless told otherwise."""
-    limits = {
-        "code_time_s": 10.0, "code_memory_mb": 1024, "image_pixels": 10**8, "image_steps": 20,
-        "image_time_s": 1000.0, "image_memory_mb": 100_000, **ceilings,
-    }  # fmt: skip
-    return Caller(owner, anonymous, max_in_progress, 1000, Ceilings(**limits))
+def make_caller(
+    owner: str, *, anonymous: bool = False, max_in_progress: int = 100, **ceilings: dict[str, float]
+) -> Caller:
+    """A caller with roomy quotas unless told otherwise (`image={"max_steps": 2}`)."""
+    roomy = {
+        "code": {"max_time_s": 10.0, "max_memory_mb": 1024},
+        "image": {"max_pixels": 10**8, "max_steps": 20, "max_time_s": 1000.0, "max_memory_mb": 100_000},
+    }
+    limits = {kind: {**values, **ceilings.get(kind, {})} for kind, values in roomy.items()}
+    return Caller(owner, anonymous, max_in_progress, 1000, limits)

@@ -9,12 +9,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from rest_framework import serializers
 
 from httpapi.serializers import StrictSerializer
-from tasks.domain import Ceilings
 from tasks.errors import InvalidParams
 
 
@@ -31,14 +31,41 @@ class TaskCancelled(Exception):
 
 
 Handler = Callable[[Context, Mapping[str, Any]], Any]
-# (validated params, params as asked, the caller's ceilings or None for the service-wide limits
-# alone) -> params within them. Checks too costly for the serializer (an image decode) go here,
-# after the cheap ceilings.
-Restriction = Callable[[dict[str, Any], Mapping[str, Any], Ceilings | None], dict[str, Any]]
+# One kind's ceilings for one caller: limit name -> value (see `Limit`).
+Ceilings = Mapping[str, float]
+# (validated params, params as asked, the caller's ceilings) -> params within them. Checks too
+# costly for the serializer (an image decode) go here, after the cheap ceilings.
+Restriction = Callable[[dict[str, Any], Mapping[str, Any], Ceilings], dict[str, Any]]
 
 
-def unrestricted(params: dict[str, Any], asked: Mapping[str, Any], ceilings: Ceilings | None) -> dict[str, Any]:
+def unrestricted(params: dict[str, Any], asked: Mapping[str, Any], ceilings: Ceilings) -> dict[str, Any]:
     return params
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """A per-caller ceiling a kind declares, named as `GET /me` shows it (`max_time_s`).
+
+    The service-wide maximum and the anonymous default are settings (read when asked, so tests
+    and operators can change them); a user's own value comes from their quota (the admin shows
+    one field per declared limit) and is never above the maximum.
+    """
+
+    name: str
+    help: str
+    maximum_setting: str
+    anonymous_setting: str
+    integer: bool = True
+    minimum: float = 1
+
+    def maximum(self) -> float:
+        return getattr(settings, self.maximum_setting)
+
+    def anonymous(self) -> float:
+        return min(getattr(settings, self.anonymous_setting), self.maximum())
+
+    def capped(self, value: float) -> float:
+        return min(value, self.maximum())
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,17 +109,22 @@ class TaskKind:
     readiness: Mapping[str, Callable[[], str]] = field(default_factory=dict)
     flat: FlatShape | None = None
     catalog: Catalog | None = None
+    limits: tuple[Limit, ...] = ()
     # What a result may be: its content types, for GET /result's documentation.
     result_types: tuple[str, ...] = ("application/json",)
 
     def validate(self, params: Any, ceilings: Ceilings | None = None) -> dict[str, Any]:
-        """Clean the submitted params; raises InvalidParams naming each bad field."""
+        """Clean the submitted params within `ceilings` (a limit not given: its service-wide
+        maximum); raises InvalidParams naming each bad field."""
         asked = {} if params is None else params
         try:
             cleaned = dict(shared_validator(self.params_serializer).run_validation(asked))
         except serializers.ValidationError as exc:
             raise InvalidParams(exc.detail) from None
-        return self.restrict(cleaned, asked, ceilings)
+        return self.restrict(cleaned, asked, {**self.maxima(), **(ceilings or {})})
+
+    def maxima(self) -> dict[str, float]:
+        return {limit.name: limit.maximum() for limit in self.limits}
 
 
 # One validator instance per params serializer. `run_validation` keeps no state on the instance

@@ -26,9 +26,18 @@ from tasks.coderunner.helpers import HelpersUnavailable, helpers
 from tasks.coderunner.languages import LANGUAGES, Language, available, command, version
 from tasks.coderunner.sandbox import Limits, Outcome, Sandbox, SandboxUnavailable, UidPool
 from tasks.coderunner.workspace import sweep_stale
-from tasks.domain import Ceilings
 from tasks.errors import InvalidParams, KindUnavailable
-from tasks.kinds.base import Catalog, Context, FlatShape, ParamsSerializer, TaskCancelled, TaskKind, unknown_keys
+from tasks.kinds.base import (
+    Catalog,
+    Ceilings,
+    Context,
+    FlatShape,
+    Limit,
+    ParamsSerializer,
+    TaskCancelled,
+    TaskKind,
+    unknown_keys,
+)
 
 MIB = 1024 * 1024
 # Seed-style bodies name the toolchain under any of these keys ("tranlator": real clients send it).
@@ -228,14 +237,23 @@ def run(context: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     return {"verdict": verdict, "language": language.name, "compile": compiled, "run": _report(outcome)}
 
 
-def restrict(params: dict[str, Any], asked: Mapping[str, Any], ceilings: Ceilings | None) -> dict[str, Any]:
+LIMITS = (
+    Limit(
+        "max_time_s", "CPU seconds per run.", "CODE_MAX_TIME_S", "QUOTA_ANON_CODE_TIME_S", integer=False, minimum=0.1
+    ),
+    Limit("max_memory_mb", "Memory per run, in MB.", "CODE_MAX_MEMORY_MB", "QUOTA_ANON_CODE_MEMORY_MB", minimum=16),
+)
+
+
+def restrict(params: dict[str, Any], asked: Mapping[str, Any], ceilings: Ceilings) -> dict[str, Any]:
     """Keep the run's time and memory within the caller's ceilings."""
-    if ceilings is None:
-        return params
     asked_limits = asked.get("limits") or {}
     limits = dict(params["limits"])
     errors: dict[str, list[str]] = {}
-    for name, ceiling, unit in (("time_s", ceilings.code_time_s, "s"), ("memory_mb", ceilings.code_memory_mb, "MB")):
+    for name, ceiling, unit in (
+        ("time_s", ceilings["max_time_s"], "s"),
+        ("memory_mb", ceilings["max_memory_mb"], "MB"),
+    ):
         if limits[name] <= ceiling:
             continue
         if name in asked_limits:
@@ -309,4 +327,5 @@ KIND = TaskKind(
     readiness={"sandbox": isolation},
     flat=FlatShape(markers=frozenset({"code"}), to_params=from_flat, schema=FlatCodeSubmission),
     catalog=Catalog("languages", "Languages the code runner can run on this host", LanguageSerializer, languages),
+    limits=LIMITS,
 )

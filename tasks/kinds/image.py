@@ -20,7 +20,7 @@ from rest_framework import serializers
 
 from httpapi.openapi import request_schema
 from httpapi.serializers import StrictBooleanField, StrictIntegerField, StrictSerializer
-from tasks.domain import Ceilings, TaskResult
+from tasks.domain import TaskResult
 from tasks.errors import InputTooLarge, InvalidParams
 from tasks.imaging.cost import CpuBudget, estimate
 from tasks.imaging.ops import OPS, Op, resolve
@@ -28,8 +28,10 @@ from tasks.imaging.output import CONTENT_TYPES, encode
 from tasks.imaging.source import ImageRejected, SourceInfo, check_scans, open_image, read_header, verify_stream
 from tasks.kinds.base import (
     Catalog,
+    Ceilings,
     Context,
     FlatShape,
+    Limit,
     ParamsSerializer,
     TaskCancelled,
     TaskKind,
@@ -165,14 +167,33 @@ def run(context: Context, params: Mapping[str, Any]) -> TaskResult:
     return TaskResult(data, CONTENT_TYPES[output["format"]], f"edited.{extension}", meta)
 
 
-def restrict(params: dict[str, Any], asked: Mapping[str, Any], ceilings: Ceilings | None) -> dict[str, Any]:
+LIMITS = (
+    Limit("max_pixels", "Pixels of the source image.", "IMAGE_MAX_PIXELS", "QUOTA_ANON_IMAGE_PIXELS"),
+    Limit("max_steps", "Steps in the pipeline.", "IMAGE_MAX_STEPS", "QUOTA_ANON_IMAGE_STEPS"),
+    Limit(
+        "max_time_s",
+        "CPU seconds per task: estimated at submit, enforced between steps.",
+        "IMAGE_MAX_TIME_S",
+        "QUOTA_ANON_IMAGE_TIME_S",
+        integer=False,
+        minimum=0.1,
+    ),
+    Limit(
+        "max_memory_mb",
+        "Estimated peak memory per task, checked at submit.",
+        "IMAGE_MAX_MEMORY_MB",
+        "QUOTA_ANON_IMAGE_MEMORY_MB",
+        minimum=16,
+    ),
+)
+
+
+def restrict(params: dict[str, Any], asked: Mapping[str, Any], ceilings: Ceilings) -> dict[str, Any]:
     """The caller's ceilings, in the order that keeps submit cheap: pixels and steps from the
     header, JPEG scans, then the decode that proves the stream whole, then the pipeline's
     estimated CPU and memory. The pixel ceiling also bounds every step's output at run time."""
-    max_pixels = ceilings.image_pixels if ceilings else settings.IMAGE_MAX_PIXELS
-    max_steps = ceilings.image_steps if ceilings else settings.IMAGE_MAX_STEPS
-    cpu_limit = ceilings.image_time_s if ceilings else settings.IMAGE_MAX_TIME_S
-    memory_limit = ceilings.image_memory_mb if ceilings else settings.IMAGE_MAX_MEMORY_MB
+    max_pixels, max_steps = int(ceilings["max_pixels"]), int(ceilings["max_steps"])
+    cpu_limit, memory_limit = ceilings["max_time_s"], ceilings["max_memory_mb"]
     errors: dict[str, list[str]] = {}
     source = SourceInfo(**params["source"])
     if source.pixels > max_pixels:
@@ -275,4 +296,5 @@ KIND = TaskKind(
         filter_ops,
     ),
     result_types=tuple(CONTENT_TYPES.values()),
+    limits=LIMITS,
 )

@@ -66,3 +66,17 @@ def test_staff_see_every_callers_tasks(admin):
 def test_non_staff_cannot_reach_the_admin(client):
     client.force_login(get_user_model().objects.create_user("mallory", password="x"))
     assert client.get("/admin/tasks/taskrecord/").status_code == 302  # to the login page
+
+
+@pytest.mark.django_db
+def test_the_quota_form_has_a_field_per_declared_limit_and_stores_them_per_kind(admin):
+    from accounts.admin import QuotaForm
+
+    owner = get_user_model().objects.create_user("limited")
+    page = admin.get(f"/admin/auth/user/{owner.pk}/change/").content.decode()
+    assert "quota-0-code__max_time_s" in page and "quota-0-image__max_pixels" in page
+    form = QuotaForm(data={"code__max_time_s": "2.5", "image__max_steps": "3"}, instance=Quota(user=owner))
+    assert form.is_valid(), form.errors
+    assert form.save().kind_limits == {"code": {"max_time_s": 2.5}, "image": {"max_steps": 3}}
+    assert QuotaForm(instance=Quota.objects.get(user=owner)).fields["image__max_steps"].initial == 3
+    assert not QuotaForm(data={"code__max_memory_mb": "1"}, instance=Quota(user=owner)).is_valid()  # under 16 MB

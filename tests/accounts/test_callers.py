@@ -24,7 +24,7 @@ def test_anonymous_callers_are_told_apart_by_address_and_get_the_anonymous_quota
     caller = caller_for(request_from("10.0.0.7"))
     assert caller.owner == "anon:10.0.0.7" and caller.anonymous
     assert (caller.max_in_progress, caller.submissions_per_window) == (1, 10)
-    assert caller.ceilings.code_time_s == 2.0 and caller.ceilings.image_steps == 5
+    assert caller.ceilings["code"]["max_time_s"] == 2.0 and caller.ceilings["image"]["max_steps"] == 5
 
 
 def test_x_forwarded_for_is_ignored_unless_proxies_are_trusted(settings):
@@ -42,19 +42,25 @@ def test_user_quotas_come_from_the_settings_then_the_admin_capped_by_the_service
     user = get_user_model().objects.create_user("alice")
     caller = caller_for(request_from("10.0.0.7", user))
     assert caller.owner == f"user:{user.pk}" and not caller.anonymous
-    assert (caller.max_in_progress, caller.submissions_per_window, caller.ceilings.code_time_s) == (4, 60, 10.0)
-    Quota.objects.create(user=user, max_in_progress=9, code_max_time_s=500.0, image_max_steps=3)
+    assert (caller.max_in_progress, caller.submissions_per_window, caller.ceilings["code"]["max_time_s"]) == (
+        4,
+        60,
+        10.0,
+    )
+    Quota.objects.create(
+        user=user, max_in_progress=9, kind_limits={"code": {"max_time_s": 500.0}, "image": {"max_steps": 3}}
+    )
     user = get_user_model().objects.select_related("quota").get(pk=user.pk)
     caller = caller_for(request_from("10.0.0.7", user))
     assert caller.max_in_progress == 9 and caller.submissions_per_window == 60  # blank: the default
-    assert caller.ceilings.code_time_s == 10.0  # never above CODE_MAX_TIME_S
-    assert caller.ceilings.image_steps == 3
+    assert caller.ceilings["code"]["max_time_s"] == 10.0  # never above CODE_MAX_TIME_S
+    assert caller.ceilings["image"]["max_steps"] == 3
 
 
 def test_anonymous_ceilings_never_exceed_the_service_limits(settings):
     settings.QUOTA_ANON_IMAGE_PIXELS = 10**12
     settings.IMAGE_MAX_PIXELS = 1000
-    assert caller_for(request_from("10.0.0.7")).ceilings.image_pixels == 1000
+    assert caller_for(request_from("10.0.0.7")).ceilings["image"]["max_pixels"] == 1000
 
 
 def test_the_caller_is_worked_out_once_per_request():

@@ -124,7 +124,7 @@ def test_in_progress_quota_counts_queued_and_running_and_frees_on_finish(submit,
 
 def test_code_ceilings_refuse_what_is_asked_above_them_and_lower_defaults(submit, monkeypatch):
     monkeypatch.setattr("tasks.kinds.code.sandbox_ready", lambda: None)
-    caller = make_caller("anon:1", anonymous=True, code_time_s=1.0, code_memory_mb=64)
+    caller = make_caller("anon:1", anonymous=True, code={"max_time_s": 1.0, "max_memory_mb": 64})
     with pytest.raises(InvalidParams) as caught:
         submit("code", {"language": "python", "source": "print(1)", "limits": {"time_s": 1.5}}, caller=caller)
     assert caught.value.errors == {"limits": {"time_s": ["At most 1 s for your quota."]}}
@@ -135,11 +135,11 @@ def test_code_ceilings_refuse_what_is_asked_above_them_and_lower_defaults(submit
 def test_image_ceilings_bound_source_pixels_steps_and_every_step_output(submit):
     image = base64.b64encode(encoded(photo(100, 50))).decode()
     grey = {"op": "grayscale"}
-    caller = make_caller("anon:1", anonymous=True, image_pixels=4_000, image_steps=2)
+    caller = make_caller("anon:1", anonymous=True, image={"max_pixels": 4_000, "max_steps": 2})
     with pytest.raises(InvalidParams) as caught:
         submit("image", {"image": image, "filters": [grey] * 3}, caller=caller)
     assert set(caught.value.errors) == {"image", "filters"}
-    roomy = make_caller("anon:1", anonymous=True, image_pixels=10_000, image_steps=2)
+    roomy = make_caller("anon:1", anonymous=True, image={"max_pixels": 10_000, "max_steps": 2})
     task = submit("image", {"image": image, "filters": [grey]}, caller=roomy)
     assert task.params["max_pixels"] == 10_000
 

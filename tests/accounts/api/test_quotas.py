@@ -123,7 +123,7 @@ def test_anonymous_ceilings_for_code_and_images(client_with_key, settings):
 def test_me_shows_identity_quotas_and_use(issue_key, client_with_key, settings, clock):
     settings.QUOTA_USER_IN_PROGRESS = 4
     settings.QUOTA_USER_SUBMISSIONS = 60
-    key = issue_key("alice", code_max_time_s=3.0)
+    key = issue_key("alice", kind_limits={"code": {"max_time_s": 3.0}})
     alice = client_with_key(key)
     alice.post("/task", LONG, format="json")
     me = alice.get("/me").json()
