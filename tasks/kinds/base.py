@@ -42,13 +42,18 @@ def unrestricted(params: dict[str, Any], asked: Mapping[str, Any], ceilings: Cei
     return params
 
 
+def _setting(name: str, default: float | None) -> float:
+    return getattr(settings, name) if default is None else getattr(settings, name, default)
+
+
 @dataclass(frozen=True, slots=True)
 class Limit:
     """A per-caller ceiling a kind declares, named as `GET /me` shows it (`max_time_s`).
 
     The service-wide maximum and the anonymous default are settings (read when asked, so tests
-    and operators can change them); a user's own value comes from their quota (the admin shows
-    one field per declared limit) and is never above the maximum.
+    and operators can change them); a kind whose settings are not in settings.py gives their
+    defaults here (from its own environment variables). A user's own value comes from their
+    quota (the admin shows one field per declared limit) and is never above the maximum.
     """
 
     name: str
@@ -57,12 +62,14 @@ class Limit:
     anonymous_setting: str
     integer: bool = True
     minimum: float = 1
+    maximum_default: float | None = None
+    anonymous_default: float | None = None
 
     def maximum(self) -> float:
-        return getattr(settings, self.maximum_setting)
+        return _setting(self.maximum_setting, self.maximum_default)
 
     def anonymous(self) -> float:
-        return min(getattr(settings, self.anonymous_setting), self.maximum())
+        return min(_setting(self.anonymous_setting, self.anonymous_default), self.maximum())
 
     def capped(self, value: float) -> float:
         return min(value, self.maximum())
