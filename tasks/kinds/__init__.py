@@ -1,12 +1,12 @@
 """The registry of task kinds. Adding a kind: write its module, add it to `_KINDS`."""
 
 from tasks.errors import UnknownKind
-from tasks.kinds import code, image, sleep
+from tasks.kinds import code, image, matrix, sleep
 from tasks.kinds.base import TaskKind
 
 DEFAULT_KIND = sleep.KIND.name
 
-_KINDS: dict[str, TaskKind] = {kind.name: kind for kind in (sleep.KIND, image.KIND, code.KIND)}
+_KINDS: dict[str, TaskKind] = {kind.name: kind for kind in (sleep.KIND, image.KIND, code.KIND, matrix.KIND)}
 
 
 def get_kind(name: str) -> TaskKind:

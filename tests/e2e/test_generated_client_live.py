@@ -110,6 +110,16 @@ def test_a_code_task(generated, service):
     assert envelope.result["run"]["stdout"] == "42\n"
 
 
+def test_a_matrix_task_of_the_kind_added_last(generated, service):
+    client = generated.Client(base_url=service.url)
+    body = {"kind": "matrix", "params": {"a": [[1, 2], [3, 4]], "b": [[5, 6], [7, 8]], "dtype": "int64"}}
+    task_id = submit(generated, client, model(generated, "MatrixSubmissionRequest").from_dict(body))
+    status = wait_ready(generated, client, task_id)
+    assert status.status.value == "ready" and status.result.meta["shape"] == [2, 2]
+    envelope = api(generated, "tasks.get_task_result").sync(task_id, client=client)
+    assert envelope.result["result"] == [[19, 22], [43, 50]]
+
+
 def test_the_records_calls(generated, service):
     client = generated.Client(base_url=service.url)
     body = model(generated, "RecordsNewBodyType0").from_dict({"text": "from a generated client"})

@@ -9,7 +9,7 @@ from tests.support import FakeContext, wait_for
 
 
 def test_registry_knows_sleep():
-    assert [kind.name for kind in all_kinds()] == ["sleep", "image", "code"]
+    assert [kind.name for kind in all_kinds()] == ["sleep", "image", "code", "matrix"]
 
 
 def test_sleep_reports_progress_in_steps_and_returns_garbage():
