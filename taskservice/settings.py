@@ -146,6 +146,8 @@ IMAGE_MAX_MEMORY_MB = env_int("IMAGE_MAX_MEMORY_MB", 1024, minimum=16)  # estima
 IMAGE_MAX_JPEG_SCANS = env_int("IMAGE_MAX_JPEG_SCANS", 64, minimum=1)  # each scan is a decoder pass
 CODE_MAX_SOURCE_BYTES = env_int("CODE_MAX_SOURCE_BYTES", 64 * 1024, minimum=1)
 CODE_MAX_STDIN_BYTES = env_int("CODE_MAX_STDIN_BYTES", 1024 * 1024, minimum=0)
+# Test cases per code submission: compiled once, each case run in a fresh sandbox.
+CODE_MAX_TESTS = env_int("CODE_MAX_TESTS", 20, minimum=1)
 CODE_MAX_TIME_S = env_float("CODE_MAX_TIME_S", 10.0, minimum=0.1)
 CODE_MAX_MEMORY_MB = env_int("CODE_MAX_MEMORY_MB", 1024, minimum=16)
 CODE_MAX_OUTPUT_KB = env_int("CODE_MAX_OUTPUT_KB", 8192, minimum=1)

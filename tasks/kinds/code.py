@@ -25,7 +25,7 @@ from tasks.coderunner import cgroups
 from tasks.coderunner.helpers import HelpersUnavailable, helpers
 from tasks.coderunner.languages import LANGUAGES, Language, available, command, version
 from tasks.coderunner.sandbox import Limits, Outcome, Sandbox, SandboxUnavailable, UidPool
-from tasks.coderunner.workspace import sweep_stale
+from tasks.coderunner.workspace import Workspace, sweep_stale
 from tasks.errors import InvalidParams, KindUnavailable
 from tasks.kinds.base import (
     Catalog,
@@ -64,6 +64,19 @@ class CodeLimits(StrictSerializer):
         return fields
 
 
+class TestCase(StrictSerializer):
+    """One test case: the program runs on `stdin` and must print `expected_output`."""
+
+    name = StrictCharField(required=False, max_length=100)
+    stdin = StrictCharField(default="", allow_blank=True)
+    expected_output = StrictCharField(allow_blank=True, help_text="Compared with trailing whitespace ignored.")
+
+    def validate_stdin(self, stdin: str) -> str:
+        if len(stdin.encode()) > settings.CODE_MAX_STDIN_BYTES:
+            raise serializers.ValidationError(f"stdin is over {settings.CODE_MAX_STDIN_BYTES:,} bytes.")
+        return stdin
+
+
 class CodeParams(ParamsSerializer):
     """Parameters of the `code` kind (see GET /languages for what this host can run)."""
 
@@ -76,6 +89,16 @@ class CodeParams(ParamsSerializer):
         help_text="If given, the verdict is accepted or wrong_answer (trailing whitespace ignored).",
     )  # fmt: skip
     limits = CodeLimits(required=False)
+    tests = serializers.ListField(
+        child=TestCase(), required=False, min_length=1,
+        help_text="Test cases (at most CODE_MAX_TESTS): compiled once, each run in a fresh sandbox; the verdict "
+                  "is the first failing case's, and `tests` in the result has every case's.",
+    )  # fmt: skip
+
+    def validate_tests(self, tests: list) -> list:
+        if len(tests) > settings.CODE_MAX_TESTS:
+            raise serializers.ValidationError(f"At most {settings.CODE_MAX_TESTS} test cases.")
+        return tests
 
     def validate_language(self, name: str) -> str:
         name = LANGUAGE_ALIASES.get(name.lower(), name.lower())
@@ -100,6 +123,10 @@ class CodeParams(ParamsSerializer):
             sandbox_ready()
         except SandboxUnavailable as exc:
             raise KindUnavailable("code", str(exc)) from None
+        if attrs.get("tests") and (attrs.get("stdin") or attrs.get("expected_output") is not None):
+            raise serializers.ValidationError(
+                {"tests": ["Put stdin and expected_output in each test, not beside tests."]}
+            )
         limits = CodeLimits().run_validation(attrs.get("limits", {}))
         return {**attrs, "limits": dict(limits)}
 
@@ -217,6 +244,8 @@ def run(context: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     language: Language = LANGUAGES[params["language"]]
     limits = run_limits(params["limits"])
     box = sandbox()
+    tests = params.get("tests") or []
+    steps = (language.compile is not None) + (len(tests) or 1)  # progress: the compile, then each run
     with box.workdir() as space:
         source = space.work / language.source_file
         with open(os.open(source, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644), "w") as file:
@@ -228,13 +257,61 @@ def run(context: Context, params: Mapping[str, Any]) -> dict[str, Any]:
             compiled = _report(outcome, compile_step=True)
             if outcome.exit_code != 0:
                 return {"verdict": "compile_error", "language": language.name, "compile": compiled, "run": None}
-            context.report_progress(0.5)
+            context.report_progress(1 / steps)
+        argv = command(language.run, language) + list(params["args"])
+        if tests:
+            cases = _run_tests(context, box, space, argv, tests, limits, done=steps - len(tests), steps=steps)
+            failed = next((case["verdict"] for case in cases if case["verdict"] != "accepted"), "accepted")
+            return {"verdict": failed, "language": language.name, "compile": compiled, "run": None, "tests": cases}
         if context.cancelled():
             raise TaskCancelled
-        argv = command(language.run, language) + list(params["args"])
         outcome = box.run(argv, workspace=space, stdin=params["stdin"].encode(), limits=limits)
     verdict = judge(outcome, limits, params["expected_output"])
     return {"verdict": verdict, "language": language.name, "compile": compiled, "run": _report(outcome)}
+
+
+def _run_tests(
+    context: Context,
+    box: Sandbox,
+    built: Workspace,
+    argv: list[str],
+    tests: list[Mapping[str, Any]],
+    limits: Limits,
+    *,
+    done: int,
+    steps: int,
+) -> list[dict[str, Any]]:
+    """Each case in a fresh workspace (its own uid and /work) holding a copy of what was built, so
+    nothing one case leaves behind reaches the next; progress after each, cancel between them."""
+    cases = []
+    for index, test in enumerate(tests):
+        if context.cancelled():
+            raise TaskCancelled
+        with box.workdir() as space:
+            _copy_build(built, space)
+            outcome = box.run(argv, workspace=space, stdin=test["stdin"].encode(), limits=limits)
+        name = test.get("name") or f"test {index + 1}"
+        cases.append({"name": name, "verdict": judge(outcome, limits, test["expected_output"]), **_report(outcome)})
+        context.report_progress((done + index + 1) / steps)
+    return cases
+
+
+def _copy_build(built: Workspace, space: Workspace) -> None:
+    """The regular files of the built workspace's /work (the source, a compiled binary), owned by
+    the new run's uid; links and directories stay behind."""
+    for entry in os.scandir(built.work):
+        if not entry.is_file(follow_symlinks=False):
+            continue
+        source = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW)
+        target = os.open(space.work / entry.name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o700)
+        try:
+            os.sendfile(target, source, 0, os.fstat(source).st_size)
+            os.fchmod(target, os.fstat(source).st_mode & 0o755)
+            if space.uid is not None:
+                os.fchown(target, space.uid, space.uid)
+        finally:
+            os.close(source)
+            os.close(target)
 
 
 LIMITS = (

@@ -359,3 +359,22 @@ def test_swagger_ui_register_login_authorize_and_a_seed_code_body(page, site):
     result = answer(execute("tasks-get_task_result", task_id=task_id), "200")
     assert result["result"]["run"]["stdout"] == "Hello, stdout world!\n"
     shot(page, "swagger-seed-flow")
+
+
+def test_code_runner_shows_a_table_of_test_cases(page):
+    page.goto("/")
+    page.click("#tab-code")
+    page.select_option("#language", "python")
+    page.fill("#source", "print(sum(map(int, input().split())))\n")
+    page.fill(
+        "#tests",
+        '[{"name": "small", "stdin": "2 40", "expected_output": "42"}, {"stdin": "1 1", "expected_output": "3"}]',
+    )
+    page.click("#code-submit")
+    expect(page.locator("#verdict")).to_have_text("wrong answer", timeout=SLOW)
+    rows = page.locator("#test-rows tr")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("small")
+    expect(rows.nth(0)).to_contain_text("accepted")
+    expect(rows.nth(1)).to_contain_text("wrong answer")
+    shot(page, "code-4-test-cases")

@@ -126,3 +126,44 @@ def test_languages_lists_what_this_host_runs(api):
     assert set(languages) == {"python", "c", "cpp", "bash"}
     assert languages["c"]["compile_command"].startswith("/usr/bin/gcc") and languages["c"]["source_file"] == "main.c"
     assert languages["python"]["compile_command"] is None and "Python 3" in languages["python"]["version"]
+
+
+TESTS_SOURCES = {
+    "python": "import sys\nprint(sum(map(int, sys.stdin.read().split())))",
+    "c": '#include <stdio.h>\nint main(void){long a,b; if(scanf("%ld %ld",&a,&b)!=2)return 1; printf("%ld\\n",a+b);}',
+}
+
+
+@pytest.mark.parametrize("language", TESTS_SOURCES)
+def test_test_cases_compile_once_and_judge_each_case(run_code, language):
+    tests = [
+        {"name": "small", "stdin": "2 40", "expected_output": "42"},
+        {"stdin": "1 1", "expected_output": "3"},
+        {"stdin": "5 5", "expected_output": "10\n"},
+    ]
+    result = run_code(language, TESTS_SOURCES[language], tests=tests)
+    assert result["verdict"] == "wrong_answer" and result["run"] is None
+    assert [case["verdict"] for case in result["tests"]] == ["accepted", "wrong_answer", "accepted"]
+    assert [case["name"] for case in result["tests"]] == ["small", "test 2", "test 3"]
+    assert result["tests"][1]["stdout"] == "2\n" and all(case["memory_kb"] for case in result["tests"])
+    assert (result["compile"] is not None) == (language == "c")
+
+
+def test_each_test_case_runs_in_a_fresh_workspace(run_code):
+    """A file the first case writes into /work is gone for the second."""
+    source = "import os\nprint(os.path.exists('left-behind'))\nopen('left-behind', 'w').write('x')"
+    tests = [{"expected_output": "False"}, {"expected_output": "False"}]
+    result = run_code("python", source, tests=tests)
+    assert [case["verdict"] for case in result["tests"]] == ["accepted", "accepted"], result["tests"]
+
+
+def test_test_cases_are_bounded_and_exclusive_with_top_level_stdin(api, settings):
+    settings.CODE_MAX_TESTS = 2
+    body = {"language": "python", "source": "print(1)", "tests": [{"expected_output": "1"}] * 3}
+    problem = assert_problem(api.post("/task", {"kind": "code", "params": body}, format="json"), 400, "invalid-params")
+    assert problem["errors"][0]["pointer"] == "#/params/tests"
+    body = {"language": "python", "source": "print(1)", "stdin": "x", "tests": [{"expected_output": "1"}]}
+    assert_problem(api.post("/task", {"kind": "code", "params": body}, format="json"), 400, "invalid-params")
+    body = {"language": "python", "source": "print(1)", "tests": [{"stdin": "no expected output"}]}
+    problem = assert_problem(api.post("/task", {"kind": "code", "params": body}, format="json"), 400, "invalid-params")
+    assert problem["errors"][0]["pointer"] == "#/params/tests/0/expected_output"

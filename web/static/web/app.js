@@ -418,6 +418,14 @@ async function submitCode(event) {
   const button = $("code-submit");
   button.disabled = true;
   try {
+    if ($("tests").value.trim()) {
+      try {
+        params.tests = JSON.parse($("tests").value);
+      } catch {
+        throw new Error("The test cases are not valid JSON: a list of {stdin, expected_output, name}.");
+      }
+      delete params.stdin;
+    }
     const body = JSON.stringify({ kind: "code", params });
     const reporter = progressReporter($("code-progress-row"), $("code-progress"), $("code-state"));
     const status = await runTask({ body, headers: { "Content-Type": "application/json" } }, reporter);
@@ -451,6 +459,18 @@ function showVerdict(result) {
   $("compile-output").textContent = outputText(compile, "stdout") + outputText(compile, "stderr");
   $("stdout").textContent = outputText(run, "stdout");
   $("stderr").textContent = outputText(run, "stderr");
+  const cases = result.tests || [];
+  $("test-cases").hidden = cases.length === 0;
+  $("test-rows").replaceChildren(...cases.map((test) => {
+    const row = document.createElement("tr");
+    for (const value of [test.name, test.verdict.replaceAll("_", " "), test.time_s ?? "?", test.memory_kb ?? "?", outputText(test, "stdout")]) {
+      const cell = document.createElement("td");
+      cell.textContent = value;
+      row.append(cell);
+    }
+    row.className = test.verdict === "accepted" ? "ok" : "bad";
+    return row;
+  }));
   $("code-result").hidden = false;
 }
 
