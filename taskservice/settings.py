@@ -141,6 +141,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
 IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000, minimum=1)
 IMAGE_MAX_STEPS = env_int("IMAGE_MAX_STEPS", 20, minimum=1, maximum=1000)
+# Frames of an animated image processed with output.animated (each counts against the pixel budget).
+IMAGE_MAX_FRAMES = env_int("IMAGE_MAX_FRAMES", 100, minimum=1)
 IMAGE_MAX_TIME_S = env_float("IMAGE_MAX_TIME_S", 30.0, minimum=0.1)  # CPU per task: estimated at submit, cut off
 IMAGE_MAX_MEMORY_MB = env_int("IMAGE_MAX_MEMORY_MB", 1024, minimum=16)  # estimated peak per task, at submit
 IMAGE_MAX_JPEG_SCANS = env_int("IMAGE_MAX_JPEG_SCANS", 64, minimum=1)  # each scan is a decoder pass

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 # Formats users may send. Others (TIFF, PSD, ...) are refused: each decoder is attack surface.
 ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")
@@ -121,6 +122,25 @@ def jpeg_scans(data: bytes) -> int:
     return scans
 
 
+def open_frames(data: bytes) -> tuple[Iterator[tuple[Image.Image, int]], int]:
+    """Decode an already-inspected animation one frame at a time: (frame, duration in ms) in a mode
+    the ops take, and the loop count (0: forever). Only one decoded source frame is held at once."""
+    image = Image.open(io.BytesIO(data))
+    loop = int(image.info.get("loop", 0))
+
+    def frames() -> Iterator[tuple[Image.Image, int]]:
+        for frame in ImageSequence.Iterator(image):
+            duration = int(frame.info.get("duration", 100))
+            yield frame.convert(_working_mode(frame)), duration
+
+    return frames(), loop
+
+
+def _working_mode(image: Image.Image) -> str:
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    return "RGBA" if has_alpha else ("L" if image.mode in ("1", "L", "I;16") else "RGB")
+
+
 def open_image(data: bytes) -> tuple[Image.Image, Image.Exif]:
     """Decode an already-inspected image: first frame, EXIF orientation applied, a mode the ops take.
 
@@ -133,8 +153,7 @@ def open_image(data: bytes) -> tuple[Image.Image, Image.Exif]:
     icc = image.info.get("icc_profile")
     if exif.get(ORIENTATION_TAG, 1) != 1:
         image = ImageOps.exif_transpose(image)
-    has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
-    mode = "RGBA" if has_alpha else ("L" if image.mode in ("1", "L", "I;16") else "RGB")
+    mode = _working_mode(image)
     if image.mode != mode:
         image = image.convert(mode)
     else:

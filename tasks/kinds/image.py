@@ -16,16 +16,25 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
+from PIL import Image
 from rest_framework import serializers
 
 from httpapi.openapi import request_schema
 from httpapi.serializers import StrictBooleanField, StrictIntegerField, StrictSerializer
 from tasks.domain import TaskResult
 from tasks.errors import InputTooLarge, InvalidParams
-from tasks.imaging.cost import CpuBudget, estimate
+from tasks.imaging.cost import BYTES_PER_PIXEL, CpuBudget, Estimate, estimate
 from tasks.imaging.ops import OPS, Op, resolve
-from tasks.imaging.output import CONTENT_TYPES, encode
-from tasks.imaging.source import ImageRejected, SourceInfo, check_scans, open_image, read_header, verify_stream
+from tasks.imaging.output import ANIMATED_FORMATS, CONTENT_TYPES, encode
+from tasks.imaging.source import (
+    ImageRejected,
+    SourceInfo,
+    check_scans,
+    open_frames,
+    open_image,
+    read_header,
+    verify_stream,
+)
 from tasks.kinds.base import (
     Catalog,
     Ceilings,
@@ -41,6 +50,7 @@ from tasks.kinds.base import (
 
 MIB = 1024 * 1024
 JPEG_MAX_EXIF_BYTES = 65_533  # one APP1 segment; Pillow fails at encoding past it
+STILL_DEFAULTS = ("png", "jpeg", "webp")  # sources whose format is the default output's
 
 
 def _step_serializer(op: Op) -> type[serializers.Serializer]:
@@ -94,16 +104,25 @@ class ImageDataField(serializers.Field):
 
 class OutputParams(StrictSerializer):
     format = serializers.ChoiceField(
-        choices=list(CONTENT_TYPES), required=False, help_text="Default: the input's format if PNG/JPEG/WebP, else PNG."
+        choices=list(CONTENT_TYPES),
+        required=False,
+        help_text="Default: the input's format if PNG/JPEG/WebP, else PNG; when animated, the input's if GIF/WebP/PNG, "
+        "else WebP.",
     )
     quality = StrictIntegerField(default=85, min_value=1, max_value=100, help_text="JPEG and WebP quality.")
     keep_metadata = StrictBooleanField(
         default=False, help_text="Copy the source's EXIF (including any GPS position) into the result."
     )
+    animated = StrictBooleanField(
+        default=False,
+        help_text="Run the pipeline on every frame of an animated GIF or WebP (at most IMAGE_MAX_FRAMES; pixels "
+        "times frames within the pixel limit), keeping durations and loop. Output: GIF, WebP or PNG (APNG).",
+    )
 
 
 class ImageParams(ParamsSerializer):
-    """Parameters of the `image` kind. Animated images (GIF, WebP): only the first frame is processed."""
+    """Parameters of the `image` kind. Animated images (GIF, WebP): the first frame only, unless
+    `output.animated` asks for every frame."""
 
     image = ImageDataField(help_text="PNG, JPEG, WebP, GIF or BMP; at most IMAGE_MAX_BYTES and IMAGE_MAX_PIXELS.")
     filters = serializers.ListField(child=FilterStepField(), min_length=1, help_text="1..IMAGE_MAX_STEPS steps.")
@@ -124,8 +143,17 @@ class ImageParams(ParamsSerializer):
             limit = settings.IMAGE_MAX_PIXELS
             message = f"{source.width}x{source.height} is {source.pixels:,} pixels; the limit is {limit:,}"
             raise serializers.ValidationError({"image": [message]})
-        output = {"quality": 85, "keep_metadata": False, **attrs.get("output", {})}
-        output.setdefault("format", source.format.lower() if source.format.lower() in CONTENT_TYPES else "png")
+        output = {"quality": 85, "keep_metadata": False, "animated": False, **attrs.get("output", {})}
+        own = source.format.lower()
+        if output["animated"]:
+            output.setdefault("format", own if own in ANIMATED_FORMATS else "webp")
+            if output["format"] not in ANIMATED_FORMATS:
+                message = f"{output['format'].upper()} holds no animation: ask for {', '.join(ANIMATED_FORMATS)}."
+                raise serializers.ValidationError({"output": {"format": [message]}})
+            if source.frames > settings.IMAGE_MAX_FRAMES:
+                message = f"{source.frames:,} frames; at most {settings.IMAGE_MAX_FRAMES} are processed."
+                raise serializers.ValidationError({"image": [message]})
+        output.setdefault("format", own if own in STILL_DEFAULTS else "png")
         source_info = {
             "format": source.format, "width": source.width, "height": source.height, "frames": source.frames,
             "scans": source.scans,
@@ -139,32 +167,62 @@ class FilterFailed(Exception):
 
 def run(context: Context, params: Mapping[str, Any]) -> TaskResult:
     budget = CpuBudget(params.get("cpu_limit_s", settings.IMAGE_MAX_TIME_S))
-    image, exif = open_image(params["image"])
-    steps = params["filters"]
-    max_pixels = params.get("max_pixels", settings.IMAGE_MAX_PIXELS)
-    for index, step in enumerate(steps):
-        if context.cancelled():
-            raise TaskCancelled
-        budget.check(f"before step {index} ({step['op']})")
-        try:
-            image = OPS[step["op"]].apply(image, step, max_pixels)
-        except Exception as exc:
-            raise FilterFailed(f"step {index} ({step['op']}): {exc}") from exc
-        context.report_progress((index + 1) / (len(steps) + 1))
     output = params["output"]
+    max_pixels = params.get("max_pixels", settings.IMAGE_MAX_PIXELS)
+    frames_total = params["source"]["frames"] if output.get("animated") else 1
+    if frames_total > 1:
+        frames, loop = open_frames(params["image"])
+        exif = None
+    else:
+        image, exif = open_image(params["image"])
+        frames, loop = iter([(image, 0)]), 0
+    done, durations = [], []
+    for number, (frame, duration) in enumerate(frames):
+        done.append(_pipeline(context, budget, frame, params["filters"], max_pixels, number, frames_total))
+        durations.append(duration)
     budget.check("before encoding")
+    first, rest = done[0], done[1:]
     data = encode(
-        image, format=output["format"], quality=output["quality"], exif=exif if output["keep_metadata"] else None
+        first,
+        format=output["format"],
+        quality=output["quality"],
+        exif=exif if output["keep_metadata"] else None,
+        frames=rest,
+        durations=durations if rest else (),
+        loop=loop,
     )
     extension = "jpg" if output["format"] == "jpeg" else output["format"]
     meta = {
-        "width": image.width,
-        "height": image.height,
+        "width": first.width,
+        "height": first.height,
         "format": output["format"],
         "source": params["source"],
-        "frames_processed": 1,
+        "frames_processed": len(done),
     }
     return TaskResult(data, CONTENT_TYPES[output["format"]], f"edited.{extension}", meta)
+
+
+def _pipeline(
+    context: Context,
+    budget: CpuBudget,
+    image: Image.Image,
+    steps: list[dict[str, Any]],
+    max_pixels: int,
+    frame: int,
+    frames: int,
+) -> Image.Image:
+    """Every step on one frame; progress after each step, cancel and the CPU budget before each."""
+    where = f" of frame {frame}" if frames > 1 else ""
+    for index, step in enumerate(steps):
+        if context.cancelled():
+            raise TaskCancelled
+        budget.check(f"before step {index} ({step['op']}){where}")
+        try:
+            image = OPS[step["op"]].apply(image, step, max_pixels)
+        except Exception as exc:
+            raise FilterFailed(f"step {index} ({step['op']}){where}: {exc}") from exc
+        context.report_progress((frame * len(steps) + index + 1) / (frames * len(steps) + 1))
+    return image
 
 
 LIMITS = (
@@ -196,9 +254,11 @@ def restrict(params: dict[str, Any], asked: Mapping[str, Any], ceilings: Ceiling
     cpu_limit, memory_limit = ceilings["max_time_s"], ceilings["max_memory_mb"]
     errors: dict[str, list[str]] = {}
     source = SourceInfo(**params["source"])
-    if source.pixels > max_pixels:
-        errors["image"] = [f"{source.width}x{source.height} is {source.pixels:,} pixels; your quota allows "
-                           f"{max_pixels:,}."]  # fmt: skip
+    frames = source.frames if params["output"]["animated"] else 1
+    if source.pixels * frames > max_pixels:
+        counted = f" x {frames} frames" if frames > 1 else ""
+        errors["image"] = [f"{source.width}x{source.height}{counted} is {source.pixels * frames:,} pixels; your quota "
+                           f"allows {max_pixels:,}."]  # fmt: skip
     if len(params["filters"]) > max_steps:
         errors["filters"] = [f"At most {max_steps} steps for your quota."]
     if errors:
@@ -214,6 +274,9 @@ def restrict(params: dict[str, Any], asked: Mapping[str, Any], ceilings: Ceiling
                    "Set keep_metadata to false, or ask for PNG or WebP output.")  # fmt: skip
         raise InvalidParams({"output": {"keep_metadata": [message]}})
     cost = estimate((source.width, source.height), params["filters"], params["output"]["format"], len(params["image"]))
+    if frames > 1:  # every frame's pipeline, and every finished frame held until the encode
+        held = (frames - 1) * cost.largest_pixels * BYTES_PER_PIXEL
+        cost = Estimate(cost.cpu_seconds * frames, cost.memory_bytes + held, cost.largest_pixels)
     if cost.cpu_seconds > cpu_limit:
         errors["filters"] = [f"This pipeline needs about {cost.cpu_seconds:.1f} s of CPU on a "
                              f"{source.width}x{source.height} image; your limit is {cpu_limit:g} s."]  # fmt: skip

@@ -198,3 +198,58 @@ def test_filters_menu_lists_every_op_with_schema_and_example(api):
     blur = menu["blur"]
     assert blur["params_schema"]["properties"]["radius"]["maximum"] == 50.0
     assert blur["example"] == {"op": "blur", "radius": 2.5}
+
+
+def animation(colours=("red", "blue", "green"), durations=(80, 120, 200), loop=2, size=(16, 12)) -> bytes:
+    frames = [Image.new("RGB", size, colour) for colour in colours]
+    return encoded(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=list(durations), loop=loop)
+
+
+def frames_of(data: bytes) -> list[tuple[Image.Image, int]]:
+    image = Image.open(io.BytesIO(data))
+    found = []
+    for index in range(image.n_frames):
+        image.seek(index)
+        found.append((image.convert("RGB"), image.info.get("duration")))
+    return found
+
+
+@pytest.mark.parametrize("output_format", ["gif", "webp"])
+def test_animated_output_edits_every_frame_and_keeps_durations_and_loop(api, wait_status, output_format):
+    output = {"animated": True, "format": output_format}
+    filters = [{"op": "resize", "width": 8}, {"op": "invert"}]
+    task_id, status = finished(api, wait_status, submit_json(api, animation(), filters, output=output))
+    assert (
+        status["result"]["meta"]["frames_processed"] == 3
+        and status["result"]["content_type"] == f"image/{output_format}"
+    )
+    data = api.get(f"/result/{task_id}").content
+    frames = frames_of(data)
+    assert [duration for _, duration in frames] == [80, 120, 200]
+    assert Image.open(io.BytesIO(data)).info.get("loop") == 2
+    inverted = [(0, 255, 255), (255, 255, 0), (255, 127, 255)]  # red, blue and green (0, 128, 0), inverted
+    for (frame, _), expected in zip(frames, inverted, strict=True):
+        assert frame.size == (8, 6)
+        assert all(abs(a - b) <= 8 for a, b in zip(frame.getpixel((4, 3)), expected, strict=True)), frame.getpixel(
+            (4, 3)
+        )
+
+
+def test_animated_is_refused_where_it_cannot_be_kept_or_afforded(api, settings):
+    settings.IMAGE_MAX_FRAMES = 2
+    body = submit_json(api, animation(), output={"animated": True})
+    assert assert_problem(body, 400, "invalid-params")["errors"][0]["pointer"] == "#/params/image"
+    settings.IMAGE_MAX_FRAMES = 100
+    body = submit_json(api, animation(), output={"animated": True, "format": "jpeg"})
+    assert assert_problem(body, 400, "invalid-params")["errors"][0]["pointer"] == "#/params/output/format"
+    settings.IMAGE_MAX_PIXELS = 16 * 12 * 2  # two frames' worth: three frames are over
+    problem = assert_problem(submit_json(api, animation(), output={"animated": True}), 400, "invalid-params")
+    assert "x 3 frames" in problem["detail"]
+    assert submit_json(api, animation()).status_code == 201  # the first frame alone fits
+
+
+def test_an_animated_source_defaults_to_its_own_animated_format(api, wait_status):
+    task_id, status = finished(api, wait_status, submit_json(api, animation(), output={"animated": True}))
+    assert (
+        status["result"]["content_type"] == "image/gif" and len(frames_of(api.get(f"/result/{task_id}").content)) == 3
+    )
