@@ -2,6 +2,7 @@ import pytest
 from django.core.cache import cache
 
 from tasks import providers
+from tests.support import POSTGRES
 
 # Quotas are tested on purpose (tests/accounts/); elsewhere one client submits many tasks.
 ROOMY_QUOTAS = {
@@ -30,6 +31,19 @@ def fresh_providers():
     providers.shutdown()
     yield
     providers.shutdown()
+
+
+@pytest.fixture(params=["memory", POSTGRES])
+def any_store(request, settings):
+    """Each store in turn (TASK_STORE picks it for tasks and records alike), starting empty."""
+    from records import providers as record_providers
+
+    settings.TASK_STORE = request.param
+    providers.shutdown()
+    record_providers.reset()
+    yield request.param
+    providers.shutdown()
+    record_providers.reset()
 
 
 @pytest.fixture(autouse=True)

@@ -6,8 +6,7 @@ import uuid
 import pytest
 from rest_framework.test import APIClient
 
-from records import providers
-from tests.support import POSTGRES, assert_problem
+from tests.support import assert_problem
 
 EXAMPLE = [
     {"uuid": "e48d41d0-6e53-490a-9d9a-fd4337f28038", "text": "test example"},
@@ -15,12 +14,9 @@ EXAMPLE = [
 ]
 
 
-@pytest.fixture(params=["memory", POSTGRES], autouse=True)
-def store(request, settings):
-    settings.TASK_STORE = request.param
-    providers.reset()
-    yield request.param
-    providers.reset()
+@pytest.fixture(autouse=True)
+def store(any_store):
+    return any_store
 
 
 @pytest.fixture

@@ -3,13 +3,13 @@ from rest_framework.test import APIClient
 
 from tasks import kinds
 from tasks.kinds.base import ParamsSerializer, TaskKind
-from tests.support import POSTGRES, wait_for
+from tests.support import wait_for
 
 
-@pytest.fixture(params=["memory", POSTGRES], autouse=True)
-def store(request, settings):
-    settings.TASK_STORE = request.param
-    return request.param
+@pytest.fixture(autouse=True)
+def store(any_store):
+    """The same API tests run against every store."""
+    return any_store
 
 
 @pytest.fixture
