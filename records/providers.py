@@ -1,10 +1,12 @@
-"""The one place that knows which records store the settings chose (the same TASK_STORE)."""
+"""The one place that knows which records store the settings chose (tasks.stores: the same
+TASK_STORE as the tasks')."""
 
 import threading
 
 from django.conf import settings
 
 from records.repositories.base import RecordRepository
+from tasks import stores
 
 _lock = threading.Lock()
 _repository: RecordRepository | None = None
@@ -15,17 +17,22 @@ def record_repository() -> RecordRepository:
     if _repository is None:
         with _lock:
             if _repository is None:
-                if settings.TASK_STORE == "postgres":
-                    from records.repositories.postgres import PostgresRecordRepository
-
-                    _repository = PostgresRecordRepository()
-                else:
-                    from records.repositories.memory import InMemoryRecordRepository
-
-                    _repository = InMemoryRecordRepository(
-                        max_records=settings.RECORDS_MAX_STORED, max_bytes=settings.RECORDS_MAX_STORED_BYTES
-                    )
+                _repository = stores.chosen(memory=_memory, postgres=_postgres)
     return _repository
+
+
+def _memory() -> RecordRepository:
+    from records.repositories.memory import InMemoryRecordRepository
+
+    return InMemoryRecordRepository(
+        max_records=settings.RECORDS_MAX_STORED, max_bytes=settings.RECORDS_MAX_STORED_BYTES
+    )
+
+
+def _postgres() -> RecordRepository:
+    from records.repositories.postgres import PostgresRecordRepository
+
+    return PostgresRecordRepository()
 
 
 def reset() -> None:

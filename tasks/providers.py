@@ -14,7 +14,7 @@ from functools import partial
 from django import db
 from django.conf import settings
 
-from tasks import execution
+from tasks import execution, stores
 from tasks.dispatchers.base import Dispatcher
 from tasks.domain import utcnow
 from tasks.repositories.base import TaskRepository
@@ -77,13 +77,19 @@ def _build() -> None:
 
 
 def _build_repository() -> TaskRepository:
-    if settings.TASK_STORE == "postgres":
-        from tasks.repositories.postgres import PostgresTaskRepository
+    return stores.chosen(memory=_memory_repository, postgres=_postgres_repository)
 
-        return PostgresTaskRepository()
+
+def _memory_repository() -> TaskRepository:
     from tasks.repositories.memory import InMemoryTaskRepository
 
     return InMemoryTaskRepository(max_tasks=settings.TASK_MAX_STORED, max_bytes=settings.TASK_MAX_STORED_BYTES)
+
+
+def _postgres_repository() -> TaskRepository:
+    from tasks.repositories.postgres import PostgresTaskRepository
+
+    return PostgresTaskRepository()
 
 
 def _run_in_thread(repository: TaskRepository, task_id: uuid.UUID, stopping: Callable[[], bool]) -> None:
