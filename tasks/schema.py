@@ -22,7 +22,6 @@ from tasks.errors import (
 )
 from tasks.kinds import DEFAULT_KIND, all_kinds
 from tasks.kinds.base import TaskKind
-from tasks.serializers import UPLOAD_ENCODING, ImageUploadSerializer
 
 
 def constant_field(value: str, **options: Any) -> serializers.Field:
@@ -56,10 +55,19 @@ SUBMIT_REQUEST = PolymorphicProxySerializer(
     resource_type_field_name=None,
 )
 
-SUBMIT_BODIES = {
-    "application/json": SUBMIT_REQUEST,
-    "multipart/form-data": OpenApiRequest(ImageUploadSerializer, encoding=UPLOAD_ENCODING),
-}
+
+def _form_body() -> OpenApiRequest:
+    """multipart/form-data: the upload shape of each kind that declares one."""
+    uploads = [kind.upload for kind in all_kinds() if kind.upload is not None]
+    if len(uploads) == 1:
+        return OpenApiRequest(uploads[0].schema, encoding=uploads[0].encoding)
+    encoding = {name: part for upload in uploads for name, part in upload.encoding.items()}
+    shapes = [upload.schema for upload in uploads]
+    either = PolymorphicProxySerializer(component_name="TaskUpload", serializers=shapes, resource_type_field_name=None)
+    return OpenApiRequest(either, encoding=encoding)
+
+
+SUBMIT_BODIES = {"application/json": SUBMIT_REQUEST, "multipart/form-data": _form_body()}
 
 TINY_PNG = (
     "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg=="

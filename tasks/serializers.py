@@ -6,18 +6,16 @@ schema, and a test keeps the two in step.
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.files.uploadedfile import UploadedFile
 from django.http import QueryDict
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from httpapi.serializers import StrictSerializer
 from tasks.domain import PublicStatus, TaskStatus
 from tasks.kinds import all_kinds
-from tasks.kinds.base import TaskKind
-from tasks.kinds.image import FilterStepField, OutputParams
+from tasks.kinds.base import TaskKind, Upload
 from tasks.services import CURSOR_PATTERN
 
 MAX_PAGE = 100
@@ -28,21 +26,21 @@ STATES = [state.value for state in TaskStatus]
 
 def parse_form_submission(form: QueryDict) -> tuple[str | None, Any]:
     """multipart/form-data: `kind`, files as they are, every other field a JSON value (a text
-    field, or a part sent as application/json); empty fields count as absent."""
+    field, or a part sent as application/json), read by the rules the kinds' uploads declare."""
+    rules = _upload_rules()
     params: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     for name in form:
         value = form[name]
-        # Swagger UI sends its empty `filter` text field; the schema allows it empty, as not given.
-        if name == "kind" or (name == "filter" and value == ""):
+        if name == "kind" or (name in rules.blank and value == ""):
             continue
         if isinstance(value, UploadedFile) and value.content_type != "application/json":
             params[name] = value
             continue
         try:
-            params[name] = _form_json(form, name)
+            params[name] = _form_json(form, name, as_list=name in rules.lists)
         except ValueError as exc:
-            if name == "filter":  # a flat photo form may name its one filter as plain text
+            if name in rules.text:
                 params[name] = value
                 continue
             errors[name] = [f"Form fields other than kind and files hold JSON: {exc}."]
@@ -56,15 +54,31 @@ def parse_form_submission(form: QueryDict) -> tuple[str | None, Any]:
     return form.get("kind"), params
 
 
-def _form_json(form: QueryDict, name: str) -> Any:
+class _FormRules(NamedTuple):
+    lists: frozenset[str]
+    blank: frozenset[str]
+    text: frozenset[str]
+
+
+def _upload_rules() -> _FormRules:
+    """Every kind's form rules together: a form need not name its kind (an `image` file says it)."""
+    uploads: list[Upload] = [kind.upload for kind in all_kinds() if kind.upload is not None]
+    return _FormRules(
+        lists=frozenset().union(*(upload.lists for upload in uploads)),
+        blank=frozenset().union(*(upload.blank for upload in uploads)),
+        text=frozenset().union(*(upload.text for upload in uploads)),
+    )
+
+
+def _form_json(form: QueryDict, name: str, *, as_list: bool) -> Any:
     """A field's JSON value; repeated parts (Swagger UI sends a list one item per part) are a list,
-    and so is one part holding a JSON array."""
+    and for a list field so is one part holding a JSON array."""
     # A part sent as application/json (as Swagger UI sends these, per the schema's encoding) comes
     # in as a file; its size is bounded by the request's.
     values = [json.loads(part.read() if isinstance(part, UploadedFile) else part) for part in form.getlist(name)]
-    if name == "filters" and len(values) == 1 and isinstance(values[0], list):
+    if as_list and len(values) == 1 and isinstance(values[0], list):
         return values[0]  # one part holding the whole array
-    return values if name == "filters" or len(values) > 1 else values[0]
+    return values if as_list or len(values) > 1 else values[0]
 
 
 def _flat_kind(data: Mapping[str, Any]) -> TaskKind | None:
@@ -148,44 +162,6 @@ class TaskListQuerySerializer(StrictSerializer):
 class TaskPageSerializer(serializers.Serializer):
     results = TaskStatusSerializer(many=True)
     next = serializers.CharField(allow_null=True, help_text="URL of the next page, null on the last one.")
-
-
-def _documented(schema: dict[str, Any], **options: Any) -> serializers.Field:
-    """A text field shown in the schema (and so pre-filled in Swagger UI's form) as `schema`."""
-    return extend_schema_field(schema)(type("FormText", (serializers.CharField,), {}))(**options)
-
-
-class ImageUploadSerializer(serializers.Serializer):
-    """`POST /task` as multipart/form-data: the photo editor with a file upload. `kind` may be left
-    out: a form with an `image` file is a photo (give `filters`, or one `filter` by name).
-    `filters` and `output` parts are JSON (UPLOAD_ENCODING); `filters` may also be one part
-    holding the whole JSON array."""
-
-    kind = _documented({"type": "string", "enum": ["image"]}, required=False)
-    image = serializers.FileField(help_text="The photo: PNG, JPEG, WebP, GIF or BMP.")
-    filters = extend_schema_field(
-        {
-            "type": "array",
-            "items": {"type": "object", "required": ["op"], "properties": {"op": {"type": "string"}}},
-            "example": [{"op": "resize", "width": 800}, {"op": "grayscale"}],  # Swagger UI's form starts with it
-        }
-    )(type("FormSteps", (serializers.ListField,), {}))(
-        child=FilterStepField(),
-        required=False,
-        help_text="Steps (see `GET /filters` for each op's parameters), one JSON object per part, or one part "
-        "with the JSON array; or send `filter` instead.",
-    )
-    filter = _documented(
-        {"type": "string", "example": ""},  # left empty in Swagger UI's form, where `filters` is filled
-        required=False,
-        allow_blank=True,
-        help_text="One filter by name (any case, aliases as in `GET /filters`, e.g. `Negative`), or a JSON step; "
-        "instead of `filters`.",
-    )
-    output = OutputParams(required=False, help_text="`format` (png, jpeg, webp), `quality`, `keep_metadata`.")
-
-
-UPLOAD_ENCODING = {"filters": {"contentType": "application/json"}, "output": {"contentType": "application/json"}}
 
 
 class KindSerializer(serializers.Serializer):

@@ -93,6 +93,20 @@ def unknown_keys(body: Mapping[str, Any], allowed: set[str], shape: str) -> dict
 
 
 @dataclass(frozen=True, slots=True)
+class Upload:
+    """A kind's multipart/form-data shape (`POST /task` with files). Every field but files is
+    JSON; `lists` are fields whose repeated parts (or one part holding a JSON array) are one list,
+    `blank` are text fields an empty value leaves out (Swagger UI sends every field of its form),
+    `text` are fields that may also be plain text. `schema` and `encoding` document it."""
+
+    schema: type[serializers.Serializer]
+    lists: frozenset[str] = frozenset()
+    blank: frozenset[str] = frozenset()
+    text: frozenset[str] = frozenset()
+    encoding: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Catalog:
     """What a kind lists at a URL of its own (`GET /filters`, `GET /languages`): `entries()` is
     built on each request (a host's languages can change), `entry` documents one of them."""
@@ -116,6 +130,7 @@ class TaskKind:
     readiness: Mapping[str, Callable[[], str]] = field(default_factory=dict)
     flat: FlatShape | None = None
     catalog: Catalog | None = None
+    upload: Upload | None = None
     limits: tuple[Limit, ...] = ()
     # What a result may be: its content types, for GET /result's documentation.
     result_types: tuple[str, ...] = ("application/json",)

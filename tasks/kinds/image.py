@@ -44,6 +44,7 @@ from tasks.kinds.base import (
     ParamsSerializer,
     TaskCancelled,
     TaskKind,
+    Upload,
     shared_validator,
     unknown_keys,
 )
@@ -345,6 +346,41 @@ def filter_ops() -> list[dict[str, Any]]:
     ]
 
 
+def _documented(schema: dict[str, Any], **options: Any) -> serializers.Field:
+    """A text field shown in the schema (and so pre-filled in Swagger UI's form) as `schema`."""
+    return extend_schema_field(schema)(type("FormText", (serializers.CharField,), {}))(**options)
+
+
+class ImageUploadSerializer(serializers.Serializer):
+    """`POST /task` as multipart/form-data: the photo editor with a file upload. `kind` may be left
+    out: a form with an `image` file is a photo (give `filters`, or one `filter` by name).
+    `filters` and `output` parts are JSON (the upload's encoding); `filters` may also be one part
+    holding the whole JSON array."""
+
+    kind = _documented({"type": "string", "enum": ["image"]}, required=False)
+    image = serializers.FileField(help_text="The photo: PNG, JPEG, WebP, GIF or BMP.")
+    filters = extend_schema_field(
+        {
+            "type": "array",
+            "items": {"type": "object", "required": ["op"], "properties": {"op": {"type": "string"}}},
+            "example": [{"op": "resize", "width": 800}, {"op": "grayscale"}],  # Swagger UI's form starts with it
+        }
+    )(type("FormSteps", (serializers.ListField,), {}))(
+        child=FilterStepField(),
+        required=False,
+        help_text="Steps (see `GET /filters` for each op's parameters), one JSON object per part, or one part "
+        "with the JSON array; or send `filter` instead.",
+    )
+    filter = _documented(
+        {"type": "string", "example": ""},  # left empty in Swagger UI's form, where `filters` is filled
+        required=False,
+        allow_blank=True,
+        help_text="One filter by name (any case, aliases as in `GET /filters`, e.g. `Negative`), or a JSON step; "
+        "instead of `filters`.",
+    )
+    output = OutputParams(required=False, help_text="`format` (png, jpeg, webp), `quality`, `keep_metadata`.")
+
+
 KIND = TaskKind(
     name="image",
     summary="Photo editor: apply a pipeline of filter steps (see GET /filters) to an image.",
@@ -360,4 +396,11 @@ KIND = TaskKind(
     ),
     result_types=tuple(CONTENT_TYPES.values()),
     limits=LIMITS,
+    upload=Upload(
+        ImageUploadSerializer,
+        lists=frozenset({"filters"}),
+        blank=frozenset({"filter"}),
+        text=frozenset({"filter"}),
+        encoding={"filters": {"contentType": "application/json"}, "output": {"contentType": "application/json"}},
+    ),
 )

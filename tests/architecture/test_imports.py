@@ -97,6 +97,8 @@ def test_views_reach_the_kinds_only_through_the_registry_and_services():
     edges = graph()
     assert edges["tasks.views"] & kind_internals(edges) == set()
     assert edges["tasks.urls"] & kind_internals(edges) == set()
+    assert edges["tasks.serializers"] & kind_internals(edges) == set()  # a kind's form shape is its own
+    assert edges["tasks.schema"] & kind_internals(edges) == set()
 
 
 def test_the_project_package_names_no_apps_errors_or_kinds():
