@@ -28,7 +28,8 @@ class ServiceError(Exception):
         if known != cls.title:
             raise TypeError(f"{cls.__name__}: problem {cls.slug!r} is titled {known!r} elsewhere, not {cls.title!r}")
 
-    def problem_detail(self) -> str:
+    def problem_detail(self, errors: list[dict[str, str]]) -> str:
+        """The one-line `detail`, given what `problem_errors` returned."""
         return str(self)
 
     def problem_errors(self) -> list[dict[str, str]]:

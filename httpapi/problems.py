@@ -51,12 +51,13 @@ def problem_for(exc: Exception) -> Problem | None:
     """The problem an exception stands for, or None for an unexpected one (a 500)."""
     match exc:
         case ServiceError():
+            errors = exc.problem_errors()
             return Problem(
                 exc.status,
                 exc.slug,
-                exc.problem_detail(),
+                exc.problem_detail(errors),
                 exc.title,
-                exc.problem_errors(),
+                errors,
                 exc.problem_extra(),
                 exc.problem_headers(),
             )

@@ -53,8 +53,8 @@ class InvalidRecords(RecordsError):
     def problem_errors(self) -> list[dict[str, str]]:
         return [{"pointer": pointer, "detail": detail} for pointer, detail in self.errors]
 
-    def problem_detail(self) -> str:
-        return summarize(self.problem_errors(), str(self))
+    def problem_detail(self, errors: list[dict[str, str]]) -> str:
+        return summarize(errors, str(self))
 
 
 class InvalidCount(RecordsError):

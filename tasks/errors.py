@@ -88,8 +88,8 @@ class InvalidParams(TaskServiceError):
     def problem_errors(self) -> list[dict[str, str]]:
         return field_errors(self.errors, "#/params")
 
-    def problem_detail(self) -> str:
-        return summarize(self.problem_errors(), str(self))
+    def problem_detail(self, errors: list[dict[str, str]]) -> str:
+        return summarize(errors, str(self))
 
 
 class InputTooLarge(TaskServiceError, httpapi_errors.InputTooLarge):

@@ -174,6 +174,10 @@ CAPACITY = problem(
 )
 
 
+# Every content type a kind's result may have besides JSON, for GET /result's documentation.
+BINARY_RESULT_TYPES = sorted({type_ for kind in all_kinds() for type_ in kind.result_types} - {"application/json"})
+
+
 def kind_params_schemas() -> dict[str, dict[str, Any]]:
     return {name: request_schema(serializer)["properties"]["params"] for name, serializer in SUBMISSIONS.items()}
 

@@ -28,6 +28,8 @@ from tasks.kinds import DEFAULT_KIND, all_kinds, get_kind
 from tasks.kinds.base import Catalog
 from tasks.repositories.base import TaskQuery, TaskRepository
 
+logger = logging.getLogger(__name__)
+
 # A page position: microseconds since the epoch (up to the year 2286) and a task id.
 CURSOR_PATTERN = r"^([0-9]{1,16})-([0-9a-f]{32})$"
 CURSOR_RE = re.compile(CURSOR_PATTERN.strip("^$"))
@@ -71,11 +73,7 @@ def submit_task(
     except Exception:
         repository.delete(task.id)  # nothing half-done: a task that cannot run is not kept
         raise
-    if not dispatcher.durable:
-        return task
-    dispatched = dataclasses.replace(task, dispatched_at=utcnow())
-    repository.mark_dispatched(task.id, dispatched.dispatched_at)
-    return dispatched
+    return _record_dispatch(repository, dispatcher, task)
 
 
 def get_task(*, task_id: str | uuid.UUID, owner: str | None = None, repository: TaskRepository | None = None) -> Task:
@@ -214,8 +212,6 @@ def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     return EPOCH + int(match[1]) * MICROSECOND, uuid.UUID(hex=match[2])
 
 
-logger = logging.getLogger(__name__)
-
 WORKER_LOST = "worker lost"
 
 
@@ -250,18 +246,19 @@ def recover_lost_tasks(repository: TaskRepository, dispatcher: Dispatcher) -> in
 
 def _dispatch(repository: TaskRepository, dispatcher: Dispatcher, task: Task) -> None:
     dispatcher.submit(task.id, owner=task.owner)
-    repository.mark_dispatched(task.id, utcnow())
+    _record_dispatch(repository, dispatcher, task)
+
+
+def _record_dispatch(repository: TaskRepository, dispatcher: Dispatcher, task: Task) -> Task:
+    """For a hand-off that outlives this process, record it: a queued task without the record is
+    sent again by `redispatch_orphans`."""
+    if not dispatcher.durable:
+        return task
+    dispatched = dataclasses.replace(task, dispatched_at=utcnow())
+    repository.mark_dispatched(task.id, dispatched.dispatched_at)
+    return dispatched
 
 
 def catalogs() -> list[Catalog]:
     """The kinds' catalogs, each served at a path of its own (GET /filters, GET /languages)."""
     return [kind.catalog for kind in all_kinds() if kind.catalog is not None]
-
-
-def catalog_entries(catalog: Catalog) -> list[dict[str, Any]]:
-    return catalog.entries()
-
-
-def binary_result_types() -> list[str]:
-    """Every content type a kind's result may have besides JSON, for GET /result's documentation."""
-    return sorted({kind_type for kind in all_kinds() for kind_type in kind.result_types} - {"application/json"})

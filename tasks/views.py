@@ -33,6 +33,7 @@ from tasks.presenters import present_created, present_task, result_envelope
 from tasks.schema import (
     ALREADY_FINISHED,
     BAD_LISTING,
+    BINARY_RESULT_TYPES,
     BODY_NOT_JSON,
     BODY_TOO_LARGE,
     CAPACITY,
@@ -157,8 +158,10 @@ class TaskViewSet(ViewSet):
                 examples=RESULT_EXAMPLES,
             ),
             **{
-                (200, content_type): OpenApiResponse(OpenApiTypes.BINARY, description="An edited image.")
-                for content_type in services.binary_result_types()
+                (200, content_type): OpenApiResponse(
+                    OpenApiTypes.BINARY, description="A binary result: an edited image, a .npy matrix."
+                )
+                for content_type in BINARY_RESULT_TYPES
             },
             **TASK_NOT_FOUND,
             **UNAUTHORIZED,
@@ -264,7 +267,7 @@ def catalog_view(catalog: Catalog) -> Callable[..., HttpResponseBase]:
             tags=["tasks"],
         )
         def get(self, request: Request) -> Response:
-            return Response(services.catalog_entries(catalog))
+            return Response(catalog.entries())
 
     return CatalogView.as_view()
 

@@ -12,6 +12,7 @@ import base64
 import functools
 import json
 import os
+import shutil
 import signal
 from collections.abc import Mapping
 from pathlib import Path
@@ -302,16 +303,15 @@ def _copy_build(built: Workspace, space: Workspace) -> None:
     for entry in os.scandir(built.work):
         if not entry.is_file(follow_symlinks=False):
             continue
-        source = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW)
-        target = os.open(space.work / entry.name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o700)
-        try:
-            os.sendfile(target, source, 0, os.fstat(source).st_size)
-            os.fchmod(target, os.fstat(source).st_mode & 0o755)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+        with (
+            open(os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as source,
+            open(os.open(space.work / entry.name, flags, 0o700), "wb") as target,
+        ):
+            shutil.copyfileobj(source, target)
+            os.fchmod(target.fileno(), os.fstat(source.fileno()).st_mode & 0o755)
             if space.uid is not None:
-                os.fchown(target, space.uid, space.uid)
-        finally:
-            os.close(source)
-            os.close(target)
+                os.fchown(target.fileno(), space.uid, space.uid)
 
 
 LIMITS = (

@@ -378,7 +378,7 @@ class ImageUploadSerializer(serializers.Serializer):
         help_text="One filter by name (any case, aliases as in `GET /filters`, e.g. `Negative`), or a JSON step; "
         "instead of `filters`.",
     )
-    output = OutputParams(required=False, help_text="`format` (png, jpeg, webp), `quality`, `keep_metadata`.")
+    output = OutputParams(required=False, help_text="`format`, `quality`, `keep_metadata`, `animated`.")
 
 
 KIND = TaskKind(

@@ -143,7 +143,7 @@ def _fetch_bytes(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
 
 def _fetch_tasks(condition: str, params: Sequence[Any]) -> list[Task]:
     """The tasks `SELECT ... FROM task WHERE <condition>` finds, in its order."""
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(f"SELECT {COLUMNS} FROM task WHERE {condition}", params)
         return [_from_row(row) for row in cursor.fetchall()]
 
@@ -313,7 +313,7 @@ class PostgresTaskRepository:
         expired = TaskRecord.objects.filter(finished_at__lt=before)
         with transaction.atomic():
             count = expired.count()
-            expired.delete()  # blobs go with them (ON DELETE CASCADE)
+            expired.delete()  # Django deletes their blobs first (TaskBlob's on_delete=CASCADE)
         return count
 
     def check(self) -> None:
