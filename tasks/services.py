@@ -60,7 +60,7 @@ def submit_task(
     repository = repository or providers.task_repository()
     dispatcher = dispatcher or providers.dispatcher()
     task_kind = get_kind(DEFAULT_KIND if kind is None else kind)
-    ceilings = caller.ceilings.get(task_kind.name, {}) if caller is not None else None
+    ceilings = caller.ceilings.get(task_kind.name) if caller is not None else None
     owner = caller.owner if caller is not None else None
     task = Task.new(kind=task_kind.name, params=task_kind.validate(params, ceilings), owner=owner, now=utcnow())
     if caller is None:

@@ -136,14 +136,14 @@ class TaskKind:
     result_types: tuple[str, ...] = ("application/json",)
 
     def validate(self, params: Any, ceilings: Ceilings | None = None) -> dict[str, Any]:
-        """Clean the submitted params within `ceilings` (a limit not given: its service-wide
-        maximum); raises InvalidParams naming each bad field."""
+        """Clean the submitted params within `ceilings` (every limit the kind declares; None: the
+        service-wide maxima); raises InvalidParams naming each bad field."""
         asked = {} if params is None else params
         try:
             cleaned = dict(shared_validator(self.params_serializer).run_validation(asked))
         except serializers.ValidationError as exc:
             raise InvalidParams(exc.detail) from None
-        return self.restrict(cleaned, asked, {**self.maxima(), **(ceilings or {})})
+        return self.restrict(cleaned, asked, self.maxima() if ceilings is None else ceilings)
 
     def maxima(self) -> dict[str, float]:
         return {limit.name: limit.maximum() for limit in self.limits}

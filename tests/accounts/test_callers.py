@@ -66,3 +66,12 @@ def test_anonymous_ceilings_never_exceed_the_service_limits(settings):
 def test_the_caller_is_worked_out_once_per_request():
     request = request_from("10.0.0.7")
     assert caller_for(request) is caller_for(request)
+
+
+def test_anonymous_ceilings_are_built_once_per_settings_and_read_only(settings):
+    first, second = caller_for(request_from("10.0.0.7")), caller_for(request_from("10.0.0.8"))
+    assert first.ceilings is second.ceilings  # not rebuilt for every submit
+    with pytest.raises(TypeError):
+        first.ceilings["image"]["max_steps"] = 10**6  # shared by every caller: nobody may change it
+    settings.QUOTA_ANON_IMAGE_STEPS = 2
+    assert caller_for(request_from("10.0.0.7")).ceilings["image"]["max_steps"] == 2
