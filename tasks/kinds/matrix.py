@@ -159,7 +159,7 @@ def materialize(matrix: Mapping[str, Any], dtype: str) -> np.ndarray:
     random = np.random.default_rng(generated["seed"])
     if dtype == "int64":
         return random.integers(-9, 10, size=generated["shape"], dtype=np.int64)
-    return random.uniform(-1.0, 1.0, size=generated["shape"]).astype(DTYPES[dtype])
+    return random.uniform(-1.0, 1.0, size=generated["shape"]).astype(DTYPES[dtype], copy=False)
 
 
 class Product:
