@@ -221,3 +221,22 @@ class TooManySubmissions(QuotaExceeded):
             detail=f"You made all {limit} submissions your quota allows per {window_seconds} s; "
             f"retry in {retry_after} s.",
         )
+
+
+class TooManyWaiters(TaskServiceError):
+    """Every wait this process allows (TASK_MAX_WAITERS, or the caller's TASK_MAX_WAITERS_PER_OWNER)
+    is taken: a waiter holds a request thread, so past the bound the wait is refused, not queued."""
+
+    status = 429
+    slug = "too-many-waiters"
+    title = "Too many waiters"
+
+    def __init__(self, per_owner: int | None = None) -> None:
+        if per_owner is not None:
+            detail = f"You already wait for {per_owner} task{'s' if per_owner != 1 else ''} at once, your limit"
+        else:
+            detail = "The service holds as many waiting requests as it allows"
+        super().__init__(f"{detail}; poll without `wait`, or retry in a second.")
+
+    def problem_headers(self) -> dict[str, str]:
+        return {"Retry-After": "1"}

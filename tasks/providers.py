@@ -42,14 +42,23 @@ def dispatcher() -> Dispatcher:
 
 
 def shutdown() -> None:
-    """Stop the executor (settling its tasks) and the sweeper; the next use builds afresh."""
+    """Stop the executor (settling its tasks), the sweeper and the store's waiters; the next use
+    builds afresh."""
     global _repository, _dispatcher, _sweeper
     with _lock:
         if _dispatcher is not None:
             _dispatcher.shutdown()
         if _sweeper is not None:
             _sweeper.stop()
+        if _repository is not None:
+            _repository.close()
         _repository = _dispatcher = _sweeper = None
+
+
+def release_waiters() -> None:
+    """Wake every waiting request to answer now and refuse new waits: the process is stopping."""
+    if _repository is not None:
+        _repository.close()
 
 
 def purge_expired(repository: TaskRepository) -> int:

@@ -18,6 +18,7 @@ from tasks.errors import (
     ResultUnavailable,
     TaskAlreadyFinished,
     TaskNotFound,
+    TooManyWaiters,
     UnknownKind,
 )
 from tasks.kinds import DEFAULT_KIND, all_kinds
@@ -211,6 +212,33 @@ BAD_LISTING = problem(
 ALREADY_FINISHED = problem(
     "The task already finished.",
     ("Finished", TaskAlreadyFinished, "The task is already ready; there is nothing to cancel."),
+)
+# A finished task's status, as GET /status (and POST /task with `Prefer: wait`) gives it.
+STATUS_READY_EXAMPLE = {
+    "task_id": "5f0c8a5e-8f0e-4ad8-9f58-0d5c8e3ea0c1",
+    "kind": "sleep",
+    "status": "ready",
+    "state": "succeeded",
+    "progress": 1.0,
+    "created_at": "2026-12-01T16:00:00.000000Z",
+    "started_at": "2026-12-01T16:00:00.001000Z",
+    "finished_at": "2026-12-01T16:00:01.002000Z",
+    "error": None,
+    "cancel_requested": False,
+    "result": {"content_type": "application/json", "size": 27, "filename": None, "meta": {}},
+}
+BAD_WAIT = problem(
+    "`wait` is not a number of seconds from 0 to TASK_MAX_WAIT_SECONDS.",
+    ("Bad wait", InvalidRequest, "wait: Wait at most 30 seconds."),
+)
+TOO_MANY_WAITERS = problem(
+    "This web process holds all the waiting requests it allows (or the caller all theirs): poll "
+    "without `wait`, or retry after Retry-After.",
+    (
+        "Too many waiters",
+        TooManyWaiters,
+        "The service holds as many waiting requests as it allows; poll without `wait`, or retry in a second.",
+    ),
 )
 NOT_READY = problem(
     "A component is not usable; `checks` names it.",

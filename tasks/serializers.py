@@ -5,9 +5,12 @@ schema, and a test keeps the two in step.
 """
 
 import json
+import math
+import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.http import QueryDict
 from rest_framework import serializers
@@ -157,6 +160,34 @@ class TaskListQuerySerializer(StrictSerializer):
     cursor = serializers.RegexField(
         CURSOR_PATTERN, required=False, max_length=49, help_text="From `next` of the previous page."
     )
+
+
+class StatusQuerySerializer(serializers.Serializer):
+    wait = serializers.FloatField(
+        min_value=0,
+        help_text="Seconds to wait for the task to finish before answering (0 to TASK_MAX_WAIT_SECONDS, "
+        "30 by default): the answer comes as soon as it leaves `in_progress`, or with `in_progress` "
+        "when the time is up.",
+    )
+
+    def validate_wait(self, value: float) -> float:
+        if not math.isfinite(value) or value > settings.TASK_MAX_WAIT_SECONDS:
+            raise serializers.ValidationError(f"Wait at most {settings.TASK_MAX_WAIT_SECONDS:g} seconds.")
+        return value
+
+
+DELTA_SECONDS = re.compile(r"[0-9]{1,10}")
+
+
+def preferred_wait(prefer: str | None) -> float | None:
+    """The `wait=<seconds>` of a `Prefer` header (RFC 7240), capped at TASK_MAX_WAIT_SECONDS; None
+    when there is none or it is not delta-seconds (a preference not understood is ignored)."""
+    for preference in (prefer or "").split(","):
+        name, _, value = preference.partition(";")[0].partition("=")
+        if name.strip().lower() == "wait":
+            value = value.strip().strip('"')
+            return min(float(value), settings.TASK_MAX_WAIT_SECONDS) if DELTA_SECONDS.fullmatch(value) else None
+    return None
 
 
 class TaskPageSerializer(serializers.Serializer):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -79,6 +80,26 @@ def submit_task(
 def get_task(*, task_id: str | uuid.UUID, owner: str | None = None, repository: TaskRepository | None = None) -> Task:
     repository = repository or providers.task_repository()
     return _owned_task(repository, _parse_task_id(task_id), owner)
+
+
+def wait_for_task(
+    *, task_id: str | uuid.UUID, owner: str | None = None, seconds: float, repository: TaskRepository | None = None
+) -> Task:
+    """The task once it finished, or as it is after `seconds`: woken by the store when it finishes,
+    not by reading it over and over. Raises TooManyWaiters when this process holds all it allows."""
+    repository = repository or providers.task_repository()
+    task = _owned_task(repository, _parse_task_id(task_id), owner)
+    if task.status.terminal or seconds <= 0:
+        return task
+    deadline = time.monotonic() + seconds
+    with repository.watch_finish(task.id, owner) as watch:
+        while True:
+            task = _owned_task(repository, task.id, owner)  # after watching: a finish before is seen
+            left = deadline - time.monotonic()
+            if task.status.terminal or left <= 0:
+                return task
+            if not watch.wait(left):
+                return _owned_task(repository, task.id, owner)  # time is up (or the process stops)
 
 
 def get_result(

@@ -27,12 +27,14 @@ from accounts.throttles import SubmissionThrottle
 from httpapi.parsers import BoundedJSONParser, BoundedMultiPartParser
 from tasks import services
 from tasks.domain import PublicStatus, Task
+from tasks.errors import TooManyWaiters
 from tasks.kinds import all_kinds
 from tasks.kinds.base import Catalog
 from tasks.presenters import present_created, present_task, result_envelope
 from tasks.schema import (
     ALREADY_FINISHED,
     BAD_LISTING,
+    BAD_WAIT,
     BINARY_RESULT_TYPES,
     BODY_NOT_JSON,
     BODY_TOO_LARGE,
@@ -40,10 +42,12 @@ from tasks.schema import (
     NO_RESULT,
     NOT_READY,
     RESULT_EXAMPLES,
+    STATUS_READY_EXAMPLE,
     SUBMIT_BODIES,
     SUBMIT_EXAMPLES,
     SUBMIT_INVALID,
     TASK_NOT_FOUND,
+    TOO_MANY_WAITERS,
     kind_params_schemas,
 )
 from tasks.serializers import (
@@ -51,12 +55,14 @@ from tasks.serializers import (
     KindSerializer,
     ReadinessSerializer,
     ResultEnvelopeSerializer,
+    StatusQuerySerializer,
     TaskCreatedSerializer,
     TaskListQuerySerializer,
     TaskPageSerializer,
     TaskStatusSerializer,
     parse_form_submission,
     parse_submission,
+    preferred_wait,
 )
 
 
@@ -71,6 +77,21 @@ def status_path(task: Task) -> str:
 
 
 TASK_ID = OpenApiParameter("task_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The id `POST /task` gave.")
+PREFER = OpenApiParameter(
+    "Prefer",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="`wait=<seconds>` (RFC 7240): answer `200` with the final status if the task finishes within "
+    "that time (capped at TASK_MAX_WAIT_SECONDS), else `201` as without it. `Preference-Applied` says it waited.",
+    examples=[OpenApiExample("Wait up to 10 s", value="wait=10")],
+)
+PREFERENCE_APPLIED = OpenApiParameter(
+    "Preference-Applied",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=True,
+    description="`wait=<seconds>` when the service waited as `Prefer` asked.",
+)
 
 
 class TaskViewSet(ViewSet):
@@ -105,7 +126,19 @@ class TaskViewSet(ViewSet):
         "never a failed task later.",
         request=SUBMIT_BODIES,
         examples=SUBMIT_EXAMPLES,
+        parameters=[PREFER],
         responses={
+            200: OpenApiResponse(
+                TaskStatusSerializer,
+                description="Asked to wait (`Prefer: wait`), the task finished in time: its final status.",
+                examples=[
+                    OpenApiExample(
+                        "Finished while waiting",
+                        value=STATUS_READY_EXAMPLE,
+                        response_only=True,
+                    )
+                ],
+            ),
             201: OpenApiResponse(
                 TaskCreatedSerializer,
                 description="Accepted; `Location` points at the status URL.",
@@ -130,17 +163,45 @@ class TaskViewSet(ViewSet):
         form = isinstance(request.data, QueryDict)
         kind, params = parse_form_submission(request.data) if form else parse_submission(request.data)
         task = services.submit_task(kind=kind, params=params, caller=caller_for(request))
-        return Response(present_created(task), status=http.HTTP_201_CREATED, headers={"Location": status_path(task)})
+        headers = {"Location": status_path(task)}
+        wait = preferred_wait(request.headers.get("Prefer"))
+        if wait:
+            try:
+                task = services.wait_for_task(task_id=task.id, owner=task.owner, seconds=wait)
+            except TooManyWaiters:
+                pass  # a preference, not a demand: answered at once, without Preference-Applied
+            else:
+                headers["Preference-Applied"] = f"wait={wait:g}"
+                if task.status.terminal:
+                    return Response(present_task(task), headers=headers)
+        return Response(present_created(task), status=http.HTTP_201_CREATED, headers=headers)
 
     @extend_schema(
         operation_id="get_task_status",
         summary="Status of a task",
-        parameters=[TASK_ID],
-        responses={200: TaskStatusSerializer, **TASK_NOT_FOUND, **UNAUTHORIZED},
+        description="With `?wait=<seconds>`, the answer waits until the task leaves `in_progress` (it comes "
+        "within milliseconds of that) or the time is up, instead of the client polling. Each web process "
+        "holds at most TASK_MAX_WAITERS waits at once (TASK_MAX_WAITERS_PER_OWNER per caller); past that, `429`.",
+        parameters=[TASK_ID, StatusQuerySerializer],
+        responses={
+            200: OpenApiResponse(
+                TaskStatusSerializer, examples=[OpenApiExample("Ready", value=STATUS_READY_EXAMPLE, response_only=True)]
+            ),
+            **TASK_NOT_FOUND,
+            **UNAUTHORIZED,
+            **BAD_WAIT,
+            **TOO_MANY_WAITERS,
+        },
         tags=["tasks"],
     )
     def status(self, request: Request, task_id: str) -> Response:
-        return Response(present_task(services.get_task(task_id=task_id, owner=owner_of(request))))
+        wait = request.query_params.get("wait")
+        if wait is None:  # the hot path: no query to parse
+            return Response(present_task(services.get_task(task_id=task_id, owner=owner_of(request))))
+        query = StatusQuerySerializer(data={"wait": wait})
+        query.is_valid(raise_exception=True)
+        seconds = query.validated_data["wait"]
+        return Response(present_task(services.wait_for_task(task_id=task_id, owner=owner_of(request), seconds=seconds)))
 
     @extend_schema(
         operation_id="get_task_result",

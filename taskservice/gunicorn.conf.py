@@ -1,10 +1,14 @@
 """gunicorn configuration shipped with the service (used by `make run` and the Docker image).
 
 The default in-memory store lives in one process: one worker, many threads (gthread, with the
-main loop reading each request before a thread gets it: taskservice/gunicorn_worker.py).
+main loop reading each request before a thread gets it: taskservice/gunicorn_worker.py). A
+request that waits for a task (`?wait`, `Prefer: wait`) holds a thread, so each worker has
+TASK_MAX_WAITERS threads more than GUNICORN_THREADS: waiters never take the threads the rest use.
 """
 
 import os
+
+from django.conf import settings
 
 from taskservice import malloc
 from taskservice.env import env_bool, env_int, env_str
@@ -16,7 +20,7 @@ wsgi_app = "taskservice.wsgi:application"
 bind = f"{env_str('HOST', '127.0.0.1')}:{env_int('PORT', 8000, minimum=1, maximum=65535)}"
 workers = env_int("WEB_CONCURRENCY", 1, minimum=1)
 worker_class = "taskservice.gunicorn_worker.ReadAheadWorker"
-threads = env_int("GUNICORN_THREADS", 8, minimum=1)
+threads = env_int("GUNICORN_THREADS", 8, minimum=1) + settings.TASK_MAX_WAITERS
 worker_connections = env_int("GUNICORN_WORKER_CONNECTIONS", 1000, minimum=threads + 1)
 timeout = env_int("GUNICORN_TIMEOUT", 30, minimum=1)
 graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 15, minimum=1)

@@ -134,6 +134,16 @@ class ReadAheadWorker(ThreadWorker):
         self.lingering: dict[ReadAheadConn, list[float]] = {}  # conn -> [deadline, bytes drained]
         self._next_sweep = 0.0
 
+    def handle_exit(self, sig, frame) -> None:  # noqa: ANN001 - gunicorn's signature
+        """SIGTERM: requests that wait for a task (`?wait`) answer what they have now, in the main
+        loop, instead of holding the graceful shutdown until their time is up."""
+        stopping = self.alive
+        super().handle_exit(sig, frame)
+        if stopping:
+            from tasks import providers  # Django is set up by then; not at import
+
+            self.method_queue.defer(providers.release_waiters)
+
     def load_wsgi(self) -> None:
         super().load_wsgi()
         from django.conf import settings

@@ -132,6 +132,11 @@ TASK_MAX_STORED_BYTES_PER_OWNER = env_int("TASK_MAX_STORED_BYTES_PER_OWNER", 256
 TASK_TTL_SECONDS = env_int("TASK_TTL_SECONDS", 24 * 3600, minimum=1)
 TASK_SWEEP_SECONDS = env_float("TASK_SWEEP_SECONDS", 60.0, minimum=0.1)
 TASK_SHUTDOWN_GRACE_SECONDS = env_float("TASK_SHUTDOWN_GRACE_SECONDS", 5.0, minimum=0.0)
+# GET /status/{id}?wait and POST /task with `Prefer: wait`: the longest wait, and how many requests
+# may wait at once per web process (each holds a thread: gunicorn gets that many threads more).
+TASK_MAX_WAIT_SECONDS = env_float("TASK_MAX_WAIT_SECONDS", 30.0, minimum=0.0, maximum=3600.0)
+TASK_MAX_WAITERS = env_int("TASK_MAX_WAITERS", 32, minimum=0, maximum=10_000)
+TASK_MAX_WAITERS_PER_OWNER = env_int("TASK_MAX_WAITERS_PER_OWNER", 8, minimum=0)
 TASK_RETRY_AFTER_SECONDS = env_int("TASK_RETRY_AFTER_SECONDS", 5, minimum=1)
 SLEEP_MAX_SECONDS = env_float("SLEEP_MAX_SECONDS", 60.0, minimum=0.0, maximum=86_400.0)
 # Room for a base64-encoded image of IMAGE_MAX_BYTES in a JSON body.

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from tasks.domain import Task, TaskResult, TaskStatus
+from tasks.waiting import Watch
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +88,14 @@ class TaskRepository(Protocol):
 
     def purge_finished(self, *, before: datetime) -> int:
         """Delete terminal tasks that finished before `before`; returns how many went."""
+
+    def watch_finish(self, task_id: uuid.UUID, owner: str | None) -> AbstractContextManager[Watch]:
+        """Within the block, a watch woken when the task reaches a terminal status, in this process
+        whichever process moved it (it may also wake for nothing: re-read the task).
+        Raises TooManyWaiters past the process's bounds (tasks.waiting.Finishes)."""
+
+    def close(self) -> None:
+        """Release what the store holds in this process (waiters are woken, listeners stop)."""
 
     def check(self) -> None:
         """Raise if the store cannot be used (readiness probe)."""

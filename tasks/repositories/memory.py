@@ -11,17 +11,19 @@ import dataclasses
 import threading
 import uuid
 from collections.abc import Collection
+from contextlib import AbstractContextManager
 from datetime import datetime
 
 from tasks.domain import Task, TaskResult, TaskStatus, utcnow
 from tasks.errors import StorageQuotaExceeded, StoreFull, TooManyInProgress
 from tasks.repositories.base import TaskQuery
+from tasks.waiting import Finishes, Watch
 
 _SortKey = tuple[datetime, uuid.UUID]
 
 
 class InMemoryTaskRepository:
-    def __init__(self, *, max_tasks: int, max_bytes: int) -> None:
+    def __init__(self, *, max_tasks: int, max_bytes: int, finishes: Finishes | None = None) -> None:
         self._max_tasks = max_tasks
         self._max_bytes = max_bytes
         self._bytes = 0  # of params, inputs and results held: images make the task count a poor bound
@@ -33,6 +35,7 @@ class InMemoryTaskRepository:
         self._order: list[_SortKey] = []
         # Queued + running tasks per owner, kept current so the quota check is O(1) on submit.
         self._in_progress: dict[str | None, int] = {}
+        self._finishes = finishes or Finishes.from_settings()
 
     def add(self, task: Task, *, max_in_progress: int | None = None, max_stored_bytes: int | None = None) -> None:
         size = task.stored_bytes
@@ -81,7 +84,15 @@ class InMemoryTaskRepository:
             if result is not None:
                 self._results[task_id] = result
                 self._hold(task.owner, len(result.data))  # may pass the budgets: new submissions wait then
-            return moved
+        if target.terminal:
+            self._finishes.announce(task_id)
+        return moved
+
+    def watch_finish(self, task_id: uuid.UUID, owner: str | None) -> AbstractContextManager[Watch]:
+        return self._finishes.watch(task_id, owner)
+
+    def close(self) -> None:
+        self._finishes.close()
 
     def set_progress(self, task_id: uuid.UUID, progress: float) -> None:
         with self._lock:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Collection, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +23,8 @@ from tasks.domain import TRANSITIONS, IllegalTransition, ResultInfo, Task, TaskR
 from tasks.errors import StorageQuotaExceeded, TooManyInProgress
 from tasks.models import TaskRecord
 from tasks.repositories.base import TaskQuery
+from tasks.repositories.listener import FinishListener
+from tasks.waiting import Finishes, Watch
 
 INPUT = "input:"
 RESULT = "result"
@@ -148,9 +150,18 @@ def _fetch_tasks(condition: str, params: Sequence[Any]) -> list[Task]:
         return [_from_row(row) for row in cursor.fetchall()]
 
 
+def _listening_connection() -> psycopg.Connection:
+    """A connection of its own (LISTEN holds it), to the database Django's default one uses."""
+    return psycopg.connect(**connection.get_connection_params(), autocommit=True)
+
+
 class PostgresTaskRepository:
     """The hot calls (submit, status, claim, finish) are one hand-written statement each, in
     autocommit: through the ORM, a status read cost 1.1 ms of CPU and a submit five round trips."""
+
+    def __init__(self, *, finishes: Finishes | None = None) -> None:
+        self._finishes = finishes or Finishes.from_settings()
+        self._listener = FinishListener(self._finishes, _listening_connection)
 
     def add(self, task: Task, *, max_in_progress: int | None = None, max_stored_bytes: int | None = None) -> None:
         """One statement: lock the owner's usage row (an upsert that changes nothing), insert the
@@ -315,6 +326,15 @@ class PostgresTaskRepository:
             count = expired.count()
             expired.delete()  # Django deletes their blobs first (TaskBlob's on_delete=CASCADE)
         return count
+
+    def watch_finish(self, task_id: uuid.UUID, owner: str | None) -> AbstractContextManager[Watch]:
+        """Woken by the NOTIFY of migration 0007's trigger, whichever process finished the task."""
+        self._listener.ensure_started()
+        return self._finishes.watch(task_id, owner)
+
+    def close(self) -> None:
+        self._finishes.close()
+        self._listener.stop()
 
     def check(self) -> None:
         with connection.cursor() as cursor:

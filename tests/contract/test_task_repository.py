@@ -1,6 +1,7 @@
 """The contract every TaskRepository implementation must pass. Add implementations to `repository`."""
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -19,8 +20,11 @@ MAX_TASKS = 50
 @pytest.fixture(params=["memory", POSTGRES])
 def repository(request) -> TaskRepository:
     if request.param == "memory":
-        return InMemoryTaskRepository(max_tasks=MAX_TASKS, max_bytes=10**9)
-    return PostgresTaskRepository()
+        repository = InMemoryTaskRepository(max_tasks=MAX_TASKS, max_bytes=10**9)
+    else:
+        repository = PostgresTaskRepository()
+    yield repository
+    repository.close()
 
 
 def _start(repository, task):
@@ -286,3 +290,23 @@ def test_a_task_queued_anew_is_undispatched_again_and_running_ones_are_not_orpha
     assert [t.id for t in repository.find_undispatched(created_before=EPOCH + timedelta(hours=1), limit=10)] == [
         task.id
     ]
+
+
+@pytest.mark.parametrize("target", [TaskStatus.SUCCEEDED, TaskStatus.FAILED, TaskStatus.CANCELLED])
+def test_a_watch_is_woken_when_another_thread_finishes_the_task(repository, target):
+    task = make_task()
+    repository.add(task)
+    _start(repository, task)
+    with repository.watch_finish(task.id, None) as watch:
+
+        def finish():
+            repository.transition(task.id, expected=TaskStatus.RUNNING, target=target, at=EPOCH)
+            connections.close_all()  # this thread's connection (PostgreSQL)
+
+        finisher = threading.Timer(0.1, finish)
+        finisher.start()
+        deadline = time.monotonic() + 10  # woken for nothing (e.g. a listener connecting) is allowed
+        while repository.get(task.id).status is not target and time.monotonic() < deadline:
+            assert watch.wait(deadline - time.monotonic()), "not woken by the finish"
+        finisher.join()
+    assert repository.get(task.id).status is target

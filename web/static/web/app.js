@@ -5,7 +5,8 @@
 const KEY_STORE = "taskservice.apiKey";
 const LOGIN_STORE = "taskservice.keyIsLoginToken"; // set only for tokens this page got from POST /login
 const TASKS_STORE = "taskservice.myTasks"; // ids this browser submitted: anonymous tasks are never listed
-const POLL_MS = 400;
+const POLL_MS = 400; // between plain status reads, when the service holds no more waiters
+const WAIT_SECONDS = 1; // each status read waits this long for the finish: progress shows every second
 const $ = (id) => document.getElementById(id);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -86,15 +87,25 @@ function hideError(box) {
   box.replaceChildren();
 }
 
-// Submit, remember, then poll until the task leaves `in_progress`, reporting each status.
+// Submit, remember, then wait until the task leaves `in_progress`, reporting each status. Each
+// read waits for the finish (`?wait`), so it is seen at once; past the service's waiter bound
+// (429 too-many-waiters) the page reads without waiting, every POLL_MS.
 async function runTask(body, onStatus) {
   const created = await (await api("/task", { method: "POST", ...body })).json();
   remember(created.task_id);
+  let wait = WAIT_SECONDS;
   for (;;) {
-    const status = await (await api(`/status/${created.task_id}`)).json();
+    let status;
+    try {
+      status = await (await api(`/status/${created.task_id}${wait ? `?wait=${wait}` : ""}`)).json();
+    } catch (error) {
+      if (!wait || !(error instanceof ApiError) || !String(error.problem.type).endsWith(":too-many-waiters")) throw error;
+      wait = 0;
+      continue;
+    }
     onStatus(status);
     if (status.status !== "in_progress") return status;
-    await sleep(POLL_MS);
+    if (!wait) await sleep(POLL_MS);
   }
 }
 
