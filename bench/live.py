@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import socket
 import subprocess
@@ -12,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 
@@ -105,3 +108,26 @@ def server_figures(statuses: list[dict]) -> tuple[float, list[float]]:
     finished = [datetime.fromisoformat(status["finished_at"]) for status in statuses]
     latencies = [1000 * (end - start).total_seconds() for start, end in zip(created, finished, strict=True)]
     return len(statuses) / (max(finished) - min(created)).total_seconds(), latencies
+
+
+class KeepAlive:
+    """A lean HTTP client for the load: one kept-alive http.client connection. With the load
+    generator on the service's cores, requests' 1.3 ms of CPU per call was a tenth of the budget."""
+
+    def __init__(self, url: str) -> None:
+        self._connection = http.client.HTTPConnection(urlsplit(url).netloc, timeout=60)
+
+    def call(self, method: str, path: str, body: dict | None = None, headers: dict[str, str] | None = None) -> dict:
+        payload = None if body is None else json.dumps(body).encode()
+        headers = {**({"Content-Type": "application/json"} if payload else {}), **(headers or {})}
+        self._connection.request(method, path, payload, headers)
+        response = self._connection.getresponse()
+        data = response.read()
+        if response.status >= 400:
+            raise RuntimeError(f"{method} {path}: {response.status} {data[:200]!r}")
+        return json.loads(data)
+
+    def wait_done(self, task_id: str, poll_seconds: float) -> dict:
+        while (status := self.call("GET", f"/status/{task_id}"))["status"] == "in_progress":
+            time.sleep(poll_seconds)
+        return status

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import http.client
 import json
 import os
 import signal
@@ -23,7 +22,6 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import psycopg
 import redis
@@ -32,7 +30,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.image import OUTPUT, STEPS, make_photo
-from bench.live import RESULTS, ROOT, gunicorn, machine, percentile, server_figures, wait_done
+from bench.live import RESULTS, ROOT, KeepAlive, gunicorn, machine, percentile, server_figures, wait_done
 
 DATABASE = "taskservice_bench"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -103,28 +101,6 @@ def lone_latency(url: str, body: dict, rounds: int = 20) -> float:
     return statistics.median(latencies)
 
 
-class KeepAlive:
-    """A lean HTTP client for the load: one kept-alive http.client connection. With the load
-    generator on the service's cores, requests' 1.3 ms of CPU per call was a tenth of the budget."""
-
-    def __init__(self, url: str) -> None:
-        self._connection = http.client.HTTPConnection(urlsplit(url).netloc, timeout=60)
-
-    def call(self, method: str, path: str, body: dict | None = None) -> dict:
-        payload = None if body is None else json.dumps(body).encode()
-        self._connection.request(method, path, payload, {"Content-Type": "application/json"} if payload else {})
-        response = self._connection.getresponse()
-        data = response.read()
-        if response.status >= 400:
-            raise RuntimeError(f"{method} {path}: {response.status} {data[:200]!r}")
-        return json.loads(data)
-
-    def wait_done(self, task_id: str) -> dict:
-        while (status := self.call("GET", f"/status/{task_id}"))["status"] == "in_progress":
-            time.sleep(POLL_SECONDS)
-        return status
-
-
 def measure(url: str, bodies: list[dict]) -> dict:
     clients = threading.local()
 
@@ -138,7 +114,7 @@ def measure(url: str, bodies: list[dict]) -> dict:
     with ThreadPoolExecutor(4) as pool:
         ids = list(pool.map(submit, bodies))
     poller = KeepAlive(url)
-    statuses = [poller.wait_done(task_id) for task_id in ids]
+    statuses = [poller.wait_done(task_id, POLL_SECONDS) for task_id in ids]
     assert all(s["status"] == "ready" for s in statuses), [s for s in statuses if s["status"] != "ready"][:1]
     tasks_per_s, latencies = server_figures(statuses)
     return {"tasks_per_s": tasks_per_s, "p50_ms": statistics.median(latencies), "p99_ms": percentile(latencies, 0.99)}

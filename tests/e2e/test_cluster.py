@@ -2,8 +2,10 @@
 
 import base64
 import os
+import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 
 import pytest
 import requests
@@ -220,3 +222,19 @@ def test_cancel_reaches_running_and_queued_tasks_across_processes(cluster):
     assert time.monotonic() - started < 5  # noticed at the handler's next check, not after 30 s
     final = wait_ready(requests.Session(), web.url, queued, timeout=20)
     assert final["status"] == "cancelled" and final["started_at"] is None
+
+
+def test_a_wait_is_woken_by_a_finish_in_a_celery_worker(cluster):
+    web = cluster.start_web(web_workers=2)
+    cluster.start_worker("w1")
+    lags = []
+    for _ in range(5):
+        task_id = submit(web.url, {"kind": "sleep", "params": {"seconds": 0.3}})
+        body = requests.get(f"{web.url}/status/{task_id}", params={"wait": "20"}, timeout=30).json()
+        answered = time.time()
+        assert body["status"] == "ready"
+        lags.append(answered - datetime.fromisoformat(body["finished_at"].replace("Z", "+00:00")).timestamp())
+    assert statistics.median(lags) < 0.1 and max(lags) < 1.0, lags  # NOTIFY, not a poll loop
+    body = {"kind": "sleep", "params": {"seconds": 0.2}}
+    response = requests.post(f"{web.url}/task", json=body, headers={"Prefer": "wait=20"}, timeout=30)
+    assert response.status_code == 200 and response.json()["status"] == "ready"
