@@ -29,6 +29,7 @@ WORKDIR /app
 COPY manage.py ./
 COPY taskservice ./taskservice
 COPY httpapi ./httpapi
+COPY idempotency ./idempotency
 COPY tasks ./tasks
 COPY records ./records
 COPY accounts ./accounts

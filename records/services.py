@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 
+from idempotency import services as idempotency
 from records.domain import Record
 from records.errors import DuplicateRecord, InvalidCount, InvalidRecords, RecordNotFound
 from records.providers import record_repository
@@ -80,6 +82,41 @@ def create_record(
         return create_records(items=[item], ration=ration, repository=repository)[0]
     except InvalidRecords as exc:  # its fields are at #/text, not #/0/text
         raise InvalidRecords([(pointer.replace("#/0", "#", 1), detail) for pointer, detail in exc.errors]) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    body: Any  # the stored object for an object in, the stored list for a list in
+    replayed: bool = False  # a retry with the same Idempotency-Key: the first request's answer
+
+
+def save(
+    *,
+    data: Any,
+    owner: str | None = None,
+    idempotency_key: str | None = None,
+    ration: Callable[[list[Record]], None] | None = None,
+    repository: RecordRepository | None = None,
+) -> Saved:
+    """The body of POST /new, one object or a list of them; with an `idempotency_key`, a retry of
+    the same body saves nothing again and gets the first answer (idempotency.once)."""
+
+    def create() -> Any:
+        if isinstance(data, dict):
+            return create_record(item=data, ration=ration, repository=repository).as_json()
+        return [record.as_json() for record in create_records(items=data, ration=ration, repository=repository)]
+
+    if idempotency_key is None:
+        return Saved(create())
+    made = idempotency.once(
+        scope="records",
+        owner=owner,
+        key=idempotency_key,
+        fingerprint=idempotency.fingerprint(data),
+        create=create,
+        remember=lambda body: body,
+    )
+    return Saved(made.reference, replayed=True) if isinstance(made, idempotency.Replay) else Saved(made)
 
 
 def get_record(*, key: uuid.UUID, repository: RecordRepository | None = None) -> Record:

@@ -15,8 +15,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import ApiKeyAuthentication
+from accounts.callers import owner_of
 from accounts.throttles import charge_records
 from httpapi.openapi import problem
+from idempotency import services as idempotency
+from idempotency.openapi import BAD_KEY, IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED, KEY_IN_USE, KEY_REUSED
 from records import services
 from records.domain import Record
 from records.errors import (
@@ -64,23 +67,34 @@ class NewRecordsView(APIView):
         description='A single `{"text", "uuid"?}` object is saved and answered as the stored object; a '
         "list is saved whole or not at all and answered as the stored list. A missing uuid is generated.",
         request={"application/json": NEW_RECORDS_SCHEMA},
+        parameters=[IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED],
         examples=[
             OpenApiExample("One record (uuid generated)", value={"text": "a1b2c3d4e5f6g7h8"}, request_only=True),
             OpenApiExample("Two records", value=EXAMPLE, request_only=True),
             OpenApiExample("Saved (a list in)", value=EXAMPLE, response_only=True, status_codes=["201"]),
         ],
         responses={
+            200: OpenApiResponse(
+                RECORD_OR_RECORDS_SCHEMA,
+                description="A retry with a known Idempotency-Key (`Idempotent-Replayed: true`): the first answer; "
+                "nothing was saved again.",
+            ),
             201: OpenApiResponse(
                 RECORD_OR_RECORDS_SCHEMA, description="The stored object for an object; the stored list for a list."
             ),
             **problem(
-                "Not an object or array, empty, too many items, or a bad item (`errors` names index and field).",
+                "Not an object or array, empty, too many items, or a bad item (`errors` names index and field); "
+                "or a bad Idempotency-Key.",
                 ("Bad item", InvalidRecords, "#/1/text: Required: a string."),
+                BAD_KEY,
             ),
             **problem(
-                "A uuid exists already or repeats in the batch; nothing was saved.",
+                "A uuid exists already or repeats in the batch; nothing was saved. Or the first request with this "
+                "Idempotency-Key is still being handled.",
                 ("Duplicate", DuplicateRecord, "Record e48d41d0-... already exists."),
+                KEY_IN_USE,
             ),
+            **KEY_REUSED,
             **problem(
                 "Over the caller's records or bytes per window (RECORDS_QUOTA_*); `quota`, `limit`, `used` say "
                 "which, Retry-After when the window resets. Nothing was saved.",
@@ -94,12 +108,13 @@ class NewRecordsView(APIView):
         tags=["records"],
     )
     def post(self, request: Request) -> Response:
-        ration = functools.partial(_charge, request)
-        if isinstance(request.data, dict):  # one object in, the stored object out
-            record = services.create_record(item=request.data, ration=ration)
-            return Response(record.as_json(), status=status.HTTP_201_CREATED)
-        records = services.create_records(items=request.data, ration=ration)
-        return Response([record.as_json() for record in records], status=status.HTTP_201_CREATED)
+        key = idempotency.parse_key(request.headers.get("Idempotency-Key"))
+        saved = services.save(
+            data=request.data, owner=owner_of(request), idempotency_key=key, ration=functools.partial(_charge, request)
+        )
+        if saved.replayed:
+            return Response(saved.body, headers={"Idempotent-Replayed": "true"})
+        return Response(saved.body, status=status.HTTP_201_CREATED)
 
 
 class AllRecordsView(APIView):

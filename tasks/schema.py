@@ -11,6 +11,7 @@ from rest_framework.exceptions import UnsupportedMediaType
 from httpapi.errors import InvalidRequest
 from httpapi.openapi import problem, request_schema
 from httpapi.parsers import RequestTooLarge
+from idempotency.openapi import BAD_KEY, KEY_IN_USE
 from tasks.errors import (
     CapacityExhausted,
     DependencyUnavailable,
@@ -184,10 +185,12 @@ def kind_params_schemas() -> dict[str, dict[str, Any]]:
 
 
 SUBMIT_INVALID = problem(
-    "Bad JSON, unknown kind or invalid params; `errors` names each field.",
+    "Bad JSON, unknown kind or invalid params (`errors` names each field), or a bad Idempotency-Key.",
     ("Unknown kind", UnknownKind, "Unknown task kind 'nope'; known kinds: sleep."),
     ("Bad params", InvalidParams, "params.seconds: Ensure this value is less than or equal to 60."),
+    BAD_KEY,
 )
+SUBMIT_KEY_IN_USE = problem("The first request with this Idempotency-Key is still being handled.", KEY_IN_USE)
 BODY_TOO_LARGE = problem(
     "Body over REQUEST_MAX_BYTES.",
     ("Too large", RequestTooLarge, "The request body is larger than 29360128 bytes."),

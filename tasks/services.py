@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 
+from idempotency import services as idempotency
 from tasks import execution, faults, providers
 from tasks.dispatchers.base import Dispatcher
 from tasks.domain import Caller, PublicStatus, Task, TaskResult, TaskStatus, held_by_id, utcnow
@@ -44,19 +45,27 @@ class TaskPage:
     next_cursor: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Submission:
+    task: Task
+    replayed: bool = False  # a retry with the same Idempotency-Key: the task the first one made
+
+
 def submit_task(
     *,
     kind: str | None = None,
     params: Any = None,
     caller: Caller | None = None,
+    idempotency_key: str | None = None,
     repository: TaskRepository | None = None,
     dispatcher: Dispatcher | None = None,
-) -> Task:
+) -> Submission:
     """Validate, store and enqueue a task; returns at once, the work runs elsewhere.
 
     With a `caller`, the task is theirs and their quotas apply: the kind's ceilings, the
     tasks-in-progress limit (TooManyInProgress) and their share of the store
-    (StorageQuotaExceeded). Without one (in-process use), none does.
+    (StorageQuotaExceeded). Without one (in-process use), none does. With an `idempotency_key`,
+    a retry of the same submission gets the task the first one made (idempotency.once).
     """
     repository = repository or providers.task_repository()
     dispatcher = dispatcher or providers.dispatcher()
@@ -64,6 +73,22 @@ def submit_task(
     ceilings = caller.ceilings.get(task_kind.name) if caller is not None else None
     owner = caller.owner if caller is not None else None
     task = Task.new(kind=task_kind.name, params=task_kind.validate(params, ceilings), owner=owner, now=utcnow())
+    if idempotency_key is None:
+        return Submission(_store_and_dispatch(repository, dispatcher, task, caller))
+    made = idempotency.once(
+        scope="task",
+        owner=owner,
+        key=idempotency_key,
+        fingerprint=idempotency.fingerprint(task.kind, task.params, blobs=task.inputs),
+        create=lambda: _store_and_dispatch(repository, dispatcher, task, caller),
+        remember=lambda stored: str(stored.id),
+    )
+    if isinstance(made, idempotency.Replay):  # the first one's task, as it is now (404 once deleted)
+        return Submission(_owned_task(repository, uuid.UUID(made.reference), owner), replayed=True)
+    return Submission(made)
+
+
+def _store_and_dispatch(repository: TaskRepository, dispatcher: Dispatcher, task: Task, caller: Caller | None) -> Task:
     if caller is None:
         repository.add(task)
     else:

@@ -25,6 +25,8 @@ from accounts.permissions import CallerAllowed, KeyRequired
 from accounts.schema import QUOTA_EXCEEDED, UNAUTHORIZED
 from accounts.throttles import SubmissionThrottle
 from httpapi.parsers import BoundedJSONParser, BoundedMultiPartParser
+from idempotency import services as idempotency
+from idempotency.openapi import IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED, KEY_REUSED
 from tasks import services
 from tasks.domain import PublicStatus, Task
 from tasks.errors import TooManyWaiters
@@ -46,6 +48,7 @@ from tasks.schema import (
     SUBMIT_BODIES,
     SUBMIT_EXAMPLES,
     SUBMIT_INVALID,
+    SUBMIT_KEY_IN_USE,
     TASK_NOT_FOUND,
     TOO_MANY_WAITERS,
     kind_params_schemas,
@@ -89,7 +92,7 @@ PREFERENCE_APPLIED = OpenApiParameter(
     "Preference-Applied",
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
-    response=True,
+    response=[200, 201],
     description="`wait=<seconds>` when the service waited as `Prefer` asked.",
 )
 
@@ -126,11 +129,13 @@ class TaskViewSet(ViewSet):
         "never a failed task later.",
         request=SUBMIT_BODIES,
         examples=SUBMIT_EXAMPLES,
-        parameters=[PREFER],
+        parameters=[PREFER, IDEMPOTENCY_KEY, PREFERENCE_APPLIED, IDEMPOTENT_REPLAYED],
         responses={
             200: OpenApiResponse(
                 TaskStatusSerializer,
-                description="Asked to wait (`Prefer: wait`), the task finished in time: its final status.",
+                description="Asked to wait (`Prefer: wait`), the task finished in time: its final status. Or a "
+                "retry with a known Idempotency-Key (`Idempotent-Replayed: true`): the first request's task as it "
+                "is now.",
                 examples=[
                     OpenApiExample(
                         "Finished while waiting",
@@ -151,6 +156,8 @@ class TaskViewSet(ViewSet):
                 ],
             ),
             **SUBMIT_INVALID,
+            **SUBMIT_KEY_IN_USE,
+            **KEY_REUSED,
             **BODY_TOO_LARGE,
             **BODY_NOT_JSON,
             **CAPACITY,
@@ -162,8 +169,12 @@ class TaskViewSet(ViewSet):
     def create(self, request: Request) -> Response:
         form = isinstance(request.data, QueryDict)
         kind, params = parse_form_submission(request.data) if form else parse_submission(request.data)
-        task = services.submit_task(kind=kind, params=params, caller=caller_for(request))
+        key = idempotency.parse_key(request.headers.get("Idempotency-Key"))
+        submission = services.submit_task(kind=kind, params=params, caller=caller_for(request), idempotency_key=key)
+        task = submission.task
         headers = {"Location": status_path(task)}
+        if submission.replayed:
+            return Response(present_task(task), headers={**headers, "Idempotent-Replayed": "true"})
         wait = preferred_wait(request.headers.get("Prefer"))
         if wait:
             try:

@@ -11,7 +11,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "taskservice.settings")
 
 app = Celery("taskservice")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["tasks"], related_name="jobs")
+app.autodiscover_tasks(["tasks", "idempotency"], related_name="jobs")
 
 
 @worker_init.connect

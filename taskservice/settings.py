@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "httpapi",
+    "idempotency",
     "accounts",
     "tasks",
     "records",
@@ -137,6 +138,8 @@ TASK_SHUTDOWN_GRACE_SECONDS = env_float("TASK_SHUTDOWN_GRACE_SECONDS", 5.0, mini
 TASK_MAX_WAIT_SECONDS = env_float("TASK_MAX_WAIT_SECONDS", 30.0, minimum=0.0, maximum=3600.0)
 TASK_MAX_WAITERS = env_int("TASK_MAX_WAITERS", 32, minimum=0, maximum=10_000)
 TASK_MAX_WAITERS_PER_OWNER = env_int("TASK_MAX_WAITERS_PER_OWNER", 8, minimum=0)
+# How long an Idempotency-Key (POST /task, POST /new) answers a retry with the first outcome.
+IDEMPOTENCY_TTL_SECONDS = env_int("IDEMPOTENCY_TTL_SECONDS", 24 * 3600, minimum=1)
 TASK_RETRY_AFTER_SECONDS = env_int("TASK_RETRY_AFTER_SECONDS", 5, minimum=1)
 SLEEP_MAX_SECONDS = env_float("SLEEP_MAX_SECONDS", 60.0, minimum=0.0, maximum=86_400.0)
 # Room for a base64-encoded image of IMAGE_MAX_BYTES in a JSON body.
@@ -246,6 +249,7 @@ CELERY_BEAT_SCHEDULE = {
     "reap-lost-tasks": {"task": "tasks.jobs.reap_lost_tasks", "schedule": env_float("TASK_REAP_SECONDS", 10.0)},
     "redispatch-orphans": {"task": "tasks.jobs.redispatch_orphans", "schedule": env_float("TASK_REAP_SECONDS", 10.0)},
     "purge-expired-tasks": {"task": "tasks.jobs.purge_expired_tasks", "schedule": TASK_SWEEP_SECONDS},
+    "purge-expired-idempotency-keys": {"task": "idempotency.jobs.purge_expired_keys", "schedule": TASK_SWEEP_SECONDS},
 }
 
 # --- REST framework and OpenAPI ---------------------------------------------------------------

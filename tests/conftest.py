@@ -35,15 +35,18 @@ def fresh_providers():
 
 @pytest.fixture(params=["memory", POSTGRES])
 def any_store(request, settings):
-    """Each store in turn (TASK_STORE picks it for tasks and records alike), starting empty."""
+    """Each store in turn (TASK_STORE picks it for tasks, records and idempotency keys), starting empty."""
+    from idempotency import providers as key_providers
     from records import providers as record_providers
 
     settings.TASK_STORE = request.param
     providers.shutdown()
     record_providers.reset()
+    key_providers.reset()
     yield request.param
     providers.shutdown()
     record_providers.reset()
+    key_providers.reset()
 
 
 @pytest.fixture(autouse=True)

@@ -53,8 +53,8 @@ def test_quota_is_edited_on_the_user_page(admin):
 
 def test_staff_see_every_callers_tasks(admin):
     alice = get_user_model().objects.create_user("alice")
-    mine = services.submit_task(params={"seconds": 0}, caller=make_caller(f"user:{alice.pk}"))
-    theirs = services.submit_task(params={"seconds": 0}, caller=make_caller("anon:10.1.2.3", anonymous=True))
+    mine = services.submit_task(params={"seconds": 0}, caller=make_caller(f"user:{alice.pk}")).task
+    theirs = services.submit_task(params={"seconds": 0}, caller=make_caller("anon:10.1.2.3", anonymous=True)).task
     page = admin.get("/admin/tasks/taskrecord/").content.decode()
     assert str(mine.id) in page and str(theirs.id) in page
     assert "alice" in page and "anonymous (10.1.2.3)" in page

@@ -39,7 +39,9 @@ def dispatcher():
 def submit(repo, dispatcher):
     def submit(kind="sleep", params=None, caller=None):
         params = {"seconds": 0} if params is None else params
-        return services.submit_task(kind=kind, params=params, caller=caller, repository=repo, dispatcher=dispatcher)
+        return services.submit_task(
+            kind=kind, params=params, caller=caller, repository=repo, dispatcher=dispatcher
+        ).task
 
     return submit
 
@@ -53,12 +55,12 @@ def test_submit_stores_and_dispatches(submit, repo, dispatcher):
 
 def test_a_hand_off_that_dies_with_the_process_is_not_recorded(repo):
     threads = RecordingDispatcher(durable=False)
-    task = services.submit_task(kind="sleep", params={"seconds": 0}, repository=repo, dispatcher=threads)
+    task = services.submit_task(kind="sleep", params={"seconds": 0}, repository=repo, dispatcher=threads).task
     assert threads.submitted == [task.id] and repo.get(task.id).dispatched_at is None
 
 
 def test_submit_defaults_to_sleep_with_default_params(repo, dispatcher):
-    task = services.submit_task(repository=repo, dispatcher=dispatcher)
+    task = services.submit_task(repository=repo, dispatcher=dispatcher).task
     assert task.kind == "sleep" and task.params == {"seconds": 2.0, "size": 16}
 
 
