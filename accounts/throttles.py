@@ -61,11 +61,24 @@ def charge(owner: str, counter: str, amount: int = 1) -> tuple[int, int]:
 
 class SubmissionThrottle(BaseThrottle):
     def allow_request(self, request: Request, view: Any) -> bool:
-        caller = caller_for(request)
-        used, retry_after = charge(caller.owner, "submissions")
-        if used > caller.submissions_per_window:
-            raise TooManySubmissions(caller.submissions_per_window, settings.QUOTA_WINDOW_SECONDS, retry_after)
+        charge_submissions(request, 1)
         return True
+
+
+class BatchSubmissionThrottle(BaseThrottle):
+    """POST /tasks/batch: each task of the batch is a submission."""
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        data = request.data
+        charge_submissions(request, min(len(data), settings.TASK_MAX_BATCH) if isinstance(data, list) and data else 1)
+        return True
+
+
+def charge_submissions(request: Request, amount: int) -> None:
+    caller = caller_for(request)
+    used, retry_after = charge(caller.owner, "submissions", amount)
+    if used > caller.submissions_per_window:
+        raise TooManySubmissions(caller.submissions_per_window, settings.QUOTA_WINDOW_SECONDS, retry_after)
 
 
 def charge_records(request: Request, *, items: int, size: int) -> None:

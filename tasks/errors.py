@@ -92,6 +92,35 @@ class InvalidParams(TaskServiceError):
         return summarize(errors, str(self))
 
 
+class InvalidBatch(TaskServiceError):
+    """Some task of a batch (or the batch itself) is invalid: nothing was submitted; `errors`
+    points at each problem as `#/<index>/...`."""
+
+    slug = "invalid-batch"
+    title = "Invalid batch"
+
+    def __init__(self, errors: list[dict[str, str]]) -> None:
+        self.errors = errors
+        super().__init__("The batch is invalid; nothing was submitted.")
+
+    @classmethod
+    def at(cls, index: int, exc: Exception) -> list[dict[str, str]]:
+        """The errors of the task at `index` (a DRF ValidationError or a ServiceError), re-pointed."""
+        prefix = f"#/{index}"
+        if isinstance(exc, ServiceError):
+            errors = exc.problem_errors() or [{"pointer": "#", "detail": str(exc)}]
+            return [
+                {"pointer": prefix + error["pointer"].removeprefix("#"), "detail": error["detail"]} for error in errors
+            ]
+        return field_errors(getattr(exc, "detail", str(exc)), prefix)
+
+    def problem_errors(self) -> list[dict[str, str]]:
+        return self.errors
+
+    def problem_detail(self, errors: list[dict[str, str]]) -> str:
+        return summarize(errors, str(self))
+
+
 class InputTooLarge(TaskServiceError, httpapi_errors.InputTooLarge):
     """One input (e.g. the image) is over its byte limit; answered as 413 naming the field."""
 

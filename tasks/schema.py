@@ -15,6 +15,7 @@ from idempotency.openapi import BAD_KEY, KEY_IN_USE
 from tasks.errors import (
     CapacityExhausted,
     DependencyUnavailable,
+    InvalidBatch,
     InvalidParams,
     ResultUnavailable,
     TaskAlreadyFinished,
@@ -55,6 +56,14 @@ SUBMIT_REQUEST = PolymorphicProxySerializer(
     serializers=[*SUBMISSIONS.values(), *(kind.flat.schema for kind in all_kinds() if kind.flat is not None)],
     # No discriminator: OpenAPI requires one to be a required property, and `kind` is optional.
     resource_type_field_name=None,
+)
+
+
+BATCH_REQUEST = PolymorphicProxySerializer(
+    component_name="TaskSubmission",  # the same component: an array of what POST /task takes as JSON
+    serializers=SUBMIT_REQUEST.serializers,
+    resource_type_field_name=None,
+    many=True,
 )
 
 
@@ -230,6 +239,17 @@ STATUS_READY_EXAMPLE = {
     "cancel_requested": False,
     "result": {"content_type": "application/json", "size": 27, "filename": None, "meta": {}},
 }
+BATCH_INVALID = problem(
+    "Not an array of 1 to TASK_MAX_BATCH task bodies, or some task is invalid (`errors` points at each as "
+    "`#/<index>/...`): nothing was submitted. Or a bad Idempotency-Key.",
+    (
+        "Bad second task",
+        InvalidBatch,
+        "1.params.seconds: Ensure this value is less than or equal to 60.",
+        {"errors": [{"pointer": "#/1/params/seconds", "detail": "Ensure this value is less than or equal to 60."}]},
+    ),
+    BAD_KEY,
+)
 BAD_WAIT = problem(
     "`wait` is not a number of seconds from 0 to TASK_MAX_WAIT_SECONDS.",
     ("Bad wait", InvalidRequest, "wait: Wait at most 30 seconds."),

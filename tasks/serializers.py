@@ -17,6 +17,7 @@ from rest_framework import serializers
 
 from httpapi.serializers import StrictSerializer
 from tasks.domain import PublicStatus, TaskStatus
+from tasks.errors import InvalidBatch
 from tasks.kinds import all_kinds
 from tasks.kinds.base import TaskKind, Upload
 from tasks.services import CURSOR_PATTERN
@@ -115,6 +116,23 @@ def parse_submission(data: Any) -> tuple[str | None, Any]:
     return data.get("kind"), data.get("params")
 
 
+def parse_batch(data: Any) -> list[tuple[str | None, Any]]:
+    """The body of `POST /tasks/batch`: a JSON array of 1 to TASK_MAX_BATCH `POST /task` bodies,
+    every envelope error pointed at `#/<index>/...` (InvalidBatch)."""
+    most = settings.TASK_MAX_BATCH
+    if not isinstance(data, list) or not 1 <= len(data) <= most:
+        raise InvalidBatch([{"pointer": "#", "detail": f"Expected a JSON array of 1 to {most} task bodies."}])
+    items, errors = [], []
+    for index, body in enumerate(data):
+        try:
+            items.append(parse_submission(body))
+        except serializers.ValidationError as exc:
+            errors += InvalidBatch.at(index, exc)
+    if errors:
+        raise InvalidBatch(errors)
+    return items
+
+
 class ResultEnvelopeSerializer(serializers.Serializer):
     task_id = serializers.UUIDField()
     kind = serializers.CharField()
@@ -188,6 +206,10 @@ def preferred_wait(prefer: str | None) -> float | None:
             value = value.strip().strip('"')
             return min(float(value), settings.TASK_MAX_WAIT_SECONDS) if DELTA_SECONDS.fullmatch(value) else None
     return None
+
+
+class TaskBatchCreatedSerializer(serializers.Serializer):
+    task_ids = serializers.ListField(child=serializers.UUIDField(), help_text="One id per task, in the batch's order.")
 
 
 class TaskPageSerializer(serializers.Serializer):

@@ -20,11 +20,15 @@ from tasks.dispatchers.base import Dispatcher
 from tasks.domain import Caller, PublicStatus, Task, TaskResult, TaskStatus, held_by_id, utcnow
 from tasks.errors import (
     DependencyUnavailable,
+    InputTooLarge,
+    InvalidBatch,
     InvalidCursor,
+    InvalidParams,
     InvalidTaskId,
     ResultUnavailable,
     TaskAlreadyFinished,
     TaskNotFound,
+    UnknownKind,
 )
 from tasks.kinds import DEFAULT_KIND, all_kinds, get_kind
 from tasks.kinds.base import Catalog
@@ -49,6 +53,12 @@ class TaskPage:
 class Submission:
     task: Task
     replayed: bool = False  # a retry with the same Idempotency-Key: the task the first one made
+
+
+@dataclass(frozen=True, slots=True)
+class Submissions:
+    task_ids: list[uuid.UUID]
+    replayed: bool = False
 
 
 def submit_task(
@@ -86,6 +96,68 @@ def submit_task(
     if isinstance(made, idempotency.Replay):  # the first one's task, as it is now (404 once deleted)
         return Submission(_owned_task(repository, uuid.UUID(made.reference), owner), replayed=True)
     return Submission(made)
+
+
+def submit_tasks(
+    *,
+    items: list[tuple[str | None, Any]],
+    caller: Caller | None = None,
+    idempotency_key: str | None = None,
+    repository: TaskRepository | None = None,
+    dispatcher: Dispatcher | None = None,
+) -> Submissions:
+    """A batch of (kind, params), all or nothing: every task is validated (each error pointed at
+    `#/<index>/...`, InvalidBatch), the quotas count the whole batch, then all are dispatched."""
+    repository = repository or providers.task_repository()
+    dispatcher = dispatcher or providers.dispatcher()
+    owner = caller.owner if caller is not None else None
+    tasks, errors = [], []
+    for index, (kind, params) in enumerate(items):
+        try:
+            task_kind = get_kind(DEFAULT_KIND if kind is None else kind)
+            ceilings = caller.ceilings.get(task_kind.name) if caller is not None else None
+            tasks.append(
+                Task.new(kind=task_kind.name, params=task_kind.validate(params, ceilings), owner=owner, now=utcnow())
+            )
+        except (InvalidParams, UnknownKind, InputTooLarge) as exc:
+            errors += InvalidBatch.at(index, exc)
+    if errors:
+        raise InvalidBatch(errors)
+
+    def create() -> list[Task]:
+        return _store_and_dispatch_all(repository, dispatcher, tasks, caller)
+
+    if idempotency_key is None:
+        return Submissions([task.id for task in create()])
+    blobs = {f"{index}/{name}": data for index, task in enumerate(tasks) for name, data in task.inputs.items()}
+    made = idempotency.once(
+        scope="batch",
+        owner=owner,
+        key=idempotency_key,
+        fingerprint=idempotency.fingerprint([[task.kind, task.params] for task in tasks], blobs=blobs),
+        create=create,
+        remember=lambda stored: [str(task.id) for task in stored],
+    )
+    if isinstance(made, idempotency.Replay):
+        return Submissions([uuid.UUID(task_id) for task_id in made.reference], replayed=True)
+    return Submissions([task.id for task in made])
+
+
+def _store_and_dispatch_all(
+    repository: TaskRepository, dispatcher: Dispatcher, tasks: list[Task], caller: Caller | None
+) -> list[Task]:
+    if caller is None:
+        repository.add_all(tasks)
+    else:
+        repository.add_all(tasks, max_in_progress=caller.max_in_progress, max_stored_bytes=caller.max_stored_bytes)
+    try:
+        for task in tasks:
+            dispatcher.submit(task.id, owner=task.owner)
+    except Exception:
+        for task in tasks:  # nothing half-done: a dispatched one finds its task gone and does nothing
+            repository.delete(task.id)
+        raise
+    return [_record_dispatch(repository, dispatcher, task) for task in tasks]
 
 
 def _store_and_dispatch(repository: TaskRepository, dispatcher: Dispatcher, task: Task, caller: Caller | None) -> Task:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("status/<str:task_id>", TaskViewSet.as_view({"get": "status"}), name="task-status"),
     path("result/<str:task_id>", TaskViewSet.as_view({"get": "result"}), name="task-result"),
     path("tasks", TaskViewSet.as_view({"get": "index"}), name="task-list"),
+    path("tasks/batch", TaskViewSet.as_view({"post": "batch"}), name="task-batch"),
     path("kinds", KindListView.as_view(), name="kind-list"),
     *(path(catalog.path, catalog_view(catalog), name=f"{catalog.path}-list") for catalog in services.catalogs()),
     path("healthz", HealthView.as_view(), name="healthz"),

@@ -23,7 +23,7 @@ from accounts.authentication import ApiKeyAuthentication
 from accounts.callers import caller_for, owner_of
 from accounts.permissions import CallerAllowed, KeyRequired
 from accounts.schema import QUOTA_EXCEEDED, UNAUTHORIZED
-from accounts.throttles import SubmissionThrottle
+from accounts.throttles import BatchSubmissionThrottle, SubmissionThrottle
 from httpapi.parsers import BoundedJSONParser, BoundedMultiPartParser
 from idempotency import services as idempotency
 from idempotency.openapi import IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED, KEY_REUSED
@@ -37,6 +37,8 @@ from tasks.schema import (
     ALREADY_FINISHED,
     BAD_LISTING,
     BAD_WAIT,
+    BATCH_INVALID,
+    BATCH_REQUEST,
     BINARY_RESULT_TYPES,
     BODY_NOT_JSON,
     BODY_TOO_LARGE,
@@ -59,10 +61,12 @@ from tasks.serializers import (
     ReadinessSerializer,
     ResultEnvelopeSerializer,
     StatusQuerySerializer,
+    TaskBatchCreatedSerializer,
     TaskCreatedSerializer,
     TaskListQuerySerializer,
     TaskPageSerializer,
     TaskStatusSerializer,
+    parse_batch,
     parse_form_submission,
     parse_submission,
     preferred_wait,
@@ -111,6 +115,8 @@ class TaskViewSet(ViewSet):
 
     def get_throttles(self) -> list[BaseThrottle]:
         # Only submissions spend the rate quota; reads are cheap and clients poll.
+        if self.action == "batch":
+            return [BatchSubmissionThrottle()]
         return [SubmissionThrottle()] if self.action == "create" else []
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
@@ -186,6 +192,59 @@ class TaskViewSet(ViewSet):
                 if task.status.terminal:
                     return Response(present_task(task), headers=headers)
         return Response(present_created(task), status=http.HTTP_201_CREATED, headers=headers)
+
+    @extend_schema(
+        operation_id="submit_task_batch",
+        summary="Submit several tasks at once",
+        description="A JSON array of 1 to TASK_MAX_BATCH (20) bodies of `POST /task` (JSON; images in base64): all "
+        "are submitted, or none. Every problem is named, pointed at `#/<index>/...`; the quotas count the whole "
+        "batch (it is as many submissions as it has tasks, and all must fit the tasks-in-progress limit).",
+        request={"application/json": BATCH_REQUEST},
+        parameters=[IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED],
+        examples=[
+            OpenApiExample(  # drf-spectacular makes the array of a many=True request: one task here
+                "One demo task",
+                value={"kind": "sleep", "params": {"seconds": 1}},
+                request_only=True,
+            )
+        ],
+        responses={
+            200: OpenApiResponse(
+                TaskBatchCreatedSerializer,
+                description="A retry with a known Idempotency-Key (`Idempotent-Replayed: true`): the first ids.",
+            ),
+            201: OpenApiResponse(
+                TaskBatchCreatedSerializer,
+                description="All accepted, their ids in the batch's order.",
+                examples=[
+                    OpenApiExample(
+                        "Created",
+                        value={
+                            "task_ids": ["5f0c8a5e-8f0e-4ad8-9f58-0d5c8e3ea0c1", "0b7e1a52-3c1d-4e8f-a7d2-6f1c2b3a4d5e"]
+                        },
+                        response_only=True,
+                    )
+                ],
+            ),
+            **BATCH_INVALID,
+            **SUBMIT_KEY_IN_USE,
+            **KEY_REUSED,
+            **BODY_TOO_LARGE,
+            **BODY_NOT_JSON,
+            **CAPACITY,
+            **QUOTA_EXCEEDED,
+            **UNAUTHORIZED,
+        },
+        tags=["tasks"],
+    )
+    def batch(self, request: Request) -> Response:
+        items = parse_batch(request.data)
+        key = idempotency.parse_key(request.headers.get("Idempotency-Key"))
+        submitted = services.submit_tasks(items=items, caller=caller_for(request), idempotency_key=key)
+        body = {"task_ids": [str(task_id) for task_id in submitted.task_ids]}
+        if submitted.replayed:
+            return Response(body, headers={"Idempotent-Replayed": "true"})
+        return Response(body, status=http.HTTP_201_CREATED)
 
     @extend_schema(
         operation_id="get_task_status",

@@ -125,6 +125,7 @@ TASK_LOST_AFTER_SECONDS = env_float("TASK_LOST_AFTER_SECONDS", 30.0, minimum=1.0
 # A queued task the dispatcher never got, this long after its submit, is sent again (Celery only).
 TASK_REDISPATCH_AFTER_SECONDS = env_float("TASK_REDISPATCH_AFTER_SECONDS", 30.0, minimum=0.1)
 TASK_WORKERS = env_int("TASK_WORKERS", os.cpu_count() or 1, minimum=1, maximum=256)
+TASK_MAX_BATCH = env_int("TASK_MAX_BATCH", 20, minimum=1, maximum=1000)  # tasks per POST /tasks/batch
 TASK_QUEUE_SIZE = env_int("TASK_QUEUE_SIZE", 10_000, minimum=1)
 TASK_MAX_STORED = env_int("TASK_MAX_STORED", 100_000, minimum=1)
 TASK_MAX_STORED_BYTES = env_int("TASK_MAX_STORED_BYTES", 1024**3, minimum=1)  # inputs + results, memory store

@@ -34,6 +34,11 @@ class TaskRepository(Protocol):
         StorageQuotaExceeded when the owner's tasks would hold more than `max_stored_bytes`
         (checked and inserted atomically, so concurrent submissions cannot overshoot)."""
 
+    def add_all(
+        self, tasks: list[Task], *, max_in_progress: int | None = None, max_stored_bytes: int | None = None
+    ) -> None:
+        """Store tasks of one owner all or none, the quotas counting them together (as `add`)."""
+
     def count_in_progress(self, owner: str) -> int:
         """How many of the owner's tasks are queued or running."""
 

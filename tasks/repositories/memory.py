@@ -38,26 +38,32 @@ class InMemoryTaskRepository:
         self._finishes = finishes or Finishes.from_settings()
 
     def add(self, task: Task, *, max_in_progress: int | None = None, max_stored_bytes: int | None = None) -> None:
-        size = task.stored_bytes
+        self.add_all([task], max_in_progress=max_in_progress, max_stored_bytes=max_stored_bytes)
+
+    def add_all(
+        self, tasks: list[Task], *, max_in_progress: int | None = None, max_stored_bytes: int | None = None
+    ) -> None:
+        owner, size = tasks[0].owner, sum(task.stored_bytes for task in tasks)
         with self._lock:
-            owned = self._owner_bytes.get(task.owner, 0)
+            owned = self._owner_bytes.get(owner, 0)
             if max_stored_bytes is not None and owned + size > max_stored_bytes:
                 raise StorageQuotaExceeded(max_stored_bytes, owned)
-            if len(self._tasks) >= self._max_tasks:
+            if len(self._tasks) + len(tasks) > self._max_tasks:
                 raise StoreFull(self._max_tasks)
             if self._bytes + size > self._max_bytes:
                 raise StoreFull(self._max_tasks, max_bytes=self._max_bytes)
-            active = self._in_progress.get(task.owner, 0)
-            if max_in_progress is not None and active >= max_in_progress:
+            active = self._in_progress.get(owner, 0)
+            if max_in_progress is not None and active + len(tasks) > max_in_progress:
                 raise TooManyInProgress(max_in_progress)
-            self._in_progress[task.owner] = active + 1
-            self._hold(task.owner, size)
-            self._tasks[task.id] = task
-            key = (task.created_at, task.id)
-            if not self._order or self._order[-1] < key:
-                self._order.append(key)
-            else:
-                bisect.insort(self._order, key)
+            self._in_progress[owner] = active + len(tasks)
+            self._hold(owner, size)
+            for task in tasks:
+                self._tasks[task.id] = task
+                key = (task.created_at, task.id)
+                if not self._order or self._order[-1] < key:
+                    self._order.append(key)
+                else:
+                    bisect.insort(self._order, key)
 
     def get(self, task_id: uuid.UUID) -> Task | None:
         # A single dict lookup is atomic; the hot status path takes no lock.

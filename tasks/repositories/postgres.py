@@ -196,6 +196,26 @@ class PostgresTaskRepository:
             raise StorageQuotaExceeded(max_stored_bytes, held)
         raise TooManyInProgress(max_in_progress)
 
+    def add_all(
+        self, tasks: list[Task], *, max_in_progress: int | None = None, max_stored_bytes: int | None = None
+    ) -> None:
+        """One transaction: the owner's usage row locked (as `add` does), the quotas checked for
+        the whole batch, then each task inserted."""
+        owner, size = tasks[0].owner, sum(task.stored_bytes for task in tasks)
+        with transaction.atomic():
+            if owner is not None and (max_in_progress is not None or max_stored_bytes is not None):
+                active, held = _fetch(
+                    "INSERT INTO task_owner_usage AS usage (owner, active, stored_bytes) VALUES (%s, 0, 0)"
+                    " ON CONFLICT (owner) DO UPDATE SET owner = usage.owner RETURNING active, stored_bytes",
+                    [owner],
+                )
+                if max_stored_bytes is not None and held + size > max_stored_bytes:
+                    raise StorageQuotaExceeded(max_stored_bytes, held)
+                if max_in_progress is not None and active + len(tasks) > max_in_progress:
+                    raise TooManyInProgress(max_in_progress)
+            for task in tasks:
+                self.add(task)
+
     def get(self, task_id: uuid.UUID) -> Task | None:
         row = _fetch(f"SELECT {COLUMNS} FROM task WHERE id = %s", [task_id])
         return _from_row(row) if row is not None else None

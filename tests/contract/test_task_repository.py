@@ -310,3 +310,19 @@ def test_a_watch_is_woken_when_another_thread_finishes_the_task(repository, targ
             assert watch.wait(deadline - time.monotonic()), "not woken by the finish"
         finisher.join()
     assert repository.get(task.id).status is target
+
+
+def test_add_all_stores_a_batch_whole_or_not_at_all(repository):
+    repository.add(make_task(owner="alice"))
+    batch = [make_task(owner="alice", seconds_after_epoch=n) for n in range(1, 4)]
+    with pytest.raises(TooManyInProgress):
+        repository.add_all(batch, max_in_progress=3)
+    assert repository.count_in_progress("alice") == 1 and repository.count() == 1
+    repository.add_all(batch[:2], max_in_progress=3)
+    assert repository.count_in_progress("alice") == 3
+    assert [task.id for task in repository.list(TaskQuery(owner="alice", limit=10))][:2] == [batch[1].id, batch[0].id]
+    held = repository.stored_bytes("alice")
+    images = [Task.new(kind="image", params={"image": b"x" * 100}, owner="alice", now=EPOCH) for _ in range(2)]
+    with pytest.raises(StorageQuotaExceeded):
+        repository.add_all(images, max_stored_bytes=held + 150)  # either fits, not both
+    assert repository.stored_bytes("alice") == held

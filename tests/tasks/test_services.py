@@ -228,3 +228,17 @@ def test_readiness_names_failing_components(repo):
     }
     with pytest.raises(Exception, match="dispatcher \\(no workers\\)"):
         services.check_readiness(repository=repo, dispatcher=Broken())
+
+
+def test_a_batch_whose_hand_off_fails_half_way_keeps_none_of_its_tasks(repo):
+    class FailsSecond(RecordingDispatcher):
+        def submit(self, task_id, *, owner=None):
+            if self.submitted:
+                raise QueueFull(1)
+            super().submit(task_id, owner=owner)
+
+    dispatcher = FailsSecond()
+    with pytest.raises(QueueFull):
+        services.submit_tasks(items=[("sleep", {})] * 3, repository=repo, dispatcher=dispatcher)
+    assert len(dispatcher.submitted) == 1 and repo.count() == 0
+    assert run_task(dispatcher.submitted[0], repository=repo) is None  # the one handed off finds nothing to run

@@ -14,8 +14,8 @@ def test_schema_documents_every_route(api):
     schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     assert set(schema["paths"]) == {
         "/task", "/task/{task_id}", "/task/{task_id}/cancel", "/status/{task_id}", "/result/{task_id}",
-        "/tasks", "/me", "/register", "/login", "/logout", "/kinds", "/filters", "/languages", "/healthz", "/readyz",
-        "/new", "/all", "/{key}",
+        "/tasks", "/tasks/batch", "/me", "/register", "/login", "/logout", "/kinds", "/filters", "/languages",
+        "/healthz", "/readyz", "/new", "/all", "/{key}",
     }  # fmt: skip
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
@@ -86,3 +86,17 @@ def test_schema_titles_are_those_the_responses_send(api):
     for answer in answers:
         body = answer.json()
         assert documented[body["type"]] == {body["title"]}, body
+
+
+def test_the_new_submit_features_are_in_the_schema(api):
+    schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    submit, status = schema["paths"]["/task"]["post"], schema["paths"]["/status/{task_id}"]["get"]
+    headers = {parameter["name"] for parameter in submit["parameters"] if parameter["in"] == "header"}
+    assert {"Prefer", "Idempotency-Key"} <= headers
+    assert {"200", "201", "409", "422"} <= set(submit["responses"])
+    assert set(submit["responses"]["200"]["headers"]) == {"Preference-Applied", "Idempotent-Replayed"}
+    assert "wait" in {parameter["name"] for parameter in status["parameters"]} and "429" in status["responses"]
+    batch = schema["paths"]["/tasks/batch"]["post"]
+    assert set(batch["requestBody"]["content"]) == {"application/json"}
+    assert batch["requestBody"]["content"]["application/json"]["schema"]["type"] == "array"
+    assert schema["paths"]["/new"]["post"]["responses"]["422"]

@@ -1,6 +1,8 @@
-"""Idempotency-Key on real gunicorn: concurrent duplicates make one task, on the memory store
-(threads of one worker) and on PostgreSQL across 2 worker processes."""
+"""Idempotent and batch submits on real gunicorn, on the memory store (threads of one worker)
+and on PostgreSQL across 2 worker processes: concurrent duplicates make one task, a batch goes
+in whole and runs."""
 
+import base64
 import os
 import uuid
 from collections.abc import Iterator
@@ -10,6 +12,7 @@ import pytest
 import requests
 
 from tests.e2e.conftest import LiveServer, start_gunicorn
+from tests.images import encoded, photo
 
 
 @pytest.fixture(scope="module", params=["memory", "postgres"])
@@ -60,3 +63,22 @@ def test_records_new_with_a_key_saves_once(server):
     assert [answer.status_code for answer in answers].count(201) == 1
     saved = [record for record in requests.get(f"{server.url}/all", timeout=30).json() if record["text"] == key]
     assert len(saved) == 1
+
+
+def test_a_batch_goes_in_whole_and_every_task_runs(server):
+    image = base64.b64encode(encoded(photo(32, 24))).decode()
+    bodies = [
+        {"kind": "sleep", "params": {"seconds": 0.1}},
+        {"kind": "image", "params": {"image": image, "filters": [{"op": "grayscale"}]}},
+        {"tranlator": "python3", "code": "print(6 * 7)"},
+    ]
+    response = requests.post(f"{server.url}/tasks/batch", json=bodies, timeout=30)
+    assert response.status_code == 201, response.text
+    finals = [
+        requests.get(f"{server.url}/status/{task_id}", params={"wait": "30"}, timeout=60).json()
+        for task_id in response.json()["task_ids"]
+    ]
+    assert [(final["kind"], final["status"]) for final in finals] == [("sleep", "ready"), ("image", "ready"),
+                                                                        ("code", "ready")]  # fmt: skip
+    refused = requests.post(f"{server.url}/tasks/batch", json=[bodies[0], {"kind": "nope"}], timeout=30)
+    assert refused.status_code == 400 and refused.json()["errors"][0]["pointer"] == "#/1/kind"
