@@ -48,3 +48,12 @@ class Quota(models.Model):
 
     def __str__(self) -> str:
         return f"quota of {self.user}"
+
+
+class WebhookSecret(models.Model):
+    """The key a user's webhooks are signed with (Standard Webhooks: `whsec_` + base64), made on
+    first use and shown on /me."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True)
+    secret = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -62,6 +62,12 @@ class MeSerializer(serializers.Serializer):
     address = serializers.CharField(
         allow_null=True, help_text="Anonymous callers share quotas per address; null for users."
     )
+    webhook_secret = serializers.CharField(
+        allow_null=True,
+        help_text="What your webhooks (`callback_url`) are signed with, Standard Webhooks style: verify "
+        "`webhook-signature` as HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>` under the base64 "
+        "after `whsec_`. Null when anonymous (callbacks need a key).",
+    )
     quotas = QuotasSerializer()
 
 

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services as access
+from accounts import webhooks
 from accounts.authentication import ApiKeyAuthentication
 from accounts.callers import caller_for, client_address
 from accounts.errors import InvalidCredentials, RegistrationClosed, UsernameTaken
@@ -32,6 +33,7 @@ EXAMPLE = {
     "username": "alice",
     "key": {"name": "laptop", "prefix": "3f9a1c2b7d4e", "expires_at": None},
     "address": None,
+    "webhook_secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
     "quotas": {
         "in_progress": {"limit": 4, "used": 1},
         "storage": {"limit": 268435456, "used": 1048576},
@@ -64,6 +66,7 @@ class MeView(APIView):
                 if api_key is None
                 else {"name": api_key.name, "prefix": api_key.prefix, "expires_at": api_key.expires_at},
                 "address": client_address(request) if caller.anonymous else None,
+                "webhook_secret": None if caller.anonymous else webhooks.secret_of(request.user.pk),
                 "quotas": {
                     "in_progress": {
                         "limit": caller.max_in_progress,

@@ -154,15 +154,36 @@ class Task:
     # What the task holds in the store before it has a result: its params as JSON plus its inputs
     # (a program's source and stdin count, as an image does).
     input_bytes: int = 0
+    # Where the final status is POSTed (signed webhooks: tasks/callbacks.py), the attempts so far,
+    # and when the next attempt is due (set by the finish itself, so no finish goes unannounced;
+    # None once delivered or given up).
+    callback_url: str | None = None
+    callbacks: tuple[Mapping[str, Any], ...] = ()
+    callback_due_at: datetime | None = None
 
     @classmethod
-    def new(cls, *, kind: str, params: Mapping[str, Any], owner: str | None = None, now: datetime) -> Task:
+    def new(
+        cls,
+        *,
+        kind: str,
+        params: Mapping[str, Any],
+        owner: str | None = None,
+        now: datetime,
+        callback_url: str | None = None,
+    ) -> Task:
         """A queued task; bytes values of `params` become `inputs`."""
         inputs = {name: value for name, value in params.items() if isinstance(value, bytes)}
         json_params = {name: value for name, value in params.items() if name not in inputs}
         size = len(json.dumps(json_params, ensure_ascii=False).encode()) + sum(map(len, inputs.values()))
         return cls(
-            id=uuid.uuid4(), kind=kind, params=json_params, owner=owner, created_at=now, inputs=inputs, input_bytes=size
+            id=uuid.uuid4(),
+            kind=kind,
+            params=json_params,
+            owner=owner,
+            created_at=now,
+            inputs=inputs,
+            input_bytes=size,
+            callback_url=callback_url,
         )
 
     @property
@@ -189,6 +210,8 @@ class Task:
         if target.terminal:
             changes["finished_at"] = at
             changes["error"] = error
+            if self.callback_url is not None:
+                changes["callback_due_at"] = at
         if target is TaskStatus.SUCCEEDED:
             changes["progress"] = 1.0
             changes["result"] = result

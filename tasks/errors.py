@@ -269,3 +269,14 @@ class TooManyWaiters(TaskServiceError):
 
     def problem_headers(self) -> dict[str, str]:
         return {"Retry-After": "1"}
+
+
+class InvalidCallbackUrl(TaskServiceError):
+    slug = "invalid-callback-url"
+    title = "Invalid callback URL"
+    pointer = "#/callback_url"
+
+
+class CallbacksNeedAKey(InvalidCallbackUrl):
+    def __init__(self) -> None:
+        super().__init__("Callbacks are signed with your webhook secret (GET /me): submit with an API key.")

@@ -12,6 +12,7 @@ from tasks.domain import Task, TaskResult, TaskStatus, utcnow
 from tasks.kinds import get_kind
 from tasks.kinds.base import TaskCancelled
 from tasks.repositories.base import TaskRepository
+from tasks.signals import task_finished
 
 logger = logging.getLogger(__name__)
 
@@ -105,4 +106,7 @@ def _finish(
     result: TaskResult | None = None,
     expected: TaskStatus = TaskStatus.RUNNING,
 ) -> Task | None:
-    return repository.transition(task_id, expected=expected, target=target, at=utcnow(), error=error, result=result)
+    task = repository.transition(task_id, expected=expected, target=target, at=utcnow(), error=error, result=result)
+    if task is not None:
+        task_finished.send(sender=Task, task=task)
+    return task

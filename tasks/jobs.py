@@ -9,8 +9,8 @@ import uuid
 from celery import shared_task
 from django.conf import settings
 
-from tasks import execution, providers, services
-from tasks.dispatchers.celery import EXECUTE
+from tasks import callbacks, execution, providers, services
+from tasks.dispatchers.celery import DELIVER_CALLBACK, EXECUTE
 from tasks.domain import utcnow
 
 
@@ -47,3 +47,15 @@ def reap_lost_tasks() -> int:
 @shared_task(name="tasks.jobs.purge_expired_tasks")
 def purge_expired_tasks() -> int:
     return providers.purge_expired(providers.task_repository())
+
+
+@shared_task(name=DELIVER_CALLBACK)
+def deliver_callback(task_id: str) -> None:
+    """Hand the webhook to this worker's deliverer threads and return: a slow receiver holds no
+    worker slot a task could use."""
+    providers.callback_queue().kick(uuid.UUID(task_id))
+
+
+@shared_task(name="tasks.jobs.redeliver_callbacks")
+def redeliver_callbacks() -> int:
+    return callbacks.redeliver_overdue(providers.task_repository(), providers.deliver_callback)

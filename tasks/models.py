@@ -23,6 +23,9 @@ class TaskRecord(models.Model):
     result_filename = models.CharField(max_length=255, null=True)
     result_meta = models.JSONField(null=True)
     input_bytes = models.BigIntegerField(default=0)  # params as JSON + inputs: Task.input_bytes
+    callback_url = models.CharField(max_length=2048, null=True)
+    callbacks = models.JSONField(default=list)  # the delivery attempts: Task.callbacks
+    callback_due_at = models.DateTimeField(null=True)
 
     class Meta:
         db_table = "task"
@@ -40,6 +43,10 @@ class TaskRecord(models.Model):
                 fields=["created_at"],
                 name="task_undispatched",
                 condition=models.Q(status="queued", dispatched_at__isnull=True),
+            ),
+            # Webhook deliveries due (or overdue): the sweep's scan holds only those.
+            models.Index(
+                fields=["callback_due_at"], name="task_callback_due", condition=models.Q(callback_due_at__isnull=False)
             ),
         ]
 

@@ -32,6 +32,7 @@ def present_task(task: Task) -> dict[str, Any]:
         "error": task.error,
         "cancel_requested": task.cancel_requested,
         "result": present_result(task.result),
+        "callbacks": list(task.callbacks),
     }
 
 

@@ -13,11 +13,14 @@ from functools import partial
 
 from django import db
 from django.conf import settings
+from django.dispatch import receiver
 
-from tasks import execution, stores
+from tasks import callbacks, execution, stores
+from tasks.callback_queue import CallbackQueue
 from tasks.dispatchers.base import Dispatcher
-from tasks.domain import utcnow
+from tasks.domain import Task, utcnow
 from tasks.repositories.base import TaskRepository
+from tasks.signals import task_finished
 from tasks.sweeper import PeriodicSweeper
 from taskservice import malloc
 
@@ -25,6 +28,8 @@ _lock = threading.Lock()
 _repository: TaskRepository | None = None
 _dispatcher: Dispatcher | None = None
 _sweeper: PeriodicSweeper | None = None
+_callbacks: CallbackQueue | None = None
+_redeliverer: PeriodicSweeper | None = None
 
 
 def task_repository() -> TaskRepository:
@@ -41,18 +46,70 @@ def dispatcher() -> Dispatcher:
     return _dispatcher
 
 
+def callback_queue() -> CallbackQueue:
+    """This process's webhook deliverers (built on first use: only executors deliver)."""
+    global _callbacks
+    if _callbacks is None:
+        repository = task_repository()
+        with _lock:
+            if _callbacks is None:
+                deliverer = callbacks.Deliverer(repository, _webhook_secret)
+                _callbacks = CallbackQueue(partial(_attempt, deliverer), workers=settings.WEBHOOK_WORKERS)
+    return _callbacks
+
+
+def deliver_callback(task_id: uuid.UUID) -> None:
+    """Have the task's webhook delivered by an executor: a Celery worker (through the broker) or
+    this process's deliverers; if the hand-off fails, the overdue sweep hands it over again."""
+    if settings.TASK_EXECUTOR == "celery":
+        from tasks.dispatchers.celery import send_callback
+
+        send_callback(task_id)
+    else:
+        callback_queue().kick(task_id)
+
+
+@receiver(task_finished)
+def _announce_finish(sender: type, task: Task, **_: object) -> None:
+    if task.callback_due_at is not None:
+        deliver_callback(task.id)
+
+
+def _attempt(deliverer: callbacks.Deliverer, task_id: uuid.UUID) -> float | None:
+    try:
+        return deliverer.attempt(task_id)
+    finally:
+        db.connections.close_all()  # webhook threads outlive this attempt: hold no connection idle
+
+
+def _redeliver(repository: TaskRepository) -> int:
+    try:
+        return callbacks.redeliver_overdue(repository, deliver_callback)
+    finally:
+        db.connections.close_all()  # the sweeper's thread is not a request: nothing left open
+
+
+def _webhook_secret(owner: str) -> str | None:
+    from accounts.webhooks import secret_for_owner
+
+    return secret_for_owner(owner)
+
+
 def shutdown() -> None:
-    """Stop the executor (settling its tasks), the sweeper and the store's waiters; the next use
-    builds afresh."""
-    global _repository, _dispatcher, _sweeper
+    """Stop the executor (settling its tasks), the sweepers, the webhook deliverers and the
+    store's waiters; the next use builds afresh."""
+    global _repository, _dispatcher, _sweeper, _callbacks, _redeliverer
     with _lock:
         if _dispatcher is not None:
             _dispatcher.shutdown()
-        if _sweeper is not None:
-            _sweeper.stop()
+        for sweeper in (_sweeper, _redeliverer):
+            if sweeper is not None:
+                sweeper.stop()
+        if _callbacks is not None:
+            _callbacks.shutdown()
         if _repository is not None:
             _repository.close()
-        _repository = _dispatcher = _sweeper = None
+        _repository = _dispatcher = _sweeper = _callbacks = _redeliverer = None
 
 
 def release_waiters() -> None:
@@ -74,7 +131,7 @@ def _purge_in_process(repository: TaskRepository) -> int:
 
 
 def _build() -> None:
-    global _repository, _dispatcher, _sweeper
+    global _repository, _dispatcher, _sweeper, _redeliverer
     with _lock:
         if _repository is not None:
             return
@@ -82,6 +139,8 @@ def _build() -> None:
         _dispatcher = _build_dispatcher(repository)
         if settings.TASK_STORE == "memory":  # a database store is swept by the scheduled job instead
             _sweeper = PeriodicSweeper(partial(_purge_in_process, repository), interval=settings.TASK_SWEEP_SECONDS)
+        elif settings.TASK_EXECUTOR == "threads":  # no beat: this process finds overdue webhooks itself
+            _redeliverer = PeriodicSweeper(partial(_redeliver, repository), interval=settings.TASK_REAP_SECONDS)
         _repository = repository
 
 

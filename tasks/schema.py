@@ -44,6 +44,11 @@ def _submission_serializer(kind: TaskKind) -> type[serializers.Serializer]:
             # Only the default kind may be submitted without naming it (`{}` or no body).
             "kind": constant_field(kind.name, required=kind.name != DEFAULT_KIND),
             "params": kind.params_serializer(required=False),
+            "callback_url": serializers.URLField(
+                required=False,
+                max_length=2048,
+                help_text="Where to POST the final status, signed with your webhook secret (GET /me); needs a key.",
+            ),
         },
     )
 
@@ -238,6 +243,7 @@ STATUS_READY_EXAMPLE = {
     "error": None,
     "cancel_requested": False,
     "result": {"content_type": "application/json", "size": 27, "filename": None, "meta": {}},
+    "callbacks": [],
 }
 BATCH_INVALID = problem(
     "Not an array of 1 to TASK_MAX_BATCH task bodies, or some task is invalid (`errors` points at each as "

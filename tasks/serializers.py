@@ -23,20 +23,27 @@ from tasks.kinds.base import TaskKind, Upload
 from tasks.services import CURSOR_PATTERN
 
 MAX_PAGE = 100
-SUBMISSION_FIELDS = frozenset({"kind", "params"})
+SUBMISSION_FIELDS = frozenset({"kind", "params", "callback_url"})
 PUBLIC_STATUSES = [status.value for status in PublicStatus]
 STATES = [state.value for state in TaskStatus]
 
 
-def parse_form_submission(form: QueryDict) -> tuple[str | None, Any]:
-    """multipart/form-data: `kind`, files as they are, every other field a JSON value (a text
-    field, or a part sent as application/json), read by the rules the kinds' uploads declare."""
+class Envelope(NamedTuple):
+    kind: str | None
+    params: Any
+    callback_url: str | None = None
+
+
+def parse_form_submission(form: QueryDict) -> Envelope:
+    """multipart/form-data: `kind` and `callback_url` as text, files as they are, every other field
+    a JSON value (a text field, or a part sent as application/json), read by the rules the kinds'
+    uploads declare."""
     rules = _upload_rules()
     params: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     for name in form:
         value = form[name]
-        if name == "kind" or (name in rules.blank and value == ""):
+        if name in ("kind", "callback_url") or (name in rules.blank and value == ""):
             continue
         if isinstance(value, UploadedFile) and value.content_type != "application/json":
             params[name] = value
@@ -52,10 +59,10 @@ def parse_form_submission(form: QueryDict) -> tuple[str | None, Any]:
         raise serializers.ValidationError(errors)
     if "kind" not in form:
         if (flat := _flat_kind(params)) is not None:
-            return flat.name, flat.flat.to_params(params)
+            return Envelope(flat.name, flat.flat.to_params(params), form.get("callback_url"))
         # The demo default is for an empty JSON body; an empty or kind-less form is a mistake.
         raise serializers.ValidationError({"kind": ["A multipart body names its kind (kind=image) or sends an image."]})
-    return form.get("kind"), params
+    return Envelope(form.get("kind"), params, form.get("callback_url"))
 
 
 class _FormRules(NamedTuple):
@@ -95,8 +102,8 @@ def _flat_kind(data: Mapping[str, Any]) -> TaskKind | None:
     return found[0] if found else None
 
 
-def parse_submission(data: Any) -> tuple[str | None, Any]:
-    """The `{"kind", "params"}` envelope of `POST /task`; `{}` means the default kind.
+def parse_submission(data: Any) -> Envelope:
+    """The `{"kind", "params", "callback_url"}` envelope of `POST /task`; `{}` means the default kind.
 
     Checked by hand, not by a serializer: it is two fields on the hottest path, and a DRF
     serializer instance costs more than the rest of the submit (bench/api.py). The params are
@@ -105,18 +112,20 @@ def parse_submission(data: Any) -> tuple[str | None, Any]:
     if not isinstance(data, Mapping):
         raise serializers.ValidationError(["Expected a JSON object with `kind` and `params`."])
     if not SUBMISSION_FIELDS & set(data) and (flat := _flat_kind(data)) is not None:
-        return flat.name, flat.flat.to_params(data)
+        return Envelope(flat.name, flat.flat.to_params(data))
     errors = {name: ["Unknown field."] for name in sorted(set(data) - SUBMISSION_FIELDS)}
     if "kind" in data and not isinstance(data["kind"], str):
         errors["kind"] = ["Must be a string naming a task kind; leave it out for the default."]
     if "params" in data and not isinstance(data["params"], Mapping):
         errors["params"] = ["Must be a JSON object; leave it out for the kind's defaults."]
+    if "callback_url" in data and not isinstance(data["callback_url"], str):
+        errors["callback_url"] = ["Must be a URL string; leave it out for no webhook."]
     if errors:
         raise serializers.ValidationError(errors)
-    return data.get("kind"), data.get("params")
+    return Envelope(data.get("kind"), data.get("params"), data.get("callback_url"))
 
 
-def parse_batch(data: Any) -> list[tuple[str | None, Any]]:
+def parse_batch(data: Any) -> list[Envelope]:
     """The body of `POST /tasks/batch`: a JSON array of 1 to TASK_MAX_BATCH `POST /task` bodies,
     every envelope error pointed at `#/<index>/...` (InvalidBatch)."""
     most = settings.TASK_MAX_BATCH
@@ -154,6 +163,17 @@ class ResultInfoSerializer(serializers.Serializer):
     meta = serializers.DictField(help_text="Kind-specific facts about the result (e.g. image dimensions).")
 
 
+class CallbackAttemptSerializer(serializers.Serializer):
+    attempt = serializers.IntegerField(min_value=1)
+    at = serializers.DateTimeField()
+    outcome = serializers.ChoiceField(
+        choices=["delivered", "retrying", "failed"], help_text="`retrying`: another attempt will follow."
+    )
+    status_code = serializers.IntegerField(allow_null=True, help_text="The receiver's answer; null if none came.")
+    error = serializers.CharField(allow_null=True, help_text="Why it did not count as delivered.")
+    duration_ms = serializers.FloatField()
+
+
 class TaskStatusSerializer(serializers.Serializer):
     task_id = serializers.UUIDField()
     kind = serializers.CharField()
@@ -169,6 +189,9 @@ class TaskStatusSerializer(serializers.Serializer):
     error = serializers.CharField(allow_null=True, help_text="Why the task failed.")
     cancel_requested = serializers.BooleanField()
     result = ResultInfoSerializer(allow_null=True, help_text="Set once the task is ready.")
+    callbacks = CallbackAttemptSerializer(
+        many=True, help_text="Webhook deliveries of the final status to `callback_url`, oldest first."
+    )
 
 
 class TaskListQuerySerializer(StrictSerializer):

@@ -15,13 +15,15 @@ from typing import Any
 from django.conf import settings
 
 from idempotency import services as idempotency
-from tasks import execution, faults, providers
+from tasks import callbacks, execution, faults, providers
 from tasks.dispatchers.base import Dispatcher
 from tasks.domain import Caller, PublicStatus, Task, TaskResult, TaskStatus, held_by_id, utcnow
 from tasks.errors import (
+    CallbacksNeedAKey,
     DependencyUnavailable,
     InputTooLarge,
     InvalidBatch,
+    InvalidCallbackUrl,
     InvalidCursor,
     InvalidParams,
     InvalidTaskId,
@@ -33,6 +35,7 @@ from tasks.errors import (
 from tasks.kinds import DEFAULT_KIND, all_kinds, get_kind
 from tasks.kinds.base import Catalog
 from tasks.repositories.base import TaskQuery, TaskRepository
+from tasks.signals import task_finished
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +69,7 @@ def submit_task(
     kind: str | None = None,
     params: Any = None,
     caller: Caller | None = None,
+    callback_url: str | None = None,
     idempotency_key: str | None = None,
     repository: TaskRepository | None = None,
     dispatcher: Dispatcher | None = None,
@@ -74,22 +78,21 @@ def submit_task(
 
     With a `caller`, the task is theirs and their quotas apply: the kind's ceilings, the
     tasks-in-progress limit (TooManyInProgress) and their share of the store
-    (StorageQuotaExceeded). Without one (in-process use), none does. With an `idempotency_key`,
-    a retry of the same submission gets the task the first one made (idempotency.once).
+    (StorageQuotaExceeded). Without one (in-process use), none does. A `callback_url` gets the
+    final status as a signed webhook (tasks/callbacks.py). With an `idempotency_key`, a retry of
+    the same submission gets the task the first one made (idempotency.once).
     """
     repository = repository or providers.task_repository()
     dispatcher = dispatcher or providers.dispatcher()
-    task_kind = get_kind(DEFAULT_KIND if kind is None else kind)
-    ceilings = caller.ceilings.get(task_kind.name) if caller is not None else None
-    owner = caller.owner if caller is not None else None
-    task = Task.new(kind=task_kind.name, params=task_kind.validate(params, ceilings), owner=owner, now=utcnow())
+    task = _new_task(kind, params, callback_url, caller)
+    owner = task.owner
     if idempotency_key is None:
         return Submission(_store_and_dispatch(repository, dispatcher, task, caller))
     made = idempotency.once(
         scope="task",
         owner=owner,
         key=idempotency_key,
-        fingerprint=idempotency.fingerprint(task.kind, task.params, blobs=task.inputs),
+        fingerprint=idempotency.fingerprint(task.kind, task.params, task.callback_url, blobs=task.inputs),
         create=lambda: _store_and_dispatch(repository, dispatcher, task, caller),
         remember=lambda stored: str(stored.id),
     )
@@ -98,28 +101,38 @@ def submit_task(
     return Submission(made)
 
 
+def _new_task(kind: str | None, params: Any, callback_url: str | None, caller: Caller | None) -> Task:
+    """A task checked against the kind and the caller's ceilings (and its callback URL), unsaved."""
+    task_kind = get_kind(DEFAULT_KIND if kind is None else kind)
+    ceilings = caller.ceilings.get(task_kind.name) if caller is not None else None
+    if callback_url is not None:
+        if caller is None or caller.anonymous:
+            raise CallbacksNeedAKey
+        callbacks.check_url(callback_url)
+    validated = task_kind.validate(params, ceilings)
+    owner = caller.owner if caller is not None else None
+    return Task.new(kind=task_kind.name, params=validated, owner=owner, now=utcnow(), callback_url=callback_url)
+
+
 def submit_tasks(
     *,
-    items: list[tuple[str | None, Any]],
+    items: list[tuple[str | None, Any, str | None]],
     caller: Caller | None = None,
     idempotency_key: str | None = None,
     repository: TaskRepository | None = None,
     dispatcher: Dispatcher | None = None,
 ) -> Submissions:
-    """A batch of (kind, params), all or nothing: every task is validated (each error pointed at
-    `#/<index>/...`, InvalidBatch), the quotas count the whole batch, then all are dispatched."""
+    """A batch of (kind, params, callback_url), all or nothing: every task is validated (each error
+    pointed at `#/<index>/...`, InvalidBatch), the quotas count the whole batch, then all are
+    dispatched."""
     repository = repository or providers.task_repository()
     dispatcher = dispatcher or providers.dispatcher()
     owner = caller.owner if caller is not None else None
     tasks, errors = [], []
-    for index, (kind, params) in enumerate(items):
+    for index, (kind, params, callback_url) in enumerate(items):
         try:
-            task_kind = get_kind(DEFAULT_KIND if kind is None else kind)
-            ceilings = caller.ceilings.get(task_kind.name) if caller is not None else None
-            tasks.append(
-                Task.new(kind=task_kind.name, params=task_kind.validate(params, ceilings), owner=owner, now=utcnow())
-            )
-        except (InvalidParams, UnknownKind, InputTooLarge) as exc:
+            tasks.append(_new_task(kind, params, callback_url, caller))
+        except (InvalidParams, UnknownKind, InputTooLarge, InvalidCallbackUrl) as exc:
             errors += InvalidBatch.at(index, exc)
     if errors:
         raise InvalidBatch(errors)
@@ -134,7 +147,9 @@ def submit_tasks(
         scope="batch",
         owner=owner,
         key=idempotency_key,
-        fingerprint=idempotency.fingerprint([[task.kind, task.params] for task in tasks], blobs=blobs),
+        fingerprint=idempotency.fingerprint(
+            [[task.kind, task.params, task.callback_url] for task in tasks], blobs=blobs
+        ),
         create=create,
         remember=lambda stored: [str(task.id) for task in stored],
     )
@@ -244,6 +259,7 @@ def cancel_task(
     if task.status is TaskStatus.QUEUED:
         cancelled = repository.transition(task.id, expected=TaskStatus.QUEUED, target=TaskStatus.CANCELLED, at=utcnow())
         if cancelled is not None:
+            task_finished.send(sender=Task, task=cancelled)
             return cancelled
     if task.status in (TaskStatus.QUEUED, TaskStatus.RUNNING):
         flagged = repository.request_cancel(task.id)  # it started meanwhile, or was running

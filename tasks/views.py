@@ -174,9 +174,11 @@ class TaskViewSet(ViewSet):
     )
     def create(self, request: Request) -> Response:
         form = isinstance(request.data, QueryDict)
-        kind, params = parse_form_submission(request.data) if form else parse_submission(request.data)
+        kind, params, callback_url = parse_form_submission(request.data) if form else parse_submission(request.data)
         key = idempotency.parse_key(request.headers.get("Idempotency-Key"))
-        submission = services.submit_task(kind=kind, params=params, caller=caller_for(request), idempotency_key=key)
+        submission = services.submit_task(
+            kind=kind, params=params, callback_url=callback_url, caller=caller_for(request), idempotency_key=key
+        )
         task = submission.task
         headers = {"Location": status_path(task)}
         if submission.replayed:

@@ -123,6 +123,7 @@ TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 3, minimum=1)
 TASK_HEARTBEAT_SECONDS = env_float("TASK_HEARTBEAT_SECONDS", 5.0, minimum=0.1)
 TASK_LOST_AFTER_SECONDS = env_float("TASK_LOST_AFTER_SECONDS", 30.0, minimum=1.0)
 # A queued task the dispatcher never got, this long after its submit, is sent again (Celery only).
+TASK_REAP_SECONDS = env_float("TASK_REAP_SECONDS", 10.0, minimum=0.1)  # lost tasks, orphans, overdue webhooks
 TASK_REDISPATCH_AFTER_SECONDS = env_float("TASK_REDISPATCH_AFTER_SECONDS", 30.0, minimum=0.1)
 TASK_WORKERS = env_int("TASK_WORKERS", os.cpu_count() or 1, minimum=1, maximum=256)
 TASK_MAX_BATCH = env_int("TASK_MAX_BATCH", 20, minimum=1, maximum=1000)  # tasks per POST /tasks/batch
@@ -139,6 +140,14 @@ TASK_SHUTDOWN_GRACE_SECONDS = env_float("TASK_SHUTDOWN_GRACE_SECONDS", 5.0, mini
 TASK_MAX_WAIT_SECONDS = env_float("TASK_MAX_WAIT_SECONDS", 30.0, minimum=0.0, maximum=3600.0)
 TASK_MAX_WAITERS = env_int("TASK_MAX_WAITERS", 32, minimum=0, maximum=10_000)
 TASK_MAX_WAITERS_PER_OWNER = env_int("TASK_MAX_WAITERS_PER_OWNER", 8, minimum=0)
+# Signed webhooks (`callback_url`): attempts, backoff (exponential with jitter), the per-attempt
+# timeout, delivery threads per process, and whether loopback and private addresses may be called.
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 5, minimum=1, maximum=50)
+WEBHOOK_RETRY_BASE_SECONDS = env_float("WEBHOOK_RETRY_BASE_SECONDS", 2.0, minimum=0.01)
+WEBHOOK_RETRY_MAX_SECONDS = env_float("WEBHOOK_RETRY_MAX_SECONDS", 300.0, minimum=0.01)
+WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 10.0, minimum=0.1, maximum=120.0)
+WEBHOOK_WORKERS = env_int("WEBHOOK_WORKERS", 4, minimum=1, maximum=256)
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
 # How long an Idempotency-Key (POST /task, POST /new) answers a retry with the first outcome.
 IDEMPOTENCY_TTL_SECONDS = env_int("IDEMPOTENCY_TTL_SECONDS", 24 * 3600, minimum=1)
 TASK_RETRY_AFTER_SECONDS = env_int("TASK_RETRY_AFTER_SECONDS", 5, minimum=1)
@@ -247,8 +256,9 @@ TASK_LANE_PREFIX = "tasks-lane-"
 CELERY_TASK_DEFAULT_QUEUE = "celery"  # the periodic jobs
 CELERY_TASK_QUEUES = [Queue("celery"), *(Queue(f"{TASK_LANE_PREFIX}{n}") for n in range(TASK_FAIR_LANES))]
 CELERY_BEAT_SCHEDULE = {
-    "reap-lost-tasks": {"task": "tasks.jobs.reap_lost_tasks", "schedule": env_float("TASK_REAP_SECONDS", 10.0)},
-    "redispatch-orphans": {"task": "tasks.jobs.redispatch_orphans", "schedule": env_float("TASK_REAP_SECONDS", 10.0)},
+    "reap-lost-tasks": {"task": "tasks.jobs.reap_lost_tasks", "schedule": TASK_REAP_SECONDS},
+    "redispatch-orphans": {"task": "tasks.jobs.redispatch_orphans", "schedule": TASK_REAP_SECONDS},
+    "redeliver-webhooks": {"task": "tasks.jobs.redeliver_callbacks", "schedule": TASK_REAP_SECONDS},
     "purge-expired-tasks": {"task": "tasks.jobs.purge_expired_tasks", "schedule": TASK_SWEEP_SECONDS},
     "purge-expired-idempotency-keys": {"task": "idempotency.jobs.purge_expired_keys", "schedule": TASK_SWEEP_SECONDS},
 }

@@ -1,5 +1,6 @@
 """Helpers shared by the tests: polling with a deadline (never a bare sleep) and factories."""
 
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -100,3 +101,17 @@ def make_caller(
     }
     limits = {kind: {**values, **ceilings.get(kind, {})} for kind, values in roomy.items()}
     return Caller(owner, anonymous, max_in_progress, 1000, limits)
+
+
+def thread(target: Callable[[], Any]) -> threading.Thread:
+    """A thread for a test's concurrent request: it closes its database connections at the end
+    (a thread's own are otherwise left open until garbage collection, and PostgreSQL runs out)."""
+    from django.db import connections
+
+    def run() -> None:
+        try:
+            target()
+        finally:
+            connections.close_all()
+
+    return threading.Thread(target=run)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from tasks.domain import Task, TaskResult, TaskStatus
 from tasks.waiting import Watch
@@ -79,6 +79,16 @@ class TaskRepository(Protocol):
     def find_undispatched(self, *, created_before: datetime, limit: int) -> list[Task]:
         """Queued tasks never handed to the dispatcher (their web process died, or a requeue
         stopped half-way), created before `created_before`."""
+
+    def claim_callback(self, task_id: uuid.UUID, *, now: datetime, lease_until: datetime) -> Task | None:
+        """Take the task's webhook delivery if one is due by `now` (compare-and-set: one deliverer
+        at a time), holding it until `lease_until`; the task, or None when none is due."""
+
+    def record_callback(self, task_id: uuid.UUID, attempt: Mapping[str, Any], *, due_at: datetime | None) -> None:
+        """Append a delivery attempt to `Task.callbacks`; `due_at` is the next one (None: no more)."""
+
+    def find_due_callbacks(self, *, due_before: datetime, limit: int) -> list[uuid.UUID]:
+        """Tasks whose webhook delivery was due before `due_before` (a lost or overdue attempt)."""
 
     def request_cancel(self, task_id: uuid.UUID) -> Task | None:
         """Flag a running task for cooperative cancellation; returns the task as stored."""

@@ -10,9 +10,10 @@ import bisect
 import dataclasses
 import threading
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime
+from typing import Any
 
 from tasks.domain import Task, TaskResult, TaskStatus, utcnow
 from tasks.errors import StorageQuotaExceeded, StoreFull, TooManyInProgress
@@ -135,6 +136,26 @@ class InMemoryTaskRepository:
                 if task.status is TaskStatus.RUNNING and (task.heartbeat_at or task.created_at) < heartbeat_before
             ]
             return lost[:limit]
+
+    def claim_callback(self, task_id: uuid.UUID, *, now: datetime, lease_until: datetime) -> Task | None:
+        with self._lock:
+            task = self._tasks.get(task_id)
+            if task is None or task.callback_due_at is None or task.callback_due_at > now:
+                return None
+            task = self._tasks[task_id] = dataclasses.replace(task, callback_due_at=lease_until)
+            return task
+
+    def record_callback(self, task_id: uuid.UUID, attempt: Mapping[str, Any], *, due_at: datetime | None) -> None:
+        with self._lock:
+            task = self._tasks.get(task_id)
+            if task is not None:
+                callbacks = (*task.callbacks, dict(attempt))
+                self._tasks[task_id] = dataclasses.replace(task, callbacks=callbacks, callback_due_at=due_at)
+
+    def find_due_callbacks(self, *, due_before: datetime, limit: int) -> list[uuid.UUID]:
+        with self._lock:
+            due = [task for task in self._tasks.values() if task.callback_due_at and task.callback_due_at < due_before]
+        return [task.id for task in sorted(due, key=lambda task: task.callback_due_at)[:limit]]
 
     def request_cancel(self, task_id: uuid.UUID) -> Task | None:
         with self._lock:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any
@@ -34,11 +34,11 @@ RESULT = "result"
 COLUMNS = (
     "id, kind, params, owner, status, progress, created_at, started_at, finished_at, error, cancel_requested, "
     "result_content_type, result_size, result_filename, result_meta, attempts, heartbeat_at, dispatched_at, "
-    "input_bytes"
+    "input_bytes, callback_url, callbacks, callback_due_at"
 )
 INSERT = (
-    "INSERT INTO task (id, kind, params, owner, status, progress, created_at, input_bytes, cancel_requested, attempts)"
-    " SELECT %s, %s, %s::jsonb, %s, %s, %s, %s, %s, false, 0"
+    "INSERT INTO task (id, kind, params, owner, status, progress, created_at, input_bytes, callback_url,"
+    " cancel_requested, attempts, callbacks) SELECT %s, %s, %s::jsonb, %s, %s, %s, %s, %s, %s, false, 0, '[]'::jsonb"
 )
 # Whether the claimed task has inputs to load (most tasks have none: a claim stays one statement).
 HAS_INPUTS = "EXISTS (SELECT FROM task_blob WHERE task_id = moved.id AND name LIKE 'input:%%')"
@@ -80,6 +80,9 @@ def _from_row(row: Sequence[Any], inputs: dict[str, bytes] | None = None) -> Tas
         heartbeat_at=row[16],
         dispatched_at=row[17],
         input_bytes=row[18],
+        callback_url=row[19],
+        callbacks=tuple(json.loads(row[20])),
+        callback_due_at=row[21],
         inputs=inputs or {},
     )
 
@@ -95,8 +98,12 @@ def _transition_changes(
     if target is TaskStatus.QUEUED:  # queued anew: undispatched until the dispatcher has it
         sets += ["started_at = NULL", "heartbeat_at = NULL", "progress = 0", "dispatched_at = NULL"]
     if target.terminal:
-        sets += ["finished_at = %s", "error = %s"]
-        values += [at, error]
+        sets += [
+            "finished_at = %s",
+            "error = %s",
+            "callback_due_at = CASE WHEN callback_url IS NULL THEN NULL ELSE %s END",
+        ]
+        values += [at, error, at]
     if target is TaskStatus.SUCCEEDED:
         sets.append("progress = 1")
         if result is not None:
@@ -168,7 +175,7 @@ class PostgresTaskRepository:
         task and its inputs only if the quotas allow, and return the usage that was checked.
         Concurrent submits of one owner queue on that row lock, across every web process."""
         row = [task.id, task.kind, json.dumps(dict(task.params)), task.owner, task.status.value, task.progress]
-        row += [task.created_at, task.input_bytes]
+        row += [task.created_at, task.input_bytes, task.callback_url]
         put_blobs, blobs = _put_blobs("added", {INPUT + name: data for name, data in task.inputs.items()})
         if (max_in_progress is None and max_stored_bytes is None) or task.owner is None:
             _fetch(
@@ -248,7 +255,7 @@ class PostgresTaskRepository:
         row = _fetch(sql, params, carries_bytes=result is not None)
         if row is None:
             return None  # gone, or another actor moved it first
-        return _from_row(row, self._inputs(task_id) if target is TaskStatus.RUNNING and row[19] else None)
+        return _from_row(row, self._inputs(task_id) if target is TaskStatus.RUNNING and row[22] else None)
 
     def _inputs(self, task_id: uuid.UUID) -> dict[str, bytes]:
         rows = _fetch_bytes("SELECT name, data FROM task_blob WHERE task_id = %s AND name LIKE 'input:%%'", [task_id])
@@ -279,6 +286,28 @@ class PostgresTaskRepository:
             "status = %s AND heartbeat_at < %s ORDER BY heartbeat_at LIMIT %s",
             [TaskStatus.RUNNING.value, heartbeat_before, limit],
         )
+
+    def claim_callback(self, task_id: uuid.UUID, *, now: datetime, lease_until: datetime) -> Task | None:
+        row = _fetch(
+            f"UPDATE task SET callback_due_at = %s WHERE id = %s AND callback_due_at <= %s RETURNING {COLUMNS}",
+            [lease_until, task_id, now],
+        )
+        return _from_row(row) if row is not None else None
+
+    def record_callback(self, task_id: uuid.UUID, attempt: Mapping[str, Any], *, due_at: datetime | None) -> None:
+        _execute(
+            "UPDATE task SET callbacks = callbacks || %s::jsonb, callback_due_at = %s WHERE id = %s",
+            [json.dumps([dict(attempt)]), due_at, task_id],
+        )
+
+    def find_due_callbacks(self, *, due_before: datetime, limit: int) -> list[uuid.UUID]:
+        with _cursor() as cursor:
+            cursor.execute(
+                "SELECT id FROM task WHERE callback_due_at IS NOT NULL AND callback_due_at < %s"
+                " ORDER BY callback_due_at LIMIT %s",
+                [due_before, limit],
+            )
+            return [row[0] for row in cursor.fetchall()]
 
     def request_cancel(self, task_id: uuid.UUID) -> Task | None:
         _execute(

@@ -238,3 +238,24 @@ def test_a_wait_is_woken_by_a_finish_in_a_celery_worker(cluster):
     body = {"kind": "sleep", "params": {"seconds": 0.2}}
     response = requests.post(f"{web.url}/task", json=body, headers={"Prefer": "wait=20"}, timeout=30)
     assert response.status_code == 200 and response.json()["status"] == "ready"
+
+
+def test_webhooks_are_delivered_by_the_celery_workers(cluster):
+    from tests.receiver import receiver
+
+    cluster.env |= {"WEBHOOK_ALLOW_PRIVATE": "true", "WEBHOOK_RETRY_BASE_SECONDS": "0.2"}
+    web = cluster.start_web(web_workers=2)
+    cluster.start_worker("w1")
+    auth = cluster.api_key("hooked")
+    secret = requests.get(f"{web.url}/me", headers=auth, timeout=10).json()["webhook_secret"]
+    with receiver(secret=secret, answers=[500]) as hook:
+        body = {"kind": "sleep", "params": {"seconds": 0}, "callback_url": hook.url}
+        task_id = submit(web.url, body, auth)
+        first, second = hook.wait_for(2, timeout=60)
+    assert hook.verified(second["headers"], second["raw"]) and second["body"]["data"]["task_id"] == task_id
+    assert first["headers"]["webhook-id"] == second["headers"]["webhook-id"]
+    deadline = time.monotonic() + 30
+    while len((status := requests.get(f"{web.url}/status/{task_id}", headers=auth, timeout=5).json())["callbacks"]) < 2:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert [attempt["outcome"] for attempt in status["callbacks"]] == ["retrying", "delivered"]

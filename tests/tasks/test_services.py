@@ -239,6 +239,6 @@ def test_a_batch_whose_hand_off_fails_half_way_keeps_none_of_its_tasks(repo):
 
     dispatcher = FailsSecond()
     with pytest.raises(QueueFull):
-        services.submit_tasks(items=[("sleep", {})] * 3, repository=repo, dispatcher=dispatcher)
+        services.submit_tasks(items=[("sleep", {}, None)] * 3, repository=repo, dispatcher=dispatcher)
     assert len(dispatcher.submitted) == 1 and repo.count() == 0
     assert run_task(dispatcher.submitted[0], repository=repo) is None  # the one handed off finds nothing to run

@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from tests.support import assert_problem
+from tests.support import assert_problem, thread
 
 SLEEP = {"kind": "sleep", "params": {"seconds": 5}}
 
@@ -71,11 +71,11 @@ def test_concurrent_duplicates_make_exactly_one_task(api):
         barrier.wait()
         answers.append(post(APIClient(), SLEEP, "order-6"))
 
-    threads = [threading.Thread(target=race) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    racers = [thread(race) for _ in range(8)]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join()
     created = [answer for answer in answers if answer.status_code == 201]
     assert len(created) == 1
     assert {answer.status_code for answer in answers} <= {200, 201, 409}

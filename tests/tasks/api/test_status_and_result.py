@@ -5,7 +5,7 @@ from tests.support import assert_problem
 
 STATUS_FIELDS = {
     "task_id", "kind", "status", "state", "progress", "created_at", "started_at", "finished_at", "error",
-    "cancel_requested", "result",
+    "cancel_requested", "result", "callbacks",
 }  # fmt: skip
 
 

@@ -1,13 +1,12 @@
 """GET /status/{id}?wait and POST /task with `Prefer: wait`, on both stores (the PostgreSQL one is
 woken by its NOTIFY trigger through the listener)."""
 
-import threading
 import time
 
 import pytest
 
 from tasks import providers
-from tests.support import assert_problem
+from tests.support import assert_problem, thread
 
 
 def timed(call):
@@ -42,7 +41,7 @@ def test_a_finished_task_or_a_zero_wait_answers_at_once(api, submit, wait_status
 def test_a_cancel_wakes_the_waiter(api, submit):
     task_id = submit(seconds=30)
     answers = []
-    waiter = threading.Thread(target=lambda: answers.append(timed(lambda: api.get(f"/status/{task_id}?wait=20"))))
+    waiter = thread(lambda: answers.append(timed(lambda: api.get(f"/status/{task_id}?wait=20"))))
     waiter.start()
     time.sleep(0.2)
     api.post(f"/task/{task_id}/cancel")
@@ -69,7 +68,7 @@ def test_waiting_for_someone_elses_task_looks_like_a_missing_one(api, issue_key)
 def test_past_the_waiter_bound_a_wait_is_429_and_other_requests_still_answer(api, submit, settings):
     settings.TASK_MAX_WAITERS = 1  # the store is built on first use, after this
     task_id = submit(seconds=30)
-    first = threading.Thread(target=lambda: api.get(f"/status/{task_id}?wait=20"))
+    first = thread(lambda: api.get(f"/status/{task_id}?wait=20"))
     first.start()
     finishes = providers.task_repository()._finishes
     deadline = time.monotonic() + 10
@@ -87,7 +86,7 @@ def test_past_the_waiter_bound_a_wait_is_429_and_other_requests_still_answer(api
 def test_one_caller_cannot_take_every_wait(api, submit, settings):
     settings.TASK_MAX_WAITERS_PER_OWNER = 1
     task_id = submit(seconds=30)
-    first = threading.Thread(target=lambda: api.get(f"/status/{task_id}?wait=20"))
+    first = thread(lambda: api.get(f"/status/{task_id}?wait=20"))
     first.start()
     finishes = providers.task_repository()._finishes
     deadline = time.monotonic() + 10
@@ -102,7 +101,7 @@ def test_one_caller_cannot_take_every_wait(api, submit, settings):
 def test_stopping_the_service_releases_its_waiters(api, submit):
     task_id = submit(seconds=30)
     answers = []
-    waiter = threading.Thread(target=lambda: answers.append(timed(lambda: api.get(f"/status/{task_id}?wait=20"))))
+    waiter = thread(lambda: answers.append(timed(lambda: api.get(f"/status/{task_id}?wait=20"))))
     waiter.start()
     time.sleep(0.2)
     providers.shutdown()
