@@ -17,7 +17,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from httpapi import parsers
+from httpapi import metrics, parsers
 from httpapi.errors import InputTooLarge, InvalidRequest, ServiceError, StoreUnavailable, field_errors, summarize
 
 CONTENT_TYPE = "application/problem+json"
@@ -84,6 +84,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     problem = problem_for(exc)
     if problem is None:
         return None
+    if problem.status == 429:
+        metrics.count_refusal(dict(problem.extra))
     headers = dict(base.headers) if base is not None else {}
     headers.pop("Content-Type", None)
     headers.update(problem.headers)

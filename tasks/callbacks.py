@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from tasks import metrics
 from tasks.domain import Task, utcnow
 from tasks.errors import InvalidCallbackUrl
 from tasks.presenters import present_task
@@ -190,6 +191,7 @@ class Deliverer:
         }
         due = utcnow() + timedelta(seconds=retry) if retry is not None else None
         self._repository.record_callback(task_id, record, due_at=due)
+        metrics.WEBHOOKS.labels(record["outcome"]).inc()
         if not delivered:
             logger.info("task %s: webhook attempt %d: %s", task_id, number, answer.error or answer.status)
         return retry

@@ -280,3 +280,15 @@ class InvalidCallbackUrl(TaskServiceError):
 class CallbacksNeedAKey(InvalidCallbackUrl):
     def __init__(self) -> None:
         super().__init__("Callbacks are signed with your webhook secret (GET /me): submit with an API key.")
+
+
+class MetricsTokenRequired(TaskServiceError):
+    status = 401
+    slug = "metrics-token-required"
+    title = "Metrics token required"
+
+    def __init__(self) -> None:
+        super().__init__("GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`.")
+
+    def problem_headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer realm="metrics"'}

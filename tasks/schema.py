@@ -17,6 +17,7 @@ from tasks.errors import (
     DependencyUnavailable,
     InvalidBatch,
     InvalidParams,
+    MetricsTokenRequired,
     ResultUnavailable,
     TaskAlreadyFinished,
     TaskNotFound,
@@ -268,6 +269,10 @@ TOO_MANY_WAITERS = problem(
         TooManyWaiters,
         "The service holds as many waiting requests as it allows; poll without `wait`, or retry in a second.",
     ),
+)
+METRICS_UNAUTHORIZED = problem(
+    "METRICS_TOKEN is set and the request does not carry it.",
+    ("No token", MetricsTokenRequired, "GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`."),
 )
 NOT_READY = problem(
     "A component is not usable; `checks` names it.",

@@ -4,6 +4,7 @@ and otherwise get the ones the settings chose from `providers`."""
 from __future__ import annotations
 
 import dataclasses
+import hmac
 import logging
 import re
 import time
@@ -15,7 +16,7 @@ from typing import Any
 from django.conf import settings
 
 from idempotency import services as idempotency
-from tasks import callbacks, execution, faults, providers
+from tasks import callbacks, execution, faults, metrics, providers
 from tasks.dispatchers.base import Dispatcher
 from tasks.domain import Caller, PublicStatus, Task, TaskResult, TaskStatus, held_by_id, utcnow
 from tasks.errors import (
@@ -27,6 +28,7 @@ from tasks.errors import (
     InvalidCursor,
     InvalidParams,
     InvalidTaskId,
+    MetricsTokenRequired,
     ResultUnavailable,
     TaskAlreadyFinished,
     TaskNotFound,
@@ -172,6 +174,7 @@ def _store_and_dispatch_all(
         for task in tasks:  # nothing half-done: a dispatched one finds its task gone and does nothing
             repository.delete(task.id)
         raise
+    metrics.submitted(tasks)
     return [_record_dispatch(repository, dispatcher, task) for task in tasks]
 
 
@@ -186,6 +189,7 @@ def _store_and_dispatch(repository: TaskRepository, dispatcher: Dispatcher, task
     except Exception:
         repository.delete(task.id)  # nothing half-done: a task that cannot run is not kept
         raise
+    metrics.submitted([task])
     return _record_dispatch(repository, dispatcher, task)
 
 
@@ -391,6 +395,18 @@ def _record_dispatch(repository: TaskRepository, dispatcher: Dispatcher, task: T
     dispatched = dataclasses.replace(task, dispatched_at=utcnow())
     repository.mark_dispatched(task.id, dispatched.dispatched_at)
     return dispatched
+
+
+def store() -> TaskRepository:
+    """The task store, for what reads it whole (the metrics' gauges)."""
+    return providers.task_repository()
+
+
+def check_metrics_token(authorization: str) -> None:
+    """With METRICS_TOKEN set, GET /metrics wants `Bearer <METRICS_TOKEN>` (MetricsTokenRequired)."""
+    token = settings.METRICS_TOKEN
+    if token and not hmac.compare_digest(authorization.encode(), f"Bearer {token}".encode()):
+        raise MetricsTokenRequired
 
 
 def catalogs() -> list[Catalog]:

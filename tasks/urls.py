@@ -3,7 +3,7 @@
 from django.urls import path
 
 from tasks import services
-from tasks.views import HealthView, KindListView, ReadinessView, TaskViewSet, catalog_view
+from tasks.views import HealthView, KindListView, MetricsView, ReadinessView, TaskViewSet, catalog_view
 
 urlpatterns = [
     path("task", TaskViewSet.as_view({"post": "create"}), name="task-submit"),
@@ -17,4 +17,5 @@ urlpatterns = [
     *(path(catalog.path, catalog_view(catalog), name=f"{catalog.path}-list") for catalog in services.catalogs()),
     path("healthz", HealthView.as_view(), name="healthz"),
     path("readyz", ReadinessView.as_view(), name="readyz"),
+    path("metrics", MetricsView.as_view(), name="metrics"),
 ]

@@ -24,6 +24,7 @@ from accounts.callers import caller_for, owner_of
 from accounts.permissions import CallerAllowed, KeyRequired
 from accounts.schema import QUOTA_EXCEEDED, UNAUTHORIZED
 from accounts.throttles import BatchSubmissionThrottle, SubmissionThrottle
+from httpapi.metrics import exposition
 from httpapi.parsers import BoundedJSONParser, BoundedMultiPartParser
 from idempotency import services as idempotency
 from idempotency.openapi import IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED, KEY_REUSED
@@ -32,6 +33,7 @@ from tasks.domain import PublicStatus, Task
 from tasks.errors import TooManyWaiters
 from tasks.kinds import all_kinds
 from tasks.kinds.base import Catalog
+from tasks.metrics import StoreCollector
 from tasks.presenters import present_created, present_task, result_envelope
 from tasks.schema import (
     ALREADY_FINISHED,
@@ -43,6 +45,7 @@ from tasks.schema import (
     BODY_NOT_JSON,
     BODY_TOO_LARGE,
     CAPACITY,
+    METRICS_UNAUTHORIZED,
     NO_RESULT,
     NOT_READY,
     RESULT_EXAMPLES,
@@ -423,3 +426,41 @@ class ReadinessView(APIView):
     )
     def get(self, request: Request) -> Response:
         return Response({"status": "ok", "checks": services.check_readiness()})
+
+
+class MetricsView(APIView):
+    """Prometheus text format; with METRICS_TOKEN set, only for `Authorization: Bearer <token>`."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+
+    @extend_schema(
+        operation_id="metrics",
+        summary="Prometheus metrics",
+        description="Every gunicorn and Celery worker of this host counted (prometheus-client multiprocess "
+        "mode): tasks submitted and finished by kind and outcome, queue wait and run time histograms by kind, "
+        "tasks in progress, what the store holds, quota refusals by quota, sandbox faults, webhook attempts by "
+        "outcome, HTTP requests by route and status. With METRICS_TOKEN set it needs "
+        "`Authorization: Bearer <METRICS_TOKEN>`.",
+        responses={
+            (200, "text/plain"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="Prometheus text exposition format 0.0.4.",
+                examples=[
+                    OpenApiExample(
+                        "Some of it",
+                        value='taskservice_tasks_submitted_total{kind="sleep"} 42.0\n'
+                        "taskservice_tasks_in_progress 3.0\n",
+                        response_only=True,
+                        media_type="text/plain",
+                    )
+                ],
+            ),
+            **METRICS_UNAUTHORIZED,
+        },
+        tags=["service"],
+    )
+    def get(self, request: Request) -> HttpResponse:
+        services.check_metrics_token(request.headers.get("Authorization", ""))
+        body = exposition([StoreCollector(services.store())])
+        return HttpResponse(body, content_type="text/plain; version=0.0.4; charset=utf-8")

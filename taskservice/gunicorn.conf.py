@@ -60,6 +60,13 @@ def on_starting(server) -> None:  # noqa: ANN001 - gunicorn's hook signature
         call_command("migrate", interactive=False, verbosity=0)
 
 
+def child_exit(server, worker) -> None:  # noqa: ANN001 - gunicorn's hook signature
+    """A worker is gone: prometheus-client's multiprocess mode drops its live values."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
 def worker_exit(server, worker) -> None:  # noqa: ANN001
     """Settle this worker's tasks on graceful shutdown (unstarted ones are marked failed)."""
     from tasks import providers

@@ -13,6 +13,15 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var")))  # the SQLite file and the generated secret key
 
+# GET /metrics: prometheus-client in multiprocess mode, each process (gunicorn worker, Celery
+# worker) of a host writing its counts into files here, read and summed at each scrape. Set before
+# any metric exists (prometheus-client reads it at import). Counts outlive restarts (counters
+# only grow); empty it while the service is down to start from zero.
+METRICS_DIR = Path(env_str("PROMETHEUS_MULTIPROC_DIR", str(DATA_DIR / "metrics")))
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(METRICS_DIR)
+METRICS_DIR.mkdir(parents=True, exist_ok=True)
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")  # set: /metrics wants `Authorization: Bearer <it>`
+
 
 def _secret_key() -> str:
     """DJANGO_SECRET_KEY, or one generated once into DATA_DIR: every worker and restart must share
@@ -53,6 +62,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "httpapi.metrics.RequestMetricsMiddleware",
     "httpapi.middleware.LengthRequiredMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

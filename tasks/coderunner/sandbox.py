@@ -33,6 +33,7 @@ from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+from tasks import metrics
 from tasks.coderunner.cgroups import Cgroups, GroupLimits, RunGroup
 from tasks.coderunner.helpers import Helpers, check_private
 from tasks.coderunner.workspace import Workspace, workspace
@@ -251,6 +252,7 @@ class Sandbox:
         elif wall_timeout or timed_out or truncated:
             exit_code, sig, cpu, memory = None, signal.SIGKILL, None, None
         elif stderr.startswith((b"bwrap:", b"launch:")):
+            metrics.SANDBOX_FAULTS.inc()
             raise SandboxFault(stderr.decode(errors="replace").strip()[:500])
         else:  # the program killed its own supervisor, or the OOM killer did
             exit_code, sig = _decode(status)

@@ -101,6 +101,9 @@ class TaskRepository(Protocol):
 
     def count(self, *, statuses: Collection[TaskStatus] | None = None) -> int: ...
 
+    def census(self) -> tuple[int, int]:
+        """(tasks stored, bytes of inputs and results they hold), for the store gauges."""
+
     def purge_finished(self, *, before: datetime) -> int:
         """Delete terminal tasks that finished before `before`; returns how many went."""
 

@@ -199,6 +199,9 @@ class InMemoryTaskRepository:
                 return len(self._tasks)
             return sum(1 for task in self._tasks.values() if task.status in statuses)
 
+    def census(self) -> tuple[int, int]:
+        return len(self._tasks), self._bytes
+
     def purge_finished(self, *, before: datetime) -> int:
         with self._lock:
             expired = {

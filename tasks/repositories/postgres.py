@@ -369,6 +369,10 @@ class PostgresTaskRepository:
             rows = rows.filter(status__in=[status.value for status in statuses])
         return rows.count()
 
+    def census(self) -> tuple[int, int]:
+        row = _fetch("SELECT count(*), coalesce(sum(input_bytes + coalesce(result_size, 0)), 0) FROM task", [])
+        return row[0], int(row[1])
+
     def purge_finished(self, *, before: datetime) -> int:
         expired = TaskRecord.objects.filter(finished_at__lt=before)
         with transaction.atomic():

@@ -24,7 +24,8 @@ BROKER = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 def cluster(tmp_path):
     name = f"taskservice_e2e_{os.getpid()}"
     env = cluster_env(fresh_database(name), BROKER, TASK_LOST_AFTER_SECONDS="3", TASK_HEARTBEAT_SECONDS="0.5",
-                      TASK_REAP_SECONDS="1", CELERY_VISIBILITY_TIMEOUT="10")  # fmt: skip
+                      TASK_REAP_SECONDS="1", CELERY_VISIBILITY_TIMEOUT="10",
+                      PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"))  # fmt: skip
     deployment = Cluster(env, tmp_path)
     deployment.migrate()
     yield deployment
@@ -259,3 +260,22 @@ def test_webhooks_are_delivered_by_the_celery_workers(cluster):
         assert time.monotonic() < deadline
         time.sleep(0.1)
     assert [attempt["outcome"] for attempt in status["callbacks"]] == ["retrying", "delivered"]
+
+
+def test_metrics_count_what_the_celery_workers_did(cluster):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    web = cluster.start_web(web_workers=2)
+    cluster.start_worker("w1")
+    ids = [submit(web.url, {"kind": "sleep", "params": {"seconds": 0}}) for _ in range(3)]
+    for task_id in ids:
+        assert wait_ready(requests.Session(), web.url, task_id)["status"] == "ready"
+    text = requests.get(f"{web.url}/metrics", timeout=10).text
+    samples = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+    assert samples[("taskservice_tasks_submitted_total", (("kind", "sleep"),))] == 3  # two web processes
+    assert samples[("taskservice_tasks_finished_total", (("kind", "sleep"), ("outcome", "ready")))] == 3  # a worker
+    assert samples[("taskservice_tasks_in_progress", ())] == 0

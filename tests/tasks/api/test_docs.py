@@ -15,7 +15,7 @@ def test_schema_documents_every_route(api):
     assert set(schema["paths"]) == {
         "/task", "/task/{task_id}", "/task/{task_id}/cancel", "/status/{task_id}", "/result/{task_id}",
         "/tasks", "/tasks/batch", "/me", "/register", "/login", "/logout", "/kinds", "/filters", "/languages",
-        "/healthz", "/readyz", "/new", "/all", "/{key}",
+        "/healthz", "/readyz", "/metrics", "/new", "/all", "/{key}",
     }  # fmt: skip
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
