@@ -205,6 +205,7 @@ class TaskListQuerySerializer(StrictSerializer):
 
 class StatusQuerySerializer(serializers.Serializer):
     wait = serializers.FloatField(
+        required=False,
         min_value=0,
         help_text="Seconds to wait for the task to finish before answering (0 to TASK_MAX_WAIT_SECONDS, "
         "30 by default): the answer comes as soon as it leaves `in_progress`, or with `in_progress` "

@@ -91,9 +91,10 @@ PREFER = OpenApiParameter(
     "Prefer",
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
-    description="`wait=<seconds>` (RFC 7240): answer `200` with the final status if the task finishes within "
-    "that time (capped at TASK_MAX_WAIT_SECONDS), else `201` as without it. `Preference-Applied` says it waited.",
-    examples=[OpenApiExample("Wait up to 10 s", value="wait=10")],
+    # No example value: Swagger UI would fill it in, and "Try it out" would wait by default.
+    description="`wait=<seconds>`, e.g. `wait=10` (RFC 7240): answer `200` with the final status if the task "
+    "finishes within that time (capped at TASK_MAX_WAIT_SECONDS), else `201` as without it. "
+    "`Preference-Applied` says it waited.",
 )
 PREFERENCE_APPLIED = OpenApiParameter(
     "Preference-Applied",

@@ -95,7 +95,8 @@ def test_the_new_submit_features_are_in_the_schema(api):
     assert {"Prefer", "Idempotency-Key"} <= headers
     assert {"200", "201", "409", "422"} <= set(submit["responses"])
     assert set(submit["responses"]["200"]["headers"]) == {"Preference-Applied", "Idempotent-Replayed"}
-    assert "wait" in {parameter["name"] for parameter in status["parameters"]} and "429" in status["responses"]
+    [wait] = [parameter for parameter in status["parameters"] if parameter["name"] == "wait"]
+    assert wait["in"] == "query" and not wait.get("required") and "429" in status["responses"]
     batch = schema["paths"]["/tasks/batch"]["post"]
     assert set(batch["requestBody"]["content"]) == {"application/json"}
     assert batch["requestBody"]["content"]["application/json"]["schema"]["type"] == "array"
