@@ -13,6 +13,7 @@ not followed.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import http.client
@@ -22,6 +23,7 @@ import logging
 import random
 import socket
 import ssl
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -115,19 +117,27 @@ class Refused(Exception):
 
 
 def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Answer:
-    """One POST to an address that was checked; never follows a redirect."""
+    """One POST to an address that was checked, all of it within `timeout` (a receiver that
+    answers a byte at a time is cut off, not waited for); never follows a redirect."""
     parts = urlsplit(url)
     host, secure = parts.hostname or "", parts.scheme == "https"
     port = parts.port or (443 if secure else 80)
     address = _checked_address(host, port)
     connection = _PinnedConnection(host, port, address=address, secure=secure, timeout=timeout)
+    deadline = threading.Timer(timeout, connection.cut)
+    deadline.start()
     try:
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         connection.request("POST", target, body, headers)
         response = connection.getresponse()
         response.read(ANSWER_BYTES)
         return Answer(response.status)
+    except (OSError, http.client.HTTPException):
+        if connection.was_cut:
+            raise TimeoutError(f"no complete answer within {timeout:g} s") from None
+        raise
     finally:
+        deadline.cancel()
         connection.close()
 
 
@@ -149,9 +159,18 @@ class _PinnedConnection(http.client.HTTPConnection):
         super().__init__(host, port, timeout=timeout)
         self._address, self._secure = address, secure
 
+    was_cut = False
+
     def connect(self) -> None:
         sock = socket.create_connection((self._address, self.port), self.timeout)
         self.sock = ssl.create_default_context().wrap_socket(sock, server_hostname=self.host) if self._secure else sock
+
+    def cut(self) -> None:
+        """From the deadline's thread: a shutdown wakes the blocked send or receive at once."""
+        self.was_cut = True
+        if self.sock is not None:
+            with contextlib.suppress(OSError):
+                self.sock.shutdown(socket.SHUT_RDWR)
 
 
 class Deliverer:

@@ -178,3 +178,32 @@ def test_overdue_deliveries_are_handed_over_again(finished):
     assert callbacks.redeliver_overdue(repository, handed.append) == 0  # just finished: not overdue
     force_due(repository, task_id, ago=timedelta(minutes=1))
     assert callbacks.redeliver_overdue(repository, handed.append) == 1 and handed == [task_id]
+
+
+def test_a_receiver_that_answers_a_byte_at_a_time_is_cut_off_at_the_timeout(settings):
+    import socket
+
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def drip():
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n":
+                if stop.wait(0.2):
+                    return
+                connection.sendall(bytes([byte]))
+
+    dripping = threading.Thread(target=drip)
+    dripping.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(TimeoutError, match="within 1 s"):
+            callbacks.post(f"http://127.0.0.1:{listener.getsockname()[1]}/", b"{}", {}, 1.0)
+        assert time.monotonic() - started < 2.0  # every byte came within the per-read timeout
+    finally:
+        stop.set()
+        dripping.join()
+        listener.close()

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from tasks import providers
-from tests.support import assert_problem, thread
+from tests.support import assert_problem, thread, wait_for
 
 
 def timed(call):
@@ -65,15 +65,18 @@ def test_waiting_for_someone_elses_task_looks_like_a_missing_one(api, issue_key)
     assert_problem(response, 404, "task-not-found")
 
 
+def waiting(api, task_id):
+    """A request that waits for the task, in a thread, once the store counts it as a waiter."""
+    waiter = thread(lambda: api.get(f"/status/{task_id}?wait=20"))
+    waiter.start()
+    wait_for(lambda: providers.task_repository()._finishes.waiting, what="the waiter to wait")
+    return waiter
+
+
 def test_past_the_waiter_bound_a_wait_is_429_and_other_requests_still_answer(api, submit, settings):
     settings.TASK_MAX_WAITERS = 1  # the store is built on first use, after this
     task_id = submit(seconds=30)
-    first = thread(lambda: api.get(f"/status/{task_id}?wait=20"))
-    first.start()
-    finishes = providers.task_repository()._finishes
-    deadline = time.monotonic() + 10
-    while finishes.waiting == 0 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    first = waiting(api, task_id)
     response = api.get(f"/status/{task_id}", {"wait": "5"})
     assert_problem(response, 429, "too-many-waiters")
     assert response["Retry-After"] == "1"
@@ -86,12 +89,7 @@ def test_past_the_waiter_bound_a_wait_is_429_and_other_requests_still_answer(api
 def test_one_caller_cannot_take_every_wait(api, submit, settings):
     settings.TASK_MAX_WAITERS_PER_OWNER = 1
     task_id = submit(seconds=30)
-    first = thread(lambda: api.get(f"/status/{task_id}?wait=20"))
-    first.start()
-    finishes = providers.task_repository()._finishes
-    deadline = time.monotonic() + 10
-    while finishes.waiting == 0 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    first = waiting(api, task_id)
     body = assert_problem(api.get(f"/status/{task_id}", {"wait": "5"}), 429, "too-many-waiters")
     assert "1 task at once" in body["detail"]
     api.post(f"/task/{task_id}/cancel")
