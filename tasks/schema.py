@@ -205,6 +205,10 @@ SUBMIT_INVALID = problem(
     ("Bad params", InvalidParams, "params.seconds: Ensure this value is less than or equal to 60."),
     BAD_KEY,
 )
+REPLAYED_TASK_GONE = problem(
+    "A retry with a known Idempotency-Key whose task has been deleted since: nothing is made again.",
+    ("Task deleted", TaskNotFound, "No task with id 5f0c8a5e-8f0e-4ad8-9f58-0d5c8e3ea0c1."),
+)
 SUBMIT_KEY_IN_USE = problem("The first request with this Idempotency-Key is still being handled.", KEY_IN_USE)
 BODY_TOO_LARGE = problem(
     "Body over REQUEST_MAX_BYTES.",

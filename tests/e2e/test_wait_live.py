@@ -1,6 +1,7 @@
 """Waiting instead of polling, on real gunicorn with each store: promptness, the waiter bound,
 other requests served beside a full house of waiters, and a graceful stop that frees them. The
-PostgreSQL server runs 2 workers, so a waiter is often woken by a finish in the other process."""
+PostgreSQL server runs 2 workers, so a waiter is often woken by a finish in the other process;
+the full house is one worker's (the kernel spreads connections over workers unevenly)."""
 
 import os
 import statistics
@@ -17,33 +18,35 @@ from tests.e2e.conftest import LiveServer, start_gunicorn
 WAITERS = 6
 
 
-def _env(store: str) -> dict[str, str]:
-    return {
-        "TASK_STORE": store,
-        "SLEEP_MAX_SECONDS": "60",
-        "TASK_MAX_WAITERS": str(WAITERS),
-        "TASK_MAX_WAITERS_PER_OWNER": "100",
-        "GUNICORN_THREADS": "4",
-        "WEB_CONCURRENCY": "2" if store == "postgres" else "1",
-    }
-
-
 @pytest.fixture(params=["memory", "postgres"])
-def server(request, tmp_path) -> Iterator[LiveServer]:
+def serve(request, tmp_path) -> Iterator:
+    """Factory: gunicorn on the store, with `workers` processes (PostgreSQL only: memory is one)."""
     from tests.e2e.cluster import drop_database, fresh_database, migrate
 
-    env = _env(request.param)
-    database = f"taskservice_e2e_wait_{os.getpid()}"
+    database, servers = f"taskservice_e2e_wait_{os.getpid()}", []
+    env = {
+        "TASK_STORE": request.param, "SLEEP_MAX_SECONDS": "60", "TASK_MAX_WAITERS": str(WAITERS),
+        "TASK_MAX_WAITERS_PER_OWNER": "100", "GUNICORN_THREADS": "4",
+    }  # fmt: skip
     if request.param == "postgres":
         env["DATABASE_URL"] = fresh_database(database)
-        env["TASK_MAX_WAITERS"] = str(WAITERS // 2)  # per worker: the server holds WAITERS in all
         migrate({**os.environ, **env})
-    live = start_gunicorn(tmp_path / "gunicorn.log", env)
-    live.store = request.param
-    yield live
-    live.stop()
+
+    def start(workers: int = 2) -> LiveServer:
+        count = workers if request.param == "postgres" else 1
+        servers.append(start_gunicorn(tmp_path / "gunicorn.log", {**env, "WEB_CONCURRENCY": str(count)}))
+        return servers[-1]
+
+    yield start
+    for live in servers:
+        live.stop()
     if request.param == "postgres":
         drop_database(database)
+
+
+@pytest.fixture
+def server(serve) -> LiveServer:
+    return serve()
 
 
 def submit(url: str, seconds: float) -> str:
@@ -67,8 +70,8 @@ def test_a_wait_answers_within_100_ms_of_the_finish(server):
     assert statistics.median(lags) < 0.1 and max(lags) < 1.0, lags
 
 
-def test_a_full_house_of_waiters_leaves_the_service_serving_and_refuses_one_more(server):
-    url = server.url
+def test_a_full_house_of_waiters_leaves_the_service_serving_and_refuses_one_more(serve):
+    url = serve(workers=1).url
     tasks = [submit(url, 60) for _ in range(WAITERS)]
     answers: list[dict] = []
 
