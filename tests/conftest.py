@@ -49,11 +49,17 @@ def any_store(request, settings):
     key_providers.reset()
 
 
+FROZEN_WINDOW_CLOCK = 1_800_000_030.0  # 30 s into a 60 s window
+
+
 @pytest.fixture(autouse=True)
-def quotas(request, settings):
-    """Counters start at zero; quotas are roomy unless the test is marked `default_quotas`."""
+def quotas(request, settings, monkeypatch):
+    """Counters start at zero; quotas are roomy unless the test is marked `default_quotas`. The
+    quota windows' clock stands still mid-window (tests that move it set their own): with the
+    real one, a test whose requests straddled a window's end saw its count start again."""
     from accounts import keys
 
+    monkeypatch.setattr("accounts.throttles.clock", lambda: FROZEN_WINDOW_CLOCK)
     cache.clear()
     keys.forget_verified()
     if request.node.get_closest_marker("default_quotas") is None:
