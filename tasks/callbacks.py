@@ -110,6 +110,11 @@ def backoff(attempt: int) -> float:
 class Answer:
     status: int | None
     error: str | None = None
+    final: bool = False  # no point in trying again (the address will not become public by waiting)
+
+    @property
+    def delivered(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
 
 
 class Refused(Exception):
@@ -196,10 +201,8 @@ class Deliverer:
         number = len(task.callbacks) + 1
         started = time.monotonic()
         answer = self._call(task, timeout)
-        delivered = answer.status is not None and 200 <= answer.status < 300
-        retry = None if delivered or number >= settings.WEBHOOK_MAX_ATTEMPTS else backoff(number)
-        if answer.error and answer.error.startswith("refused:"):
-            retry = None  # the address will not become public by waiting
+        delivered = answer.delivered
+        retry = None if delivered or answer.final or number >= settings.WEBHOOK_MAX_ATTEMPTS else backoff(number)
         record: dict[str, Any] = {
             "attempt": number,
             "at": now.isoformat().replace("+00:00", "Z"),
@@ -218,7 +221,7 @@ class Deliverer:
     def _call(self, task: Task, timeout: float) -> Answer:
         secret = self._secret_for(task.owner) if task.owner else None
         if secret is None:
-            return Answer(None, "refused: the task's owner has no webhook secret")
+            return Answer(None, "refused: the task's owner has no webhook secret", final=True)
         message_id, timestamp, body = f"msg_{task.id.hex}", int(time.time()), payload(task)
         headers = {
             "Content-Type": "application/json",
@@ -230,12 +233,10 @@ class Deliverer:
         try:
             answer = self._send(task.callback_url or "", body, headers, timeout)
         except Refused as exc:
-            return Answer(None, f"refused: {exc}")
+            return Answer(None, f"refused: {exc}", final=True)
         except (OSError, http.client.HTTPException) as exc:  # timeouts, resets, TLS, bad answers
             return Answer(None, f"{type(exc).__name__}: {exc}"[:200])
-        if answer.status is not None and not 200 <= answer.status < 300:
-            return Answer(answer.status, f"answered {answer.status}")
-        return answer
+        return answer if answer.delivered else Answer(answer.status, f"answered {answer.status}")
 
 
 # How late a due attempt must be for the sweep to send it again: its timer died with a process.

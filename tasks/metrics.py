@@ -5,14 +5,14 @@ from the store at each scrape)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from django.dispatch import receiver
 from prometheus_client import Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 
-from tasks.domain import PublicStatus, Task
-from tasks.repositories.base import TaskRepository
+from tasks.domain import Task
+from tasks.repositories.base import Census
 from tasks.signals import task_finished
 
 SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900)
@@ -41,12 +41,12 @@ def _finished(sender: type, task: Task, **_: object) -> None:
 class StoreCollector:
     """Gauges read from the store when scraped: one answer for every process that shares it."""
 
-    def __init__(self, repository: TaskRepository) -> None:
-        self._repository = repository
+    def __init__(self, census: Callable[[], Census]) -> None:
+        self._census = census
 
     def collect(self) -> Iterator[Metric]:
-        tasks, stored = self._repository.census()
-        yield GaugeMetricFamily("taskservice_tasks_in_progress", "Tasks queued or running.",
-                                value=self._repository.count(statuses=PublicStatus.IN_PROGRESS.internal))  # fmt: skip
-        yield GaugeMetricFamily("taskservice_store_tasks", "Tasks in the store.", value=tasks)
-        yield GaugeMetricFamily("taskservice_store_bytes", "Bytes of inputs and results in the store.", value=stored)
+        census = self._census()
+        yield GaugeMetricFamily("taskservice_tasks_in_progress", "Tasks queued or running.", value=census.in_progress)
+        yield GaugeMetricFamily("taskservice_store_tasks", "Tasks in the store.", value=census.tasks)
+        yield GaugeMetricFamily("taskservice_store_bytes", "Bytes of inputs and results in the store.",
+                                value=census.stored_bytes)  # fmt: skip

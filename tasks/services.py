@@ -4,7 +4,6 @@ and otherwise get the ones the settings chose from `providers`."""
 from __future__ import annotations
 
 import dataclasses
-import hmac
 import logging
 import re
 import time
@@ -28,7 +27,6 @@ from tasks.errors import (
     InvalidCursor,
     InvalidParams,
     InvalidTaskId,
-    MetricsTokenRequired,
     ResultUnavailable,
     TaskAlreadyFinished,
     TaskNotFound,
@@ -36,7 +34,7 @@ from tasks.errors import (
 )
 from tasks.kinds import DEFAULT_KIND, all_kinds, get_kind
 from tasks.kinds.base import Catalog
-from tasks.repositories.base import TaskQuery, TaskRepository
+from tasks.repositories.base import Census, TaskQuery, TaskRepository
 from tasks.signals import task_finished
 
 logger = logging.getLogger(__name__)
@@ -85,22 +83,11 @@ def submit_task(
     the same submission gets the task the first one made (idempotency.once).
     """
     repository = repository or providers.task_repository()
-    dispatcher = dispatcher or providers.dispatcher()
     task = _new_task(kind, params, callback_url, caller)
-    owner = task.owner
-    if idempotency_key is None:
-        return Submission(_store_and_dispatch(repository, dispatcher, task, caller))
-    made = idempotency.once(
-        scope="task",
-        owner=owner,
-        key=idempotency_key,
-        fingerprint=idempotency.fingerprint(task.kind, task.params, task.callback_url, blobs=task.inputs),
-        create=lambda: _store_and_dispatch(repository, dispatcher, task, caller),
-        remember=lambda stored: str(stored.id),
-    )
+    made = _submit([task], caller, idempotency_key, "task", repository, dispatcher or providers.dispatcher())
     if isinstance(made, idempotency.Replay):  # the first one's task, as it is now (404 once deleted)
-        return Submission(_owned_task(repository, uuid.UUID(made.reference), owner), replayed=True)
-    return Submission(made)
+        return Submission(_owned_task(repository, uuid.UUID(made.reference[0]), task.owner), replayed=True)
+    return Submission(made[0])
 
 
 def _new_task(kind: str | None, params: Any, callback_url: str | None, caller: Caller | None) -> Task:
@@ -127,9 +114,6 @@ def submit_tasks(
     """A batch of (kind, params, callback_url), all or nothing: every task is validated (each error
     pointed at `#/<index>/...`, InvalidBatch), the quotas count the whole batch, then all are
     dispatched."""
-    repository = repository or providers.task_repository()
-    dispatcher = dispatcher or providers.dispatcher()
-    owner = caller.owner if caller is not None else None
     tasks, errors = [], []
     for index, (kind, params, callback_url) in enumerate(items):
         try:
@@ -138,16 +122,32 @@ def submit_tasks(
             errors += InvalidBatch.at(index, exc)
     if errors:
         raise InvalidBatch(errors)
+    repository = repository or providers.task_repository()
+    made = _submit(tasks, caller, idempotency_key, "batch", repository, dispatcher or providers.dispatcher())
+    if isinstance(made, idempotency.Replay):
+        return Submissions([uuid.UUID(task_id) for task_id in made.reference], replayed=True)
+    return Submissions([task.id for task in made])
+
+
+def _submit(
+    tasks: list[Task],
+    caller: Caller | None,
+    idempotency_key: str | None,
+    scope: str,
+    repository: TaskRepository,
+    dispatcher: Dispatcher,
+) -> list[Task] | idempotency.Replay:
+    """Store and dispatch the tasks, once per `idempotency_key` (a retry gets the first ids)."""
 
     def create() -> list[Task]:
-        return _store_and_dispatch_all(repository, dispatcher, tasks, caller)
+        return _store_and_dispatch(repository, dispatcher, tasks, caller)
 
     if idempotency_key is None:
-        return Submissions([task.id for task in create()])
+        return create()
     blobs = {f"{index}/{name}": data for index, task in enumerate(tasks) for name, data in task.inputs.items()}
-    made = idempotency.once(
-        scope="batch",
-        owner=owner,
+    return idempotency.once(
+        scope=scope,
+        owner=caller.owner if caller is not None else None,
         key=idempotency_key,
         fingerprint=idempotency.fingerprint(
             [[task.kind, task.params, task.callback_url] for task in tasks], blobs=blobs
@@ -155,18 +155,17 @@ def submit_tasks(
         create=create,
         remember=lambda stored: [str(task.id) for task in stored],
     )
-    if isinstance(made, idempotency.Replay):
-        return Submissions([uuid.UUID(task_id) for task_id in made.reference], replayed=True)
-    return Submissions([task.id for task in made])
 
 
-def _store_and_dispatch_all(
+def _store_and_dispatch(
     repository: TaskRepository, dispatcher: Dispatcher, tasks: list[Task], caller: Caller | None
 ) -> list[Task]:
+    """All the tasks stored (the quotas counting them together), then each dispatched."""
     if caller is None:
         repository.add_all(tasks)
     else:
         repository.add_all(tasks, max_in_progress=caller.max_in_progress, max_stored_bytes=caller.max_stored_bytes)
+    faults.point("after-commit")  # dying here leaves undispatched tasks: jobs.redispatch_orphans sends them
     try:
         for task in tasks:
             dispatcher.submit(task.id, owner=task.owner)
@@ -176,21 +175,6 @@ def _store_and_dispatch_all(
         raise
     metrics.submitted(tasks)
     return [_record_dispatch(repository, dispatcher, task) for task in tasks]
-
-
-def _store_and_dispatch(repository: TaskRepository, dispatcher: Dispatcher, task: Task, caller: Caller | None) -> Task:
-    if caller is None:
-        repository.add(task)
-    else:
-        repository.add(task, max_in_progress=caller.max_in_progress, max_stored_bytes=caller.max_stored_bytes)
-    faults.point("after-commit")  # dying here leaves an undispatched task: jobs.redispatch_orphans sends it
-    try:
-        dispatcher.submit(task.id, owner=task.owner)
-    except Exception:
-        repository.delete(task.id)  # nothing half-done: a task that cannot run is not kept
-        raise
-    metrics.submitted([task])
-    return _record_dispatch(repository, dispatcher, task)
 
 
 def get_task(*, task_id: str | uuid.UUID, owner: str | None = None, repository: TaskRepository | None = None) -> Task:
@@ -397,16 +381,9 @@ def _record_dispatch(repository: TaskRepository, dispatcher: Dispatcher, task: T
     return dispatched
 
 
-def store() -> TaskRepository:
-    """The task store, for what reads it whole (the metrics' gauges)."""
-    return providers.task_repository()
-
-
-def check_metrics_token(authorization: str) -> None:
-    """With METRICS_TOKEN set, GET /metrics wants `Bearer <METRICS_TOKEN>` (MetricsTokenRequired)."""
-    token = settings.METRICS_TOKEN
-    if token and not hmac.compare_digest(authorization.encode(), f"Bearer {token}".encode()):
-        raise MetricsTokenRequired
+def store_census(*, repository: TaskRepository | None = None) -> Census:
+    """What the store holds, for the metrics' gauges (one read)."""
+    return (repository or providers.task_repository()).census()
 
 
 def catalogs() -> list[Catalog]:

@@ -1,10 +1,12 @@
 """Thin HTTP adapters: validate input, call one use case, present the outcome."""
 
 import functools
+import hmac
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.urls import reverse
@@ -30,7 +32,7 @@ from idempotency import services as idempotency
 from idempotency.openapi import IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED, KEY_REUSED
 from tasks import services
 from tasks.domain import PublicStatus, Task
-from tasks.errors import TooManyWaiters
+from tasks.errors import MetricsTokenRequired, TooManyWaiters
 from tasks.kinds import all_kinds
 from tasks.kinds.base import Catalog
 from tasks.metrics import StoreCollector
@@ -431,11 +433,22 @@ class ReadinessView(APIView):
         return Response({"status": "ok", "checks": services.check_readiness()})
 
 
+class MetricsTokenHeld(BasePermission):
+    """With METRICS_TOKEN set, `Authorization: Bearer <METRICS_TOKEN>` (else MetricsTokenRequired)."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        token = settings.METRICS_TOKEN
+        given = request.headers.get("Authorization", "").encode()
+        if token and not hmac.compare_digest(given, f"Bearer {token}".encode()):
+            raise MetricsTokenRequired
+        return True
+
+
 class MetricsView(APIView):
     """Prometheus text format; with METRICS_TOKEN set, only for `Authorization: Bearer <token>`."""
 
     authentication_classes: list = []
-    permission_classes: list = []
+    permission_classes = [MetricsTokenHeld]
 
     @extend_schema(
         operation_id="metrics",
@@ -464,6 +477,5 @@ class MetricsView(APIView):
         tags=["service"],
     )
     def get(self, request: Request) -> HttpResponse:
-        services.check_metrics_token(request.headers.get("Authorization", ""))
-        body = exposition([StoreCollector(services.store())])
+        body = exposition([StoreCollector(services.store_census)])
         return HttpResponse(body, content_type="text/plain; version=0.0.4; charset=utf-8")

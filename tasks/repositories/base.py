@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from tasks.domain import Task, TaskResult, TaskStatus
 from tasks.waiting import Watch
@@ -25,6 +25,12 @@ class TaskQuery:
     statuses: Collection[TaskStatus] | None = None
     kind: str | None = None
     before: tuple[datetime, uuid.UUID] | None = None
+
+
+class Census(NamedTuple):
+    tasks: int
+    stored_bytes: int  # inputs and results
+    in_progress: int  # queued or running
 
 
 class TaskRepository(Protocol):
@@ -101,8 +107,8 @@ class TaskRepository(Protocol):
 
     def count(self, *, statuses: Collection[TaskStatus] | None = None) -> int: ...
 
-    def census(self) -> tuple[int, int]:
-        """(tasks stored, bytes of inputs and results they hold), for the store gauges."""
+    def census(self) -> Census:
+        """What the store holds now, in one read (the metrics' gauges)."""
 
     def purge_finished(self, *, before: datetime) -> int:
         """Delete terminal tasks that finished before `before`; returns how many went."""

@@ -17,7 +17,7 @@ from typing import Any
 
 from tasks.domain import Task, TaskResult, TaskStatus, utcnow
 from tasks.errors import StorageQuotaExceeded, StoreFull, TooManyInProgress
-from tasks.repositories.base import TaskQuery
+from tasks.repositories.base import Census, TaskQuery
 from tasks.waiting import Finishes, Watch
 
 _SortKey = tuple[datetime, uuid.UUID]
@@ -199,8 +199,8 @@ class InMemoryTaskRepository:
                 return len(self._tasks)
             return sum(1 for task in self._tasks.values() if task.status in statuses)
 
-    def census(self) -> tuple[int, int]:
-        return len(self._tasks), self._bytes
+    def census(self) -> Census:
+        return Census(len(self._tasks), self._bytes, sum(self._in_progress.values()))
 
     def purge_finished(self, *, before: datetime) -> int:
         with self._lock:

@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from tasks.domain import TRANSITIONS, IllegalTransition, ResultInfo, Task, TaskResult, TaskStatus, utcnow
 from tasks.errors import StorageQuotaExceeded, TooManyInProgress
 from tasks.models import TaskRecord
-from tasks.repositories.base import TaskQuery
+from tasks.repositories.base import Census, TaskQuery
 from tasks.repositories.listener import FinishListener
 from tasks.waiting import Finishes, Watch
 
@@ -206,8 +206,11 @@ class PostgresTaskRepository:
     def add_all(
         self, tasks: list[Task], *, max_in_progress: int | None = None, max_stored_bytes: int | None = None
     ) -> None:
-        """One transaction: the owner's usage row locked (as `add` does), the quotas checked for
-        the whole batch, then each task inserted."""
+        """One task: `add`'s one statement. More: one transaction, the owner's usage row locked (as
+        `add` does), the quotas checked for the whole batch, then each task inserted."""
+        if len(tasks) == 1:
+            self.add(tasks[0], max_in_progress=max_in_progress, max_stored_bytes=max_stored_bytes)
+            return
         owner, size = tasks[0].owner, sum(task.stored_bytes for task in tasks)
         with transaction.atomic():
             if owner is not None and (max_in_progress is not None or max_stored_bytes is not None):
@@ -369,9 +372,13 @@ class PostgresTaskRepository:
             rows = rows.filter(status__in=[status.value for status in statuses])
         return rows.count()
 
-    def census(self) -> tuple[int, int]:
-        row = _fetch("SELECT count(*), coalesce(sum(input_bytes + coalesce(result_size, 0)), 0) FROM task", [])
-        return row[0], int(row[1])
+    def census(self) -> Census:
+        tasks, stored, in_progress = _fetch(
+            "SELECT count(*), coalesce(sum(input_bytes + coalesce(result_size, 0)), 0),"
+            " count(*) FILTER (WHERE status IN ('queued', 'running')) FROM task",
+            [],
+        )
+        return Census(tasks, int(stored), in_progress)
 
     def purge_finished(self, *, before: datetime) -> int:
         expired = TaskRecord.objects.filter(finished_at__lt=before)

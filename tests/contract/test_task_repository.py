@@ -326,3 +326,15 @@ def test_add_all_stores_a_batch_whole_or_not_at_all(repository):
     with pytest.raises(StorageQuotaExceeded):
         repository.add_all(images, max_stored_bytes=held + 150)  # either fits, not both
     assert repository.stored_bytes("alice") == held
+
+
+def test_census_counts_tasks_bytes_and_work_in_progress(repository):
+    assert tuple(repository.census()) == (0, 0, 0)
+    image = Task.new(kind="image", params={"image": b"x" * 100}, owner="alice", now=EPOCH)
+    done = make_task(owner="bob")
+    for task in (image, done):
+        repository.add(task)
+    _start(repository, done)
+    repository.transition(done.id, expected=TaskStatus.RUNNING, target=TaskStatus.SUCCEEDED, at=EPOCH,
+                          result=TaskResult(b"12345", "application/json"))  # fmt: skip
+    assert tuple(repository.census()) == (2, image.stored_bytes + done.input_bytes + 5, 1)

@@ -38,12 +38,19 @@ def test_a_finished_task_or_a_zero_wait_answers_at_once(api, submit, wait_status
     assert response.json()["status"] == "ready" and took < 1.0
 
 
-def test_a_cancel_wakes_the_waiter(api, submit):
-    task_id = submit(seconds=30)
+def waiting(api, task_id):
+    """A request that waits for the task, in a thread, once the store counts it as a waiter; the
+    list gets its (response, seconds) when it is answered."""
     answers = []
     waiter = thread(lambda: answers.append(timed(lambda: api.get(f"/status/{task_id}?wait=20"))))
     waiter.start()
-    time.sleep(0.2)
+    wait_for(lambda: providers.task_repository()._finishes.waiting, what="the waiter to wait")
+    return waiter, answers
+
+
+def test_a_cancel_wakes_the_waiter(api, submit):
+    task_id = submit(seconds=30)
+    waiter, answers = waiting(api, task_id)
     api.post(f"/task/{task_id}/cancel")
     waiter.join(10)
     response, took = answers[0]
@@ -65,18 +72,10 @@ def test_waiting_for_someone_elses_task_looks_like_a_missing_one(api, issue_key)
     assert_problem(response, 404, "task-not-found")
 
 
-def waiting(api, task_id):
-    """A request that waits for the task, in a thread, once the store counts it as a waiter."""
-    waiter = thread(lambda: api.get(f"/status/{task_id}?wait=20"))
-    waiter.start()
-    wait_for(lambda: providers.task_repository()._finishes.waiting, what="the waiter to wait")
-    return waiter
-
-
 def test_past_the_waiter_bound_a_wait_is_429_and_other_requests_still_answer(api, submit, settings):
     settings.TASK_MAX_WAITERS = 1  # the store is built on first use, after this
     task_id = submit(seconds=30)
-    first = waiting(api, task_id)
+    first, _ = waiting(api, task_id)
     response = api.get(f"/status/{task_id}", {"wait": "5"})
     assert_problem(response, 429, "too-many-waiters")
     assert response["Retry-After"] == "1"
@@ -89,7 +88,7 @@ def test_past_the_waiter_bound_a_wait_is_429_and_other_requests_still_answer(api
 def test_one_caller_cannot_take_every_wait(api, submit, settings):
     settings.TASK_MAX_WAITERS_PER_OWNER = 1
     task_id = submit(seconds=30)
-    first = waiting(api, task_id)
+    first, _ = waiting(api, task_id)
     body = assert_problem(api.get(f"/status/{task_id}", {"wait": "5"}), 429, "too-many-waiters")
     assert "1 task at once" in body["detail"]
     api.post(f"/task/{task_id}/cancel")
@@ -98,10 +97,7 @@ def test_one_caller_cannot_take_every_wait(api, submit, settings):
 
 def test_stopping_the_service_releases_its_waiters(api, submit):
     task_id = submit(seconds=30)
-    answers = []
-    waiter = thread(lambda: answers.append(timed(lambda: api.get(f"/status/{task_id}?wait=20"))))
-    waiter.start()
-    time.sleep(0.2)
+    waiter, answers = waiting(api, task_id)
     providers.shutdown()
     waiter.join(10)
     assert answers and answers[0][1] < 10
