@@ -29,6 +29,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.cpu import cpu_per_task
 from bench.image import OUTPUT, STEPS, make_photo
 from bench.live import RESULTS, ROOT, KeepAlive, gunicorn, machine, percentile, server_figures, wait_done
 
@@ -74,20 +75,22 @@ def celery_workers(app: str, workers: int, env: dict[str, str], log_name: str) -
             process.wait(30)
 
 
-def bare_celery(workers: int, count: int) -> float:
-    """Tasks/s of the bare Celery baseline (bench/bare_celery.py): submit `count` no-ops from 4
-    threads, as `measure` does, and wait for every result."""
+def bare_celery(workers: int, count: int) -> dict:
+    """Tasks/s and CPU ms per task of the bare Celery baseline (bench/bare_celery.py): submit
+    `count` no-ops from 4 threads, as `measure` does, and wait for every result."""
     from bench import bare_celery as bare
 
     redis.Redis.from_url(bare.URL).flushdb()
     with celery_workers("bench.bare_celery", workers, dict(os.environ), "bare-worker"):
         bare.noop.delay().get(timeout=60)  # every worker up (the first answer) and warm
-        started = time.perf_counter()
-        with ThreadPoolExecutor(4) as pool:
-            pending = list(pool.map(lambda _: bare.noop.delay(), range(count)))
-        for result in pending:
-            result.get(timeout=120)
-        return count / (time.perf_counter() - started)
+        with cpu_per_task(count) as cpu_ms:
+            started = time.perf_counter()
+            with ThreadPoolExecutor(4) as pool:
+                pending = list(pool.map(lambda _: bare.noop.delay(), range(count)))
+            for result in pending:
+                result.get(timeout=120)
+            elapsed = time.perf_counter() - started
+        return {"tasks_per_s": count / elapsed, "cpu_ms": cpu_ms}
 
 
 def lone_latency(url: str, body: dict, rounds: int = 20) -> float:
@@ -111,13 +114,26 @@ def measure(url: str, bodies: list[dict]) -> dict:
 
     warm = submit(bodies[0])
     wait_done(requests.Session(), url, warm)
-    with ThreadPoolExecutor(4) as pool:
-        ids = list(pool.map(submit, bodies))
-    poller = KeepAlive(url)
-    statuses = [poller.wait_done(task_id, POLL_SECONDS) for task_id in ids]
+    with cpu_per_task(len(bodies)) as cpu_ms:
+        with ThreadPoolExecutor(4) as pool:
+            ids = list(pool.map(submit, bodies))
+        poller = KeepAlive(url)
+        statuses = [poller.wait_done(task_id, POLL_SECONDS) for task_id in ids]
     assert all(s["status"] == "ready" for s in statuses), [s for s in statuses if s["status"] != "ready"][:1]
     tasks_per_s, latencies = server_figures(statuses)
-    return {"tasks_per_s": tasks_per_s, "p50_ms": statistics.median(latencies), "p99_ms": percentile(latencies, 0.99)}
+    return {"tasks_per_s": tasks_per_s, "p50_ms": statistics.median(latencies), "p99_ms": percentile(latencies, 0.99),
+            "cpu_ms": cpu_ms}  # fmt: skip
+
+
+def print_cpu(workload: str, figures: dict[str, dict[str, float]]) -> None:
+    """Where a task's CPU went, and how many such tasks a second all the cores could take."""
+    cores = os.cpu_count() or 1
+    print(f"CPU ms per task, {workload}; the ceiling is {cores} cores' {cores * 1000} ms a second over the total:")
+    columns = ("web", "workers", "postgres", "redis", "client", "total", "ceiling")
+    print(f"{'setup':30} " + " ".join(f"{name:>8}" for name in columns))
+    for setup, ms in figures.items():
+        cells = [ms[name] for name in ("web", "workers", "postgresql", "redis", "client", "total")]
+        print(f"{setup:30} " + " ".join(f"{value:8.2f}" for value in cells) + f" {cores * 1000 / ms['total']:8.1f}")
 
 
 def main() -> None:
@@ -150,10 +166,14 @@ def main() -> None:
     for setup, rows in results.items():
         for workload, row in rows.items():
             print(f"{setup:30} {workload:16} {row['tasks_per_s']:8.1f} {row['p50_ms']:9.1f} {row['p99_ms']:9.1f}")
+    bare_cpu = {f"bare Celery, {n} worker{'s' * (n > 1)}": bare[n]["cpu_ms"] for n in (1, 2)}
+    print_cpu("tiny (sleep 0)", bare_cpu | {setup: rows["tiny (sleep 0)"]["cpu_ms"] for setup, rows in results.items()})
+    print_cpu("image pipeline", {setup: rows["image pipeline"]["cpu_ms"] for setup, rows in results.items()})
     for workers in (1, 2):
         ours = results[f"postgres + celery, {workers} worker{'s' * (workers > 1)}"]["tiny (sleep 0)"]["tasks_per_s"]
-        print(f"bare Celery, {workers} worker process{'es' * (workers > 1)}: {bare[workers]:.1f} tiny tasks/s; "
-              f"ours {ours / bare[workers]:.2f}x of it (target >= 0.5x); "
+        baseline = bare[workers]["tasks_per_s"]
+        print(f"bare Celery, {workers} worker process{'es' * (workers > 1)}: {baseline:.1f} tiny tasks/s; "
+              f"ours {ours / baseline:.2f}x of it (target >= 0.5x); "
               f"a lone tiny task, submit -> ready p50 {lone[workers]:.1f} ms (target <= 30 ms)")  # fmt: skip
     one = results["postgres + celery, 1 worker"]["image pipeline"]["tasks_per_s"]
     two = results["postgres + celery, 2 workers"]["image pipeline"]["tasks_per_s"]
