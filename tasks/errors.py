@@ -236,7 +236,7 @@ class StorageQuotaExceeded(QuotaExceeded):
             used=used,
             retry_after=None,
             detail=f"Your tasks hold {used:,} bytes of inputs and results; your limit is {limit:,}. "
-            "Delete finished tasks (DELETE /tasks/{id}) or wait for them to expire.",
+            "Delete finished tasks (DELETE /task/{id}) or wait for them to expire.",
         )
 
 
