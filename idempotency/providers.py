@@ -2,22 +2,8 @@
 
 from __future__ import annotations
 
-import threading
-
 from idempotency.stores import KeyStore
 from tasks import stores
-
-_lock = threading.Lock()
-_store: KeyStore | None = None
-
-
-def key_store() -> KeyStore:
-    global _store
-    if _store is None:
-        with _lock:
-            if _store is None:
-                _store = stores.chosen(memory=_memory, postgres=_postgres)
-    return _store
 
 
 def _memory() -> KeyStore:
@@ -32,7 +18,5 @@ def _postgres() -> KeyStore:
     return PostgresKeyStore()
 
 
-def reset() -> None:
-    """Forget the store (tests: each starts empty)."""
-    global _store
-    _store = None
+key_store = stores.Chosen(memory=_memory, postgres=_postgres)
+reset = key_store.reset

@@ -1,24 +1,10 @@
 """The one place that knows which records store the settings chose (tasks.stores: the same
 TASK_STORE as the tasks')."""
 
-import threading
-
 from django.conf import settings
 
 from records.repositories.base import RecordRepository
 from tasks import stores
-
-_lock = threading.Lock()
-_repository: RecordRepository | None = None
-
-
-def record_repository() -> RecordRepository:
-    global _repository
-    if _repository is None:
-        with _lock:
-            if _repository is None:
-                _repository = stores.chosen(memory=_memory, postgres=_postgres)
-    return _repository
 
 
 def _memory() -> RecordRepository:
@@ -35,7 +21,5 @@ def _postgres() -> RecordRepository:
     return PostgresRecordRepository()
 
 
-def reset() -> None:
-    """Forget the store (tests: each starts empty)."""
-    global _repository
-    _repository = None
+record_repository = stores.Chosen(memory=_memory, postgres=_postgres)
+reset = record_repository.reset
