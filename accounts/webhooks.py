@@ -8,13 +8,14 @@ import secrets
 from django.contrib.auth import get_user_model
 
 from accounts.models import WebhookSecret
+from tasks.callbacks import SECRET_PREFIX
 from tasks.domain import USER_OWNER_PREFIX
 
 SECRET_BYTES = 24
 
 
 def new_secret() -> str:
-    return "whsec_" + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
 
 
 def secret_of(user_id: int) -> str:

@@ -1,7 +1,7 @@
 """Where webhook attempts run: a few threads of their own in the executor's process (the
 in-process executor's, or a Celery worker's), never a request thread or a task worker, so a slow
 receiver holds up only other deliveries. Retries wait in a timer heap; the due time is in the
-store too, so attempts lost with a process are found again (`services.redeliver_overdue`)."""
+store too, so attempts lost with a process are found again (`callbacks.redeliver_overdue`)."""
 
 from __future__ import annotations
 

@@ -200,7 +200,8 @@ class InMemoryTaskRepository:
             return sum(1 for task in self._tasks.values() if task.status in statuses)
 
     def census(self) -> Census:
-        return Census(len(self._tasks), self._bytes, sum(self._in_progress.values()))
+        with self._lock:  # the three figures of one moment
+            return Census(len(self._tasks), self._bytes, sum(self._in_progress.values()))
 
     def purge_finished(self, *, before: datetime) -> int:
         with self._lock:
