@@ -6,12 +6,15 @@ The chain for one run, every link started with a fixed minimal environment:
   own uid and execs bwrap. It stays as a child subreaper and reaps everything the run leaves,
   so finished runs never pile up as zombies under the host's PID 1.
 - bwrap gives new user (no nested ones: --disable-userns), PID, network, IPC, UTS and cgroup
-  namespaces, read-only /usr (plus the dynamic linker cache), a private /proc, /dev with a
+  namespaces, read-only /usr (plus the dynamic linker cache; of /usr/local only what a toolchain
+  needs), a private /proc without kernel symbols or modules, /dev with a
   small /dev/shm, a 64 MiB /tmp, the root remounted read-only, and the run's tmpfs as /work.
   Every capability is dropped; the environment is PATH, LANG and HOME.
-- `supervise` (supervise.c, PID 2 inside) installs the seccomp filter, forks the program, waits
-  for it and reports its exit status, CPU time and peak RSS on a pipe the program cannot write
-  to. When it exits or is killed, the kernel kills everything left in the PID namespace.
+- `supervise` (supervise.c, PID 1 inside: bwrap --as-pid-1 leaves no init of its own) makes
+  itself non-dumpable, forks the program under the seccomp filter, confines itself to waiting and
+  writing, reaps every process and reports the program's exit status, CPU time and peak RSS on a
+  pipe the program neither holds nor can reach through /proc. When it exits, the kernel kills
+  everything left in the PID namespace.
 - When the service runs as root, each concurrent run has its own unprivileged uid from a small
   pool (RLIMIT_NPROC then counts only that run) and its own cgroup (memory, pids and CPU for the
   whole process tree: see cgroups.py); without root, rlimits alone.
@@ -84,19 +87,38 @@ class Outcome:
     disk_full: bool = False
 
 
-def bwrap_args(bwrap: str, work: Path, supervisor: Path | None = None) -> list[str]:
+HIDDEN_PROC_FILES = ("/proc/kallsyms", "/proc/modules", "/proc/timer_list", "/proc/sched_debug")
+
+
+def usr_local_needs(binaries: list[str]) -> tuple[str, ...]:
+    """The parts of /usr/local the toolchains need (a Python built there, as in the python:3.11
+    image: its bin and lib): the rest of /usr/local stays out of the sandbox."""
+    if any(binary.startswith("/usr/local/") for binary in binaries):
+        return tuple(path for path in ("/usr/local/bin", "/usr/local/lib") if Path(path).is_dir())
+    return ()
+
+
+def bwrap_args(bwrap: str, work: Path, supervisor: Path | None = None, usr_local: tuple[str, ...] = ()) -> list[str]:
     args = [
         bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
+        "--as-pid-1",  # the supervisor is the namespace's init: no bwrap process the program could reach
         "--cap-drop", "ALL", "--uid", "1000", "--gid", "1000",
         "--ro-bind", "/usr", "/usr",
         "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin", "--symlink", "usr/lib", "/lib",
+        "--tmpfs", "/usr/local",  # empty but for what toolchains need: no host tools, no stray secrets
+        *(part for path in usr_local for part in ("--ro-bind", path, path)),
+        "--remount-ro", "/usr/local",
     ]  # fmt: skip
     if Path("/usr/lib64").exists():
         args += ["--symlink", "usr/lib64", "/lib64"]
     if Path("/etc/ld.so.cache").exists():
         args += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
     args += [
-        "--proc", "/proc", "--dev", "/dev", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm",
+        "--proc", "/proc",
+        # Kernel addresses and modules are nobody's business in here: unreadable (a device node
+        # cannot be opened in the run's user namespace).
+        *(part for path in HIDDEN_PROC_FILES if Path(path).exists() for part in ("--ro-bind", "/dev/null", path)),
+        "--dev", "/dev", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm",
         "--size", str(TMP_BYTES), "--tmpfs", "/tmp",
         "--bind", str(work), "/work", "--chdir", "/work",
         *(["--ro-bind", str(supervisor), SUPERVISOR_PATH] if supervisor else []),
@@ -150,7 +172,15 @@ class UidPool:
 
 
 class Sandbox:
-    def __init__(self, *, helpers: Helpers, uid_pool: UidPool | None, cgroups: Cgroups | str, disk_bytes: int) -> None:
+    def __init__(
+        self,
+        *,
+        helpers: Helpers,
+        uid_pool: UidPool | None,
+        cgroups: Cgroups | str,
+        disk_bytes: int,
+        usr_local: tuple[str, ...] = (),
+    ) -> None:
         bwrap = shutil.which(BWRAP)
         if bwrap is None:
             raise SandboxUnavailable(f"{BWRAP} (bubblewrap) is not installed (Debian: apt-get install bubblewrap)")
@@ -159,6 +189,7 @@ class Sandbox:
         self._uid_pool = uid_pool  # None when the service is not root: runs keep its uid
         self._cgroups = cgroups if isinstance(cgroups, Cgroups) else None
         self._disk_bytes = disk_bytes
+        self._usr_local = usr_local  # see usr_local_needs
         self.isolation = cgroups.description if isinstance(cgroups, Cgroups) else cgroups
 
     @contextmanager
@@ -201,7 +232,7 @@ class Sandbox:
         procs = ":".join(str(path) for path in group.join_files) if group else "-"
         uid = "-" if space.uid is None else str(space.uid)
         launch = [str(self.helpers.launch), uid, procs, rlimit_arg(limits), "--"]
-        sandbox = bwrap_args(self.bwrap, space.work, self.helpers.supervise)
+        sandbox = bwrap_args(self.bwrap, space.work, self.helpers.supervise, self._usr_local)
         report_read, report_write = os.pipe()
         started = time.monotonic()
         try:
