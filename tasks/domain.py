@@ -154,6 +154,9 @@ class Task:
     # What the task holds in the store before it has a result: its params as JSON plus its inputs
     # (a program's source and stdin count, as an image does).
     input_bytes: int = 0
+    # Room held for the result until the task ends: the kind's worst case for these params, so
+    # a caller's results can never outgrow their share (nor the store) after the submit said yes.
+    reserved_bytes: int = 0
     # Where the final status is POSTed (signed webhooks: tasks/callbacks.py), the attempts so far,
     # and when the next attempt is due (set by the finish itself, so no finish goes unannounced;
     # None once delivered or given up).
@@ -170,6 +173,7 @@ class Task:
         owner: str | None = None,
         now: datetime,
         callback_url: str | None = None,
+        reserved_bytes: int = 0,
     ) -> Task:
         """A queued task; bytes values of `params` become `inputs`."""
         inputs = {name: value for name, value in params.items() if isinstance(value, bytes)}
@@ -183,13 +187,17 @@ class Task:
             created_at=now,
             inputs=inputs,
             input_bytes=size,
+            reserved_bytes=reserved_bytes,
             callback_url=callback_url,
         )
 
     @property
     def stored_bytes(self) -> int:
-        """Inputs and params plus the result, once there is one: what counts against storage quotas."""
-        return self.input_bytes + (self.result.size if self.result is not None else 0)
+        """Inputs and params, plus the result once there is one, or the room reserved for it while
+        the task may still produce one: what counts against storage quotas."""
+        if self.result is not None:
+            return self.input_bytes + self.result.size
+        return self.input_bytes + (0 if self.status.terminal else self.reserved_bytes)
 
     def moved_to(
         self,

@@ -229,13 +229,19 @@ class StorageQuotaExceeded(QuotaExceeded):
     """The owner's inputs and results already fill their share of the store (so no one caller
     can fill it for everyone); deleting finished tasks, or their expiry, frees it."""
 
-    def __init__(self, limit: int, used: int) -> None:
+    def __init__(self, limit: int, used: int, needed: int | None = None) -> None:
+        asked = (
+            f" This submission needs {needed:,} more: its inputs and room for the largest result it can "
+            "produce (a code task: every run's output limit, so fewer tests or a lower output_kb need less)."
+            if needed is not None
+            else ""
+        )
         super().__init__(
             "storage",
             limit=limit,
             used=used,
             retry_after=None,
-            detail=f"Your tasks hold {used:,} bytes of inputs and results; your limit is {limit:,}. "
+            detail=f"Your tasks hold {used:,} bytes of inputs and results; your limit is {limit:,}.{asked} "
             "Delete finished tasks (DELETE /task/{id}) or wait for them to expire.",
         )
 

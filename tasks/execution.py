@@ -53,6 +53,10 @@ class RepositoryContext:
         return self._cancelled
 
 
+class ResultTooLarge(Exception):
+    """A result outgrew the room its kind reserved for it: it is not kept, the task fails."""
+
+
 def encode_result(output: object) -> TaskResult:
     """Store JSON results as JSON bytes, so serving a result never re-serializes it."""
     if isinstance(output, TaskResult):
@@ -75,6 +79,8 @@ def run_task(
     try:
         params = {**task.params, **task.inputs}
         result = encode_result(get_kind(task.kind).handler(context, params))
+        if task.reserved_bytes and len(result.data) > task.reserved_bytes:  # a kind's bound was wrong
+            raise ResultTooLarge(f"{len(result.data):,} bytes, over the {task.reserved_bytes:,} reserved for it")
     except TaskCancelled:
         if stopping():
             return _finish(repository, task_id, TaskStatus.FAILED, error=SHUTDOWN_WHILE_RUNNING)

@@ -23,6 +23,7 @@ class TaskRecord(models.Model):
     result_filename = models.CharField(max_length=255, null=True)
     result_meta = models.JSONField(null=True)
     input_bytes = models.BigIntegerField(default=0)  # params as JSON + inputs: Task.input_bytes
+    reserved_bytes = models.BigIntegerField(default=0)  # room held for the result: Task.reserved_bytes
     callback_url = models.CharField(max_length=2048, null=True)
     callbacks = models.JSONField(default=list)  # the delivery attempts: Task.callbacks
     callback_due_at = models.DateTimeField(null=True)

@@ -100,7 +100,14 @@ def _new_task(kind: str | None, params: Any, callback_url: str | None, caller: C
         callbacks.check_url(callback_url)
     validated = task_kind.validate(params, ceilings)
     owner = caller.owner if caller is not None else None
-    return Task.new(kind=task_kind.name, params=validated, owner=owner, now=utcnow(), callback_url=callback_url)
+    return Task.new(
+        kind=task_kind.name,
+        params=validated,
+        owner=owner,
+        now=utcnow(),
+        callback_url=callback_url,
+        reserved_bytes=task_kind.result_bound(validated),
+    )
 
 
 def submit_tasks(

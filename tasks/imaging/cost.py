@@ -32,6 +32,7 @@ class Estimate:
     cpu_seconds: float
     memory_bytes: int
     largest_pixels: int
+    output_pixels: int
 
 
 def estimate(
@@ -51,7 +52,7 @@ def estimate(
         largest = max(largest, out)
         size, pixels = (max(1, width), max(1, height)), max(1, out)
     cpu_ms += ENCODE_MS_PER_MEGAPIXEL.get(output_format, 450.0) * pixels / MEGA
-    return Estimate(cpu_ms / 1000, peak * BYTES_PER_PIXEL + input_bytes, largest)
+    return Estimate(cpu_ms / 1000, peak * BYTES_PER_PIXEL + input_bytes, largest, pixels)
 
 
 class CpuBudget:

@@ -42,6 +42,14 @@ def unrestricted(params: dict[str, Any], asked: Mapping[str, Any], ceilings: Cei
     return params
 
 
+SMALL_RESULT_BYTES = 64 * 1024
+
+
+def small_result(params: Mapping[str, Any]) -> int:
+    """The bound of a JSON result of a few fields, for kinds that declare none."""
+    return SMALL_RESULT_BYTES
+
+
 def _setting(name: str, default: float | None) -> float:
     return getattr(settings, name) if default is None else getattr(settings, name, default)
 
@@ -134,6 +142,9 @@ class TaskKind:
     limits: tuple[Limit, ...] = ()
     # What a result may be: its content types, for GET /result's documentation.
     result_types: tuple[str, ...] = ("application/json",)
+    # The most bytes a result of these (validated) params can take. It is reserved against the
+    # caller's share and the store at submit (Task.reserved_bytes); a larger result fails the task.
+    result_bound: Callable[[Mapping[str, Any]], int] = small_result
 
     def validate(self, params: Any, ceilings: Ceilings | None = None) -> dict[str, Any]:
         """Clean the submitted params within `ceilings` (every limit the kind declares; None: the

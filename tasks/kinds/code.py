@@ -25,7 +25,7 @@ from httpapi.serializers import StrictCharField, StrictFloatField, StrictInteger
 from tasks.coderunner import cgroups
 from tasks.coderunner.helpers import HelpersUnavailable, helpers
 from tasks.coderunner.languages import LANGUAGES, Language, available, command, version
-from tasks.coderunner.sandbox import Limits, Outcome, Sandbox, SandboxUnavailable, UidPool
+from tasks.coderunner.sandbox import Limits, Outcome, Sandbox, SandboxUnavailable, UidPool, usr_local_needs
 from tasks.coderunner.workspace import Workspace, sweep_stale
 from tasks.errors import InvalidParams, KindUnavailable
 from tasks.kinds.base import (
@@ -151,7 +151,10 @@ def sandbox() -> Sandbox:
     pool = None
     if os.geteuid() == 0:
         pool = UidPool(settings.CODE_SANDBOX_UID_BASE, settings.CODE_SANDBOX_UIDS, Path(settings.CODE_SANDBOX_LOCK_DIR))
-    return Sandbox(helpers=built, uid_pool=pool, cgroups=groups, disk_bytes=settings.CODE_MAX_DISK_MB * MIB)
+    usr_local = usr_local_needs([language.binary for language in available()])
+    return Sandbox(
+        helpers=built, uid_pool=pool, cgroups=groups, disk_bytes=settings.CODE_MAX_DISK_MB * MIB, usr_local=usr_local
+    )
 
 
 def isolation() -> str:
@@ -217,6 +220,23 @@ def stored_text(data: bytes) -> tuple[str, str]:
     if len(json.dumps(text, ensure_ascii=False).encode()) - 2 > (len(data) + 2) // 3 * 4:
         return base64.b64encode(data).decode(), "base64"
     return text, "utf-8"
+
+
+def stored_text_bound(size: int) -> int:
+    """The most bytes `stored_text` makes of `size` bytes of output, quoted in JSON."""
+    return (size + 2) // 3 * 4 + 2
+
+
+RUN_REPORT_BYTES = 1024  # a run's fields but its output, and a test case's name and verdict
+
+
+def result_bound(params: Mapping[str, Any]) -> int:
+    """Every run's two streams at their limit (and the compile's), as stored: reserved at submit,
+    so 20 test cases printing megabytes cannot outgrow the caller's share after it was checked."""
+    runs = len(params.get("tests") or []) or 1
+    per_run = 2 * stored_text_bound(params["limits"]["output_kb"] * 1024) + RUN_REPORT_BYTES
+    compiled = 2 * stored_text_bound(compile_limits().output_bytes) + RUN_REPORT_BYTES
+    return runs * per_run + (compiled if LANGUAGES[params["language"]].compile else 0) + RUN_REPORT_BYTES
 
 
 def _report(outcome: Outcome, *, compile_step: bool = False) -> dict[str, Any]:
@@ -401,6 +421,7 @@ KIND = TaskKind(
     params_serializer=CodeParams,
     handler=run,
     restrict=restrict,
+    result_bound=result_bound,
     readiness={"sandbox": isolation},
     flat=FlatShape(markers=frozenset({"code"}), to_params=from_flat, schema=FlatCodeSubmission),
     catalog=Catalog("languages", "Languages the code runner can run on this host", LanguageSerializer, languages),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,7 +24,7 @@ from httpapi.openapi import request_schema
 from httpapi.serializers import StrictBooleanField, StrictIntegerField, StrictSerializer
 from tasks.domain import TaskResult
 from tasks.errors import InputTooLarge, InvalidParams
-from tasks.imaging.cost import BYTES_PER_PIXEL, CpuBudget, Estimate, estimate
+from tasks.imaging.cost import BYTES_PER_PIXEL, CpuBudget, estimate
 from tasks.imaging.ops import OPS, Op, resolve
 from tasks.imaging.output import ANIMATED_FORMATS, CONTENT_TYPES, encode
 from tasks.imaging.source import (
@@ -277,7 +278,7 @@ def restrict(params: dict[str, Any], asked: Mapping[str, Any], ceilings: Ceiling
     cost = estimate((source.width, source.height), params["filters"], params["output"]["format"], len(params["image"]))
     if frames > 1:  # every frame's pipeline, and every finished frame held until the encode
         held = (frames - 1) * cost.largest_pixels * BYTES_PER_PIXEL
-        cost = Estimate(cost.cpu_seconds * frames, cost.memory_bytes + held, cost.largest_pixels)
+        cost = dataclasses.replace(cost, cpu_seconds=cost.cpu_seconds * frames, memory_bytes=cost.memory_bytes + held)
     if cost.cpu_seconds > cpu_limit:
         errors["filters"] = [f"This pipeline needs about {cost.cpu_seconds:.1f} s of CPU on a "
                              f"{source.width}x{source.height} image; your limit is {cpu_limit:g} s."]  # fmt: skip
@@ -287,6 +288,16 @@ def restrict(params: dict[str, Any], asked: Mapping[str, Any], ceilings: Ceiling
     if errors:
         raise InvalidParams(errors)
     return {**params, "max_pixels": max_pixels, "cpu_limit_s": cpu_limit}
+
+
+def result_bound(params: Mapping[str, Any]) -> int:
+    """The encoded output's worst case: 5 bytes a pixel of every frame (RGBA, and what PNG's row
+    filters and stored deflate blocks add to noise), plus any metadata kept (no more than came in)."""
+    source = SourceInfo(**params["source"])
+    output = params["output"]
+    frames = source.frames if output["animated"] else 1
+    pixels = estimate((source.width, source.height), params["filters"], output["format"], 0).output_pixels
+    return pixels * frames * 5 + 64 * 1024 + (len(params["image"]) if output["keep_metadata"] else 0)
 
 
 class FlatPhotoSubmission(serializers.Serializer):
@@ -387,6 +398,7 @@ KIND = TaskKind(
     params_serializer=ImageParams,
     handler=run,
     restrict=restrict,
+    result_bound=result_bound,
     flat=FlatShape(markers=frozenset({"image"}), to_params=from_flat, schema=FlatPhotoSubmission),
     catalog=Catalog(
         "filters",

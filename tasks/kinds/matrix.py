@@ -154,6 +154,17 @@ def restrict(params: dict[str, Any], asked: Mapping[str, Any], ceilings: Ceiling
     return params
 
 
+JSON_BYTES_PER_ELEMENT = 27  # "-1.7976931348623157e+308," and a share of the row's brackets
+
+
+def result_bound(params: Mapping[str, Any]) -> int:
+    """JSON up to JSON_MAX_ELEMENTS values, else .npy: 8 bytes a value and its header."""
+    (n, m), power = shape_of(params["a"]), params.get("power")
+    elements = n * (m if power else shape_of(params["b"])[1])
+    per_element = JSON_BYTES_PER_ELEMENT if elements <= JSON_MAX_ELEMENTS else 8
+    return elements * per_element + 1024
+
+
 def materialize(matrix: Mapping[str, Any], dtype: str) -> np.ndarray:
     if "rows" in matrix:
         return np.asarray(matrix["rows"], dtype=DTYPES[dtype])
@@ -265,4 +276,5 @@ KIND = TaskKind(
     restrict=restrict,
     limits=LIMITS,
     result_types=("application/json", NPY),
+    result_bound=result_bound,
 )

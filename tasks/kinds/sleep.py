@@ -37,6 +37,10 @@ class SleepParams(ParamsSerializer):
         }
 
 
+def result_bound(params: Mapping[str, Any]) -> int:
+    return 2 * params["size"] + 256  # the hex garbage and the JSON around it
+
+
 def run(context: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     seconds: float = params["seconds"]
     steps = math.ceil(seconds / STEP_SECONDS)  # none for 0 s: time.sleep(0) still sleeps ~0.1 ms
@@ -53,4 +57,5 @@ KIND = TaskKind(
     summary="Demo: sleeps for `seconds`, reporting progress, then returns random hex garbage.",
     params_serializer=SleepParams,
     handler=run,
+    result_bound=result_bound,
 )

@@ -21,6 +21,7 @@ from tasks.repositories.base import Census, TaskQuery
 from tasks.waiting import Finishes, Watch
 
 _SortKey = tuple[datetime, uuid.UUID]
+FULL_MARGIN_BYTES = 64 * 1024  # what a small task reserves (tasks.kinds.base.SMALL_RESULT_BYTES)
 
 
 class InMemoryTaskRepository:
@@ -48,7 +49,7 @@ class InMemoryTaskRepository:
         with self._lock:
             owned = self._owner_bytes.get(owner, 0)
             if max_stored_bytes is not None and owned + size > max_stored_bytes:
-                raise StorageQuotaExceeded(max_stored_bytes, owned)
+                raise StorageQuotaExceeded(max_stored_bytes, owned, size)
             if len(self._tasks) + len(tasks) > self._max_tasks:
                 raise StoreFull(self._max_tasks)
             if self._bytes + size > self._max_bytes:
@@ -90,7 +91,8 @@ class InMemoryTaskRepository:
                 self._finish(task.owner)
             if result is not None:
                 self._results[task_id] = result
-                self._hold(task.owner, len(result.data))  # may pass the budgets: new submissions wait then
+            # The reservation gives way to the result (never larger: tasks.execution checks).
+            self._hold(task.owner, moved.stored_bytes - task.stored_bytes)
         if target.terminal:
             self._finishes.announce(task_id)
         return moved
@@ -216,9 +218,11 @@ class InMemoryTaskRepository:
             return len(expired)
 
     def check(self) -> None:
-        """Usable unless full: the store is this process's memory."""
-        if len(self._tasks) >= self._max_tasks or self._bytes >= self._max_bytes:
-            raise StoreFull(self._max_tasks, max_bytes=self._max_bytes if self._bytes >= self._max_bytes else None)
+        """Usable unless not even a small task fits (the store is this process's memory). One
+        caller at their share does not get here: shares and results' room are reserved at submit."""
+        bytes_full = self._bytes + FULL_MARGIN_BYTES > self._max_bytes
+        if len(self._tasks) >= self._max_tasks or bytes_full:
+            raise StoreFull(self._max_tasks, max_bytes=self._max_bytes if bytes_full else None)
 
     def _hold(self, owner: str | None, size: int) -> None:
         self._bytes += size
@@ -226,8 +230,8 @@ class InMemoryTaskRepository:
 
     def _forget(self, task: Task) -> None:
         """Release what the task held against the byte budgets."""
-        result = self._results.pop(task.id, None)
-        size = task.input_bytes + (len(result.data) if result else 0)
+        self._results.pop(task.id, None)
+        size = task.stored_bytes
         self._bytes -= size
         left = self._owner_bytes[task.owner] - size
         if left:

@@ -34,11 +34,15 @@ RESULT = "result"
 COLUMNS = (
     "id, kind, params, owner, status, progress, created_at, started_at, finished_at, error, cancel_requested, "
     "result_content_type, result_size, result_filename, result_meta, attempts, heartbeat_at, dispatched_at, "
-    "input_bytes, callback_url, callbacks, callback_due_at"
+    "input_bytes, callback_url, callbacks, callback_due_at, reserved_bytes"
 )
+HAS_INPUTS_AT = 23  # a claim's row: COLUMNS, then HAS_INPUTS
+# What a row holds against the byte budgets: Task.stored_bytes (the usage trigger sums the same).
+HELD = "input_bytes + coalesce(result_size, CASE WHEN status IN ('queued', 'running') THEN reserved_bytes ELSE 0 END)"
 INSERT = (
-    "INSERT INTO task (id, kind, params, owner, status, progress, created_at, input_bytes, callback_url,"
-    " cancel_requested, attempts, callbacks) SELECT %s, %s, %s::jsonb, %s, %s, %s, %s, %s, %s, false, 0, '[]'::jsonb"
+    "INSERT INTO task (id, kind, params, owner, status, progress, created_at, input_bytes, reserved_bytes,"
+    " callback_url, cancel_requested, attempts, callbacks)"
+    " SELECT %s, %s, %s::jsonb, %s, %s, %s, %s, %s, %s, %s, false, 0, '[]'::jsonb"
 )
 # Whether the claimed task has inputs to load (most tasks have none: a claim stays one statement).
 HAS_INPUTS = "EXISTS (SELECT FROM task_blob WHERE task_id = moved.id AND name LIKE 'input:%%')"
@@ -83,6 +87,7 @@ def _from_row(row: Sequence[Any], inputs: dict[str, bytes] | None = None) -> Tas
         callback_url=row[19],
         callbacks=tuple(json.loads(row[20])),
         callback_due_at=row[21],
+        reserved_bytes=row[22],
         inputs=inputs or {},
     )
 
@@ -175,7 +180,7 @@ class PostgresTaskRepository:
         task and its inputs only if the quotas allow, and return the usage that was checked.
         Concurrent submits of one owner queue on that row lock, across every web process."""
         row = [task.id, task.kind, json.dumps(dict(task.params)), task.owner, task.status.value, task.progress]
-        row += [task.created_at, task.input_bytes, task.callback_url]
+        row += [task.created_at, task.input_bytes, task.reserved_bytes, task.callback_url]
         put_blobs, blobs = _put_blobs("added", {INPUT + name: data for name, data in task.inputs.items()})
         if (max_in_progress is None and max_stored_bytes is None) or task.owner is None:
             _fetch(
@@ -200,7 +205,7 @@ class PostgresTaskRepository:
         if added:
             return
         if max_stored_bytes is not None and held + task.stored_bytes > max_stored_bytes:
-            raise StorageQuotaExceeded(max_stored_bytes, held)
+            raise StorageQuotaExceeded(max_stored_bytes, held, task.stored_bytes)
         raise TooManyInProgress(max_in_progress)
 
     def add_all(
@@ -220,7 +225,7 @@ class PostgresTaskRepository:
                     [owner],
                 )
                 if max_stored_bytes is not None and held + size > max_stored_bytes:
-                    raise StorageQuotaExceeded(max_stored_bytes, held)
+                    raise StorageQuotaExceeded(max_stored_bytes, held, size)
                 if max_in_progress is not None and active + len(tasks) > max_in_progress:
                     raise TooManyInProgress(max_in_progress)
             for task in tasks:
@@ -258,7 +263,7 @@ class PostgresTaskRepository:
         row = _fetch(sql, params, carries_bytes=result is not None)
         if row is None:
             return None  # gone, or another actor moved it first
-        return _from_row(row, self._inputs(task_id) if target is TaskStatus.RUNNING and row[22] else None)
+        return _from_row(row, self._inputs(task_id) if target is TaskStatus.RUNNING and row[HAS_INPUTS_AT] else None)
 
     def _inputs(self, task_id: uuid.UUID) -> dict[str, bytes]:
         rows = _fetch_bytes("SELECT name, data FROM task_blob WHERE task_id = %s AND name LIKE 'input:%%'", [task_id])
@@ -374,7 +379,7 @@ class PostgresTaskRepository:
 
     def census(self) -> Census:
         tasks, stored, in_progress = _fetch(
-            "SELECT count(*), coalesce(sum(input_bytes + coalesce(result_size, 0)), 0),"
+            f"SELECT count(*), coalesce(sum({HELD}), 0),"
             " count(*) FILTER (WHERE status IN ('queued', 'running')) FROM task",
             [],
         )

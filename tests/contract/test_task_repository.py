@@ -220,6 +220,38 @@ def test_add_refuses_past_the_owners_storage_quota_and_others_are_unaffected(rep
     repository.add(second, max_stored_bytes=1000)
 
 
+def test_a_results_room_is_held_from_submit_and_gives_way_to_the_result(repository):
+    """Issue 25 item 2: shares were checked against inputs only, and results grew past them."""
+    task = Task.new(kind="code", params={"source": "x"}, owner="a", now=EPOCH, reserved_bytes=5000)
+    repository.add(task, max_stored_bytes=6000)
+    assert repository.stored_bytes("a") == task.input_bytes + 5000
+    assert repository.get(task.id).reserved_bytes == 5000
+    with pytest.raises(StorageQuotaExceeded) as refused:  # the room is taken, though nothing ran yet
+        repository.add(Task.new(kind="code", params={}, owner="a", now=EPOCH, reserved_bytes=1000), max_stored_bytes=6000)
+    assert refused.value.used == task.input_bytes + 5000
+    _start(repository, task)
+    assert repository.stored_bytes("a") == task.input_bytes + 5000
+    result = TaskResult(b"y" * 300, "application/json")
+    repository.transition(task.id, expected=TaskStatus.RUNNING, target=TaskStatus.SUCCEEDED, at=EPOCH, result=result)
+    assert repository.stored_bytes("a") == task.input_bytes + 300
+    assert repository.census().stored_bytes == task.input_bytes + 300
+
+
+@pytest.mark.parametrize("end", [TaskStatus.FAILED, TaskStatus.CANCELLED, None])
+def test_a_task_that_ends_without_a_result_or_is_deleted_frees_its_room(repository, end):
+    task = Task.new(kind="code", params={}, owner="a", now=EPOCH, reserved_bytes=5000)
+    repository.add(task)
+    _start(repository, task)
+    if end is None:
+        repository.delete(task.id)
+        assert repository.stored_bytes("a") == 0
+        return
+    repository.transition(task.id, expected=TaskStatus.RUNNING, target=end, at=EPOCH)
+    assert repository.stored_bytes("a") == task.input_bytes
+    repository.delete(task.id)
+    assert repository.stored_bytes("a") == 0 and repository.census().stored_bytes == 0
+
+
 def test_in_progress_limit_holds_under_concurrent_adds(repository):
     """Eight threads (eight connections for the database) race to add 40 tasks under a limit of 5."""
     barrier = threading.Barrier(8)

@@ -1,5 +1,6 @@
 """run_task: the outcome of every handler behaviour is recorded exactly once."""
 
+import dataclasses
 import json
 
 import pytest
@@ -122,3 +123,14 @@ def test_fail_unfinished_handles_queued_and_running(repo):
     for task in (queued, running):
         execution.fail_unfinished(task.id, "gone", repository=repo)
         assert repo.get(task.id).status is TaskStatus.FAILED and repo.get(task.id).error == "gone"
+
+
+def test_a_result_larger_than_its_reservation_is_not_kept(repo, kind):
+    """Issue 25 item 2: the room reserved at submit is a promise to the share; a kind that
+    breaks it fails the task instead of overfilling the caller's share and the store."""
+    kind["handler"] = lambda context, params: TaskResult(b"x" * 2000, "application/octet-stream")
+    task = dataclasses.replace(make_task(kind="probe", owner="a"), reserved_bytes=1000)
+    repo.add(task)
+    done = execution.run_task(task.id, repository=repo)
+    assert done.status is TaskStatus.FAILED and "2,000 bytes, over the 1,000 reserved" in done.error
+    assert repo.get_result(task.id) is None and repo.stored_bytes("a") == task.input_bytes

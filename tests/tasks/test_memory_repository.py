@@ -6,7 +6,7 @@ import pytest
 
 from tasks.domain import Task, TaskResult, TaskStatus
 from tasks.errors import StoreFull
-from tasks.repositories.memory import InMemoryTaskRepository
+from tasks.repositories.memory import FULL_MARGIN_BYTES, InMemoryTaskRepository
 from tests.support import EPOCH, make_task
 
 
@@ -39,3 +39,15 @@ def test_inputs_and_results_count_against_the_byte_budget_and_are_released():
         repository.add(image_task(200))  # 600 + 300 held
     assert repository.purge_finished(before=EPOCH + timedelta(seconds=1)) == 1
     repository.add(image_task(900))  # expiry released input and result
+
+
+def test_readiness_holds_until_not_even_a_small_task_fits():
+    """Issue 25 item 2: a tenant at its share turned /readyz unready (a load balancer would drop
+    the instance); only a store that cannot take a small task is not ready."""
+    repository = InMemoryTaskRepository(max_tasks=10, max_bytes=FULL_MARGIN_BYTES * 3)
+    big = Task.new(kind="code", params={}, owner="a", now=EPOCH, reserved_bytes=FULL_MARGIN_BYTES)
+    repository.add(big)
+    repository.check()
+    repository.add(Task.new(kind="code", params={}, owner="b", now=EPOCH, reserved_bytes=FULL_MARGIN_BYTES))
+    with pytest.raises(StoreFull):
+        repository.check()
