@@ -227,7 +227,8 @@ def test_a_results_room_is_held_from_submit_and_gives_way_to_the_result(reposito
     assert repository.stored_bytes("a") == task.input_bytes + 5000
     assert repository.get(task.id).reserved_bytes == 5000
     with pytest.raises(StorageQuotaExceeded) as refused:  # the room is taken, though nothing ran yet
-        repository.add(Task.new(kind="code", params={}, owner="a", now=EPOCH, reserved_bytes=1000), max_stored_bytes=6000)
+        more = Task.new(kind="code", params={}, owner="a", now=EPOCH, reserved_bytes=1000)
+        repository.add(more, max_stored_bytes=6000)
     assert refused.value.used == task.input_bytes + 5000
     _start(repository, task)
     assert repository.stored_bytes("a") == task.input_bytes + 5000
