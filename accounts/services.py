@@ -35,26 +35,38 @@ def register(*, username: str, password: str, address: str) -> AbstractBaseUser:
 
 
 def log_in(*, username: str, password: str, address: str) -> tuple[str, datetime]:
-    """(token, when it expires). Every attempt counts against the address; failures against the
-    username too, and a username past its limit is refused before any password is checked."""
+    """(token, when it expires). Throttled as `admit_login` says."""
+    admit_login(username=username, address=address)
+    user = authenticate(username=username, password=password)  # hashes even for unknown users: same timing
+    if user is None or not user.is_active:
+        login_failed(username=username)
+        raise InvalidCredentials
+    expires_at = timezone.now() + timedelta(seconds=settings.LOGIN_TOKEN_TTL)
+    _, token = keys.issue(user, name=LOGIN_KEY_NAME, expires_at=expires_at)
+    return token, expires_at
+
+
+def admit_login(*, username: str, address: str) -> None:
+    """Before any password is checked (for POST /login and the admin's login page alike): every
+    attempt counts against the address, and a username past its failures is refused."""
     _within(
         "login_attempts",
         anonymous_owner(address),
         settings.LOGIN_ATTEMPTS_PER_ADDRESS,
         "login attempts from your address",
     )
-    failures_key = f"username:{username.lower()}"
-    failures, retry_after = counted(failures_key, "login_failures")
+    failures, retry_after = counted(_failures_key(username), "login_failures")
     if failures >= settings.LOGIN_FAILURES_PER_USERNAME:
         raise _too_many("login_failures", settings.LOGIN_FAILURES_PER_USERNAME, failures, retry_after,
                         "failed logins for this username")  # fmt: skip
-    user = authenticate(username=username, password=password)  # hashes even for unknown users: same timing
-    if user is None or not user.is_active:
-        charge(failures_key, "login_failures")
-        raise InvalidCredentials
-    expires_at = timezone.now() + timedelta(seconds=settings.LOGIN_TOKEN_TTL)
-    _, token = keys.issue(user, name=LOGIN_KEY_NAME, expires_at=expires_at)
-    return token, expires_at
+
+
+def login_failed(*, username: str) -> None:
+    charge(_failures_key(username), "login_failures")
+
+
+def _failures_key(username: str) -> str:
+    return f"username:{username.lower()}"
 
 
 def log_out(*, api_key: ApiKey) -> None:

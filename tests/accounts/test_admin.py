@@ -24,6 +24,26 @@ def test_login_page_is_served(client):
     assert client.get("/admin/login/").status_code == 200
 
 
+@pytest.mark.default_quotas
+def test_admin_login_is_throttled_per_username_and_logged(client, caplog):
+    """Issue 25 item 6: 40 wrong passwords for one username in 42 s all answered 200."""
+    get_user_model().objects.create_superuser("root", password="secret-pass")
+    guesses = [client.post("/admin/login/", {"username": "root", "password": f"guess-{n}"}) for n in range(12)]
+    assert [response.status_code for response in guesses] == [200] * 10 + [429] * 2  # LOGIN_FAILURES_PER_USERNAME
+    assert int(guesses[-1]["Retry-After"]) >= 1 and "failed logins for this username" in guesses[-1].content.decode()
+    assert "admin login refused for 'root'" in caplog.text
+    refused = client.post("/admin/login/", {"username": "root", "password": "secret-pass"})
+    assert refused.status_code == 429  # even the right password waits out the window
+    assert client.post("/admin/login/", {"username": "other", "password": "x"}).status_code == 200
+
+
+@pytest.mark.default_quotas
+def test_admin_login_attempts_are_throttled_per_address(client, settings):
+    names = [f"user{n}" for n in range(settings.LOGIN_ATTEMPTS_PER_ADDRESS + 1)]
+    codes = [client.post("/admin/login/", {"username": name, "password": "x"}).status_code for name in names]
+    assert codes == [200] * settings.LOGIN_ATTEMPTS_PER_ADDRESS + [429]
+
+
 def test_adding_a_key_shows_it_once_and_stores_its_hash(admin):
     owner = get_user_model().objects.create_user("alice")
     response = admin.post("/admin/accounts/apikey/add/", {"user": owner.pk, "name": "laptop"}, follow=True)
