@@ -20,3 +20,15 @@ class InvalidCredentials(exceptions.AuthenticationFailed):
 
     default_detail = "Wrong username or password."
     default_code = "invalid_credentials"
+
+
+class NotALoginToken(exceptions.APIException):
+    """POST /logout with a long-lived API key: logging out ends a session, it does not revoke keys
+    (a client that logged out with its key lost it for good)."""
+
+    status_code = 409
+    default_detail = (
+        "This is an API key, not a token from POST /login: logging out does not revoke keys. "
+        "An operator revokes keys in the admin."
+    )
+    default_code = "not_a_login_token"

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import keys
-from accounts.errors import InvalidCredentials, RegistrationClosed, UsernameTaken
+from accounts.errors import InvalidCredentials, NotALoginToken, RegistrationClosed, UsernameTaken
 from accounts.models import ApiKey
 from accounts.throttles import charge, counted
 from tasks.domain import anonymous_owner
@@ -70,7 +70,9 @@ def _failures_key(username: str) -> str:
 
 
 def log_out(*, api_key: ApiKey) -> None:
-    """Revoke the token (or key) the request came with."""
+    """Revoke the token the request came with, if POST /login issued it (NotALoginToken if not)."""
+    if api_key.name != LOGIN_KEY_NAME or api_key.expires_at is None:
+        raise NotALoginToken
     keys.revoke(api_key)
 
 

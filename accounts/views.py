@@ -11,7 +11,7 @@ from accounts import services as access
 from accounts import webhooks
 from accounts.authentication import ApiKeyAuthentication
 from accounts.callers import caller_for, client_address
-from accounts.errors import InvalidCredentials, RegistrationClosed, UsernameTaken
+from accounts.errors import InvalidCredentials, NotALoginToken, RegistrationClosed, UsernameTaken
 from accounts.permissions import CallerAllowed, KeyRequired
 from accounts.schema import UNAUTHORIZED
 from accounts.serializers import (
@@ -180,16 +180,25 @@ class LoginView(APIView):
 
 
 class LogoutView(APIView):
-    """`POST /logout`: revoke the token (or API key) this request carries."""
+    """`POST /logout`: revoke the `POST /login` token this request carries (never an API key)."""
 
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [KeyRequired]
 
     @extend_schema(
         operation_id="logout",
-        summary="Log out: revoke this token",
+        summary="Log out: revoke this POST /login token",
+        description="Ends the session of a token from `POST /login`. An API key is never revoked here (409): "
+        "operators revoke keys in the admin.",
         request=None,
-        responses={204: OpenApiResponse(description="Revoked; the token answers 401 from now on."), **UNAUTHORIZED},
+        responses={
+            204: OpenApiResponse(description="Revoked; the token answers 401 from now on."),
+            **UNAUTHORIZED,
+            **problem(
+                "The request carries an API key, not a login token.",
+                ("An API key", NotALoginToken, NotALoginToken.default_detail),
+            ),
+        },
         tags=["access"],
     )
     def post(self, request: Request) -> Response:

@@ -71,9 +71,21 @@ def check_url(url: str) -> str:
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
+        _check_name(host)
         return url  # a name: resolved, and its addresses checked, at each delivery
     _refuse_unless_allowed(address, host)
     return url
+
+
+def _check_name(host: str) -> None:
+    """A host name DNS can carry (IDNA, labels of 1-63 characters, 253 in all): one it cannot
+    was accepted and then failed at every delivery without an attempt on record."""
+    try:
+        encoded = host.rstrip(".").encode("idna")
+    except UnicodeError:
+        raise InvalidCallbackUrl(f"{host[:80]} is not a valid host name (each label 1-63 characters).") from None
+    if len(encoded) > 253:
+        raise InvalidCallbackUrl("The host name is over 253 characters.")
 
 
 def _refuse_unless_allowed(address: ipaddress.IPv4Address | ipaddress.IPv6Address, host: str) -> None:
@@ -81,9 +93,22 @@ def _refuse_unless_allowed(address: ipaddress.IPv4Address | ipaddress.IPv6Addres
         raise InvalidCallbackUrl(f"{host} is a loopback, private or reserved address; callbacks go to public ones.")
 
 
+# IPv6 ranges that reach IPv4 or local networks but that Python's is_global lets through: IPv4-
+# compatible (::a.b.c.d, deprecated), NAT64's well-known and local-use prefixes, and deprecated
+# site-local addresses.
+NOT_PUBLIC_V6 = tuple(
+    ipaddress.ip_network(network) for network in ("::/96", "64:ff9b::/96", "64:ff9b:1::/48", "fec0::/10")
+)
+
+
 def _public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        elif address.sixtofour is not None:  # 2002:a.b.c.d::: as public as its IPv4 address
+            address = address.sixtofour
+        elif any(address in network for network in NOT_PUBLIC_V6):
+            return False
     return address.is_global and not address.is_multicast
 
 

@@ -27,8 +27,11 @@ def test_the_signature_is_standard_webhooks_v1():
 
 @pytest.mark.parametrize(
     "url",
-    ["https://hooks.example.com/task", "http://8.8.8.8:8080/x?y=1", "https://[2001:4860:4860::8888]/hook"],
-)
+    [
+        "https://hooks.example.com/task", "http://8.8.8.8:8080/x?y=1", "https://[2001:4860:4860::8888]/hook",
+        "https://bücher.example/hook", "http://[2002:808:808::]/",
+    ],
+)  # fmt: skip
 def test_public_http_urls_are_taken(url, settings):
     settings.WEBHOOK_ALLOW_PRIVATE = False
     assert callbacks.check_url(url) == url
@@ -41,6 +44,9 @@ def test_public_http_urls_are_taken(url, settings):
         "http://127.0.0.1/", "http://10.1.2.3/", "http://192.168.1.1/", "http://169.254.169.254/latest/meta-data",
         "http://[::1]/", "http://[::ffff:127.0.0.1]/", "http://localhost:8000/", "http://api.localhost/",
         "http://0.0.0.0/", "http://224.0.0.1/", "https://example.com/" + "x" * 2048, "http://[fe80::1]/",
+        # Issue 25 item 7: taken with 201 before, then failed at delivery or reached inside.
+        f"http://{'a' * 70}.example.com/hook", "http://a..example.com/", "http://[::127.0.0.1]/",
+        "http://[64:ff9b::7f00:1]/", "http://[64:ff9b:1::a00:1]/", "http://[fec0::1]/", "http://[2002:7f00:1::]/",
     ],
 )  # fmt: skip
 def test_other_urls_and_private_addresses_are_refused(url, settings):

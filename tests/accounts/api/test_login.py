@@ -132,6 +132,13 @@ def test_logout_revokes_the_token(api):
     assert_problem(keyed.get("/me"), 401)
 
 
+def test_logout_leaves_an_api_key_alone(api, issue_key):
+    """Issue 25 item 7: POST /logout with a long-lived API key revoked the key for good."""
+    keyed = APIClient(HTTP_AUTHORIZATION=f"Bearer {issue_key('alice')}")
+    assert_problem(keyed.post("/logout"), 409, "not-a-login-token")
+    assert keyed.get("/me").status_code == 200
+
+
 def test_logout_needs_a_token(api):
     assert_problem(api.post("/logout"), 401)
 
@@ -147,3 +154,10 @@ def test_without_anonymous_use_the_seed_endpoints_need_the_token(api, settings):
     assert keyed.post("/task").status_code == 201
     assert_problem(keyed.get(f"/status/{task}"), 404, "task-not-found")
     assert_problem(keyed.get(f"/result/{task}"), 404, "task-not-found")
+
+
+def test_usernames_differing_only_in_case_are_one_name(api):
+    """Issue 25 item 7: `Alice` and `alice` registered as two users."""
+    username = new_name()
+    assert register(api, username).status_code == 201
+    assert_problem(register(api, username.upper()), 409, "username-taken")
