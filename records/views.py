@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import ApiKeyAuthentication
 from accounts.callers import owner_of
+from accounts.schema import UNAUTHORIZED
 from accounts.throttles import charge_records
 from httpapi.openapi import problem
 from idempotency import services as idempotency
@@ -73,7 +74,7 @@ class NewRecordsView(APIView):
             OpenApiExample("Two records", value=EXAMPLE, request_only=True),
             OpenApiExample("Saved (a list in)", value=EXAMPLE, response_only=True, status_codes=["201"]),
         ],
-        responses={
+        responses={**UNAUTHORIZED, 
             200: OpenApiResponse(
                 RECORD_OR_RECORDS_SCHEMA,
                 description="A retry with a known Idempotency-Key (`Idempotent-Replayed: true`): the first answer; "
@@ -121,7 +122,7 @@ class AllRecordsView(APIView):
     @extend_schema(
         operation_id="records_all",
         summary="Every record, in insertion order (streamed)",
-        responses={200: RecordSerializer(many=True)},
+        responses={**UNAUTHORIZED, 200: RecordSerializer(many=True)},
         tags=["records"],
     )
     def get(self, request: Request) -> StreamingHttpResponse:
@@ -133,7 +134,7 @@ class RecordByKeyView(APIView):
         operation_id="records_get",
         summary="One record by uuid, or the oldest <count> records",
         parameters=[GET_KEY],
-        responses={
+        responses={**UNAUTHORIZED, 
             200: OpenApiResponse(
                 RECORD_OR_RECORDS_SCHEMA, description="`{uuid, text}` for a uuid; `[{uuid, text}, ...]` for a count."
             ),
@@ -153,7 +154,7 @@ class RecordByKeyView(APIView):
         operation_id="records_delete",
         summary="Delete a record; answers it",
         parameters=[DELETE_KEY],
-        responses={200: RecordSerializer, **NOT_FOUND},
+        responses={**UNAUTHORIZED, 200: RecordSerializer, **NOT_FOUND},
         tags=["records"],
     )
     def delete(self, request: Request, key: str) -> Response:

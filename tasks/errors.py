@@ -294,7 +294,10 @@ class MetricsTokenRequired(TaskServiceError):
     title = "Metrics token required"
 
     def __init__(self) -> None:
-        super().__init__("GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`.")
+        super().__init__(
+            "GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>` (none is set on the server until an "
+            "operator sets METRICS_TOKEN)."
+        )
 
     def problem_headers(self) -> dict[str, str]:
         return {"WWW-Authenticate": 'Bearer realm="metrics"'}

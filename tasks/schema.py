@@ -275,8 +275,8 @@ TOO_MANY_WAITERS = problem(
     ),
 )
 METRICS_UNAUTHORIZED = problem(
-    "METRICS_TOKEN is set and the request does not carry it.",
-    ("No token", MetricsTokenRequired, "GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`."),
+    "The request does not carry METRICS_TOKEN (or the server has none set).",
+    ("No token", MetricsTokenRequired, MetricsTokenRequired().args[0]),
 )
 NOT_READY = problem(
     "A component is not usable; `checks` names it.",

@@ -434,18 +434,21 @@ class ReadinessView(APIView):
 
 
 class MetricsTokenHeld(BasePermission):
-    """With METRICS_TOKEN set, `Authorization: Bearer <METRICS_TOKEN>` (else MetricsTokenRequired)."""
+    """`Authorization: Bearer <METRICS_TOKEN>` (else MetricsTokenRequired). Without a token set
+    nobody scrapes: the metrics tell strangers the load, the quotas hit and the store's size."""
 
     def has_permission(self, request: Request, view: APIView) -> bool:
+        if request.method not in ("GET", "HEAD"):
+            return True  # the view answers 405: no need to know the token for that
         token = settings.METRICS_TOKEN
         given = request.headers.get("Authorization", "").encode()
-        if token and not hmac.compare_digest(given, f"Bearer {token}".encode()):
+        if not token or not hmac.compare_digest(given, f"Bearer {token}".encode()):
             raise MetricsTokenRequired
         return True
 
 
 class MetricsView(APIView):
-    """Prometheus text format; with METRICS_TOKEN set, only for `Authorization: Bearer <token>`."""
+    """Prometheus text format, only for `Authorization: Bearer <METRICS_TOKEN>`."""
 
     authentication_classes: list = []
     permission_classes = [MetricsTokenHeld]
@@ -456,8 +459,8 @@ class MetricsView(APIView):
         description="Every gunicorn and Celery worker of this host counted (prometheus-client multiprocess "
         "mode): tasks submitted and finished by kind and outcome, queue wait and run time histograms by kind, "
         "tasks in progress, what the store holds, quota refusals by quota, sandbox faults, webhook attempts by "
-        "outcome, HTTP requests by route and status. With METRICS_TOKEN set it needs "
-        "`Authorization: Bearer <METRICS_TOKEN>`.",
+        "outcome, HTTP requests by route and status. It needs `Authorization: Bearer <METRICS_TOKEN>`; "
+        "with no METRICS_TOKEN set on the server it answers 401 to everyone.",
         responses={
             (200, "text/plain"): OpenApiResponse(
                 OpenApiTypes.STR,

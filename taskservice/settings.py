@@ -20,7 +20,7 @@ DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var")))  # the SQLite file a
 METRICS_DIR = Path(env_str("PROMETHEUS_MULTIPROC_DIR", str(DATA_DIR / "metrics")))
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(METRICS_DIR)
 METRICS_DIR.mkdir(parents=True, exist_ok=True)
-METRICS_TOKEN = env_str("METRICS_TOKEN", "")  # set: /metrics wants `Authorization: Bearer <it>`
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")  # /metrics wants `Authorization: Bearer <it>`; unset: closed
 
 
 def _secret_key() -> str:

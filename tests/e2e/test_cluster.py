@@ -265,12 +265,13 @@ def test_webhooks_are_delivered_by_the_celery_workers(cluster):
 def test_metrics_count_what_the_celery_workers_did(cluster):
     from prometheus_client.parser import text_string_to_metric_families
 
+    cluster.env["METRICS_TOKEN"] = "cluster-metrics"
     web = cluster.start_web(web_workers=2)
     cluster.start_worker("w1")
     ids = [submit(web.url, {"kind": "sleep", "params": {"seconds": 0}}) for _ in range(3)]
     for task_id in ids:
         assert wait_ready(requests.Session(), web.url, task_id)["status"] == "ready"
-    text = requests.get(f"{web.url}/metrics", timeout=10).text
+    text = requests.get(f"{web.url}/metrics", headers={"Authorization": "Bearer cluster-metrics"}, timeout=10).text
     samples = {
         (sample.name, tuple(sorted(sample.labels.items()))): sample.value
         for family in text_string_to_metric_families(text)

@@ -6,8 +6,16 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.support import assert_problem
 
 
+TOKEN = "metrics-s3cret"
+
+
+@pytest.fixture(autouse=True)
+def metrics_token(settings):
+    settings.METRICS_TOKEN = TOKEN
+
+
 def scrape(api, **headers) -> dict[tuple[str, tuple], float]:
-    response = api.get("/metrics", **headers)
+    response = api.get("/metrics", **{"HTTP_AUTHORIZATION": f"Bearer {TOKEN}", **headers})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/plain; version=0.0.4")
     return {
         (sample.name, tuple(sorted(sample.labels.items()))): sample.value
@@ -60,7 +68,13 @@ def test_quota_refusals_are_counted_by_quota(api, settings):
 
 
 def test_a_metrics_token_guards_the_endpoint(api, settings):
-    settings.METRICS_TOKEN = "s3cret"
     assert_problem(api.get("/metrics"), 401, "metrics-token-required")
     assert_problem(api.get("/metrics", HTTP_AUTHORIZATION="Bearer nope"), 401)
-    assert scrape(api, HTTP_AUTHORIZATION="Bearer s3cret")
+    assert scrape(api)
+
+
+def test_without_a_token_set_nobody_scrapes(api, settings):
+    """Issue 25 item 7: /metrics was open to anyone on the public port by default."""
+    settings.METRICS_TOKEN = ""
+    assert_problem(api.get("/metrics"), 401, "metrics-token-required")
+    assert_problem(api.get("/metrics", HTTP_AUTHORIZATION="Bearer "), 401)
