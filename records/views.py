@@ -74,7 +74,8 @@ class NewRecordsView(APIView):
             OpenApiExample("Two records", value=EXAMPLE, request_only=True),
             OpenApiExample("Saved (a list in)", value=EXAMPLE, response_only=True, status_codes=["201"]),
         ],
-        responses={**UNAUTHORIZED, 
+        responses={
+            **UNAUTHORIZED,
             200: OpenApiResponse(
                 RECORD_OR_RECORDS_SCHEMA,
                 description="A retry with a known Idempotency-Key (`Idempotent-Replayed: true`): the first answer; "
@@ -134,7 +135,8 @@ class RecordByKeyView(APIView):
         operation_id="records_get",
         summary="One record by uuid, or the oldest <count> records",
         parameters=[GET_KEY],
-        responses={**UNAUTHORIZED, 
+        responses={
+            **UNAUTHORIZED,
             200: OpenApiResponse(
                 RECORD_OR_RECORDS_SCHEMA, description="`{uuid, text}` for a uuid; `[{uuid, text}, ...]` for a count."
             ),

@@ -5,7 +5,6 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support import assert_problem
 
-
 TOKEN = "metrics-s3cret"
 
 
