@@ -1,9 +1,11 @@
 """Live-server fixtures: a real gunicorn process started with the project's shipped config."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,8 +29,15 @@ class LiveServer:
     url: str
     process: subprocess.Popen
     log: Path
+    tmpdir: Path  # the server's own TMPDIR: its run directories, and nobody else's
 
     def stop(self, timeout: float = 20) -> int:
+        try:
+            return self._stop(timeout)
+        finally:
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+
+    def _stop(self, timeout: float) -> int:
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -67,8 +76,13 @@ def start_gunicorn(log: Path, env: dict[str, str] | None = None, wait: float = 6
     from tests.conftest import ROOMY_QUOTAS
 
     port = free_port()
+    # A temp dir of its own (traversable by the sandbox's uids, as the shared one is): a test that
+    # counts run directories there sees this server's alone, whatever else runs on the machine.
+    tmpdir = Path(tempfile.mkdtemp(prefix="taskservice-test-"))
+    tmpdir.chmod(0o711)
     environment = {
         **os.environ,
+        "TMPDIR": str(tmpdir),
         "ACCESS_LOG": "0",
         "DATA_DIR": str(data_dir(log)),
         "DATABASE_URL": "",
@@ -79,7 +93,7 @@ def start_gunicorn(log: Path, env: dict[str, str] | None = None, wait: float = 6
     }
     with log.open("wb") as out:
         process = subprocess.Popen(gunicorn_command(), cwd=ROOT, env=environment, stdout=out, stderr=out)
-    server = LiveServer(f"http://127.0.0.1:{port}", process, log)
+    server = LiveServer(f"http://127.0.0.1:{port}", process, log, tmpdir)
     deadline = time.monotonic() + wait
     try:
         while time.monotonic() < deadline:

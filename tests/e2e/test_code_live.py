@@ -137,7 +137,10 @@ def test_etc_shadow_is_not_readable(service):
     assert run(service, "python", source)["run"]["stdout"].startswith("denied")
 
 
-def test_program_killing_its_supervisor_is_a_runtime_error(service):
-    result = run(service, "python", "import os\nos.kill(os.getppid(), 9)")
-    assert result["verdict"] == "runtime_error"
+def test_a_program_cannot_kill_its_supervisor(service):
+    """The supervisor is the run's PID 1 (issue 25 item 1): a SIGKILL from inside is dropped by the
+    kernel, and the run ends and is reported as the program ended it."""
+    result = run(service, "python", "import os\nos.kill(os.getppid(), 9)\nprint('still here')\nraise SystemExit(3)")
+    assert result["verdict"] == "runtime_error" and result["run"]["exit_code"] == 3, result
+    assert result["run"]["stdout"] == "still here\n" and result["run"]["time_s"] is not None
     healthy(service)

@@ -47,8 +47,10 @@ def stdout_of(result) -> str:
     return result["run"]["stdout"]
 
 
-def leftovers() -> set[str]:
-    return {entry.name for entry in Path(tempfile.gettempdir()).iterdir() if entry.name.startswith("taskservice-")}
+def leftovers(service) -> set[str]:
+    """The run directories in the server's own TMPDIR (issue 25 item 8: counting the shared temp
+    dir saw another server's runs on the same machine)."""
+    return {entry.name for entry in service.tmpdir.iterdir() if entry.name.startswith("taskservice-")}
 
 
 def test_no_server_variable_is_readable_anywhere_under_proc(service):
@@ -76,11 +78,11 @@ def test_a_run_creates_nothing_but_a_private_directory_in_the_temp_dir(service):
     """Item 2: the stdin file was `<workdir>.stdin` beside the work dir, open to planted symlinks."""
     seen: dict[str, int] = {}
     stop = threading.Event()
-    existing = leftovers()
+    existing = leftovers(service)
 
     def watch() -> None:
         while not stop.is_set():
-            for entry in Path(tempfile.gettempdir()).iterdir():
+            for entry in service.tmpdir.iterdir():
                 if entry.name.startswith("taskservice-") and entry.name not in seen and entry.name not in existing:
                     try:
                         seen[entry.name] = entry.lstat().st_mode
@@ -141,14 +143,14 @@ print('wrote', written // 1048576)
 
 def test_a_deep_directory_tree_is_cleaned_up(service):
     """Item 4: 3,000 nested directories made shutil.rmtree fail: the task failed, files stayed."""
-    before = leftovers()
+    before = leftovers(service)
     source = (
         "import os\nfor _ in range(3000):\n    os.mkdir('d'); os.chdir('d')\nopen('f', 'w').write('x' * 9000)\n"
         "print('deep')"
     )
     result = run(service, "python", source)
     assert result["verdict"] == "ok" and stdout_of(result) == "deep\n"
-    assert leftovers() <= before
+    assert leftovers(service) <= before
 
 
 def test_dev_shm_is_small_and_private(service):
