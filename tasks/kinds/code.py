@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import atexit
 import base64
+import dataclasses
 import functools
 import json
 import os
 import shutil
 import signal
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,7 @@ from tasks.kinds.base import (
     TaskKind,
     unknown_keys,
 )
+from taskservice.env import env_float
 
 MIB = 1024 * 1024
 # Seed-style bodies name the toolchain under any of these keys ("tranlator": real clients send it).
@@ -96,10 +99,15 @@ class CodeParams(ParamsSerializer):
                   "is the first failing case's, and `tests` in the result has every case's.",
     )  # fmt: skip
 
-    def validate_tests(self, tests: list) -> list:
-        if len(tests) > settings.CODE_MAX_TESTS:
-            raise serializers.ValidationError(f"At most {settings.CODE_MAX_TESTS} test cases.")
-        return tests
+    def get_fields(self) -> dict:
+        # The maximum follows the setting, and the schema states it (maxItems).
+        fields = super().get_fields()
+        tests = fields["tests"]
+        fields["tests"] = serializers.ListField(
+            child=TestCase(), required=False, min_length=1, max_length=settings.CODE_MAX_TESTS,
+            help_text=tests.help_text, error_messages={"max_length": "At most {max_length} test cases."},
+        )  # fmt: skip
+        return fields
 
     def validate_language(self, name: str) -> str:
         name = LANGUAGE_ALIASES.get(name.lower(), name.lower())
@@ -261,9 +269,27 @@ def _report(outcome: Outcome, *, compile_step: bool = False) -> dict[str, Any]:
     return report
 
 
+class TaskBudget:
+    """The task's whole wall-clock budget (`task_s`): each sandboxed run gets at most what is left
+    of it, so compile plus 20 runs cannot hold a worker for minutes."""
+
+    def __init__(self, seconds: float) -> None:
+        self.deadline = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def cap(self, limits: Limits) -> Limits:
+        left = max(self.left(), 0.0)
+        return dataclasses.replace(
+            limits, wall_seconds=min(limits.wall_seconds, left), cpu_seconds=min(limits.cpu_seconds, left)
+        )
+
+
 def run(context: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     language: Language = LANGUAGES[params["language"]]
     limits = run_limits(params["limits"])
+    budget = TaskBudget(params.get("task_s") or TASK_LIMIT.maximum())
     box = sandbox()
     tests = params.get("tests") or []
     steps = (language.compile is not None) + (len(tests) or 1)  # progress: the compile, then each run
@@ -274,19 +300,19 @@ def run(context: Context, params: Mapping[str, Any]) -> dict[str, Any]:
         compiled = None
         if language.compile is not None:
             outcome = box.run(command(language.compile, language), workspace=space, stdin=b"",
-                              limits=compile_limits())  # fmt: skip
+                              limits=budget.cap(compile_limits()))  # fmt: skip
             compiled = _report(outcome, compile_step=True)
             if outcome.exit_code != 0:
                 return {"verdict": "compile_error", "language": language.name, "compile": compiled, "run": None}
             context.report_progress(1 / steps)
         argv = command(language.run, language) + list(params["args"])
         if tests:
-            cases = _run_tests(context, box, space, argv, tests, limits, done=steps - len(tests), steps=steps)
+            cases = _run_tests(context, box, space, argv, tests, limits, budget, done=steps - len(tests), steps=steps)
             failed = next((case["verdict"] for case in cases if case["verdict"] != "accepted"), "accepted")
             return {"verdict": failed, "language": language.name, "compile": compiled, "run": None, "tests": cases}
         if context.cancelled():
             raise TaskCancelled
-        outcome = box.run(argv, workspace=space, stdin=params["stdin"].encode(), limits=limits)
+        outcome = box.run(argv, workspace=space, stdin=params["stdin"].encode(), limits=budget.cap(limits))
     verdict = judge(outcome, limits, params["expected_output"])
     return {"verdict": verdict, "language": language.name, "compile": compiled, "run": _report(outcome)}
 
@@ -298,6 +324,7 @@ def _run_tests(
     argv: list[str],
     tests: list[Mapping[str, Any]],
     limits: Limits,
+    budget: TaskBudget,
     *,
     done: int,
     steps: int,
@@ -308,10 +335,13 @@ def _run_tests(
     for index, test in enumerate(tests):
         if context.cancelled():
             raise TaskCancelled
+        name = test.get("name") or f"test {index + 1}"
+        if budget.left() <= 0:  # the task's budget is spent: the cases left are not run
+            cases.append({"name": name, "verdict": "time_limit_exceeded", "skipped": "the task's time budget is spent"})
+            continue
         with box.workdir() as space:
             _copy_build(built, space)
-            outcome = box.run(argv, workspace=space, stdin=test["stdin"].encode(), limits=limits)
-        name = test.get("name") or f"test {index + 1}"
+            outcome = box.run(argv, workspace=space, stdin=test["stdin"].encode(), limits=budget.cap(limits))
         cases.append({"name": name, "verdict": judge(outcome, limits, test["expected_output"]), **_report(outcome)})
         context.report_progress((done + index + 1) / steps)
     return cases
@@ -334,11 +364,18 @@ def _copy_build(built: Workspace, space: Workspace) -> None:
                 os.fchown(target.fileno(), space.uid, space.uid)
 
 
+TASK_LIMIT = Limit(
+    "max_task_s", "Seconds per task, the compile and every run together (wall clock).", "CODE_MAX_TASK_S",
+    "QUOTA_ANON_CODE_TASK_S", integer=False, minimum=1,
+    maximum_default=env_float("CODE_MAX_TASK_S", 60.0, minimum=1.0),
+    anonymous_default=env_float("QUOTA_ANON_CODE_TASK_S", 30.0, minimum=1.0),
+)  # fmt: skip
 LIMITS = (
     Limit(
         "max_time_s", "CPU seconds per run.", "CODE_MAX_TIME_S", "QUOTA_ANON_CODE_TIME_S", integer=False, minimum=0.1
     ),
     Limit("max_memory_mb", "Memory per run, in MB.", "CODE_MAX_MEMORY_MB", "QUOTA_ANON_CODE_MEMORY_MB", minimum=16),
+    TASK_LIMIT,
 )
 
 
@@ -358,7 +395,14 @@ def restrict(params: dict[str, Any], asked: Mapping[str, Any], ceilings: Ceiling
         limits[name] = ceiling
     if errors:
         raise InvalidParams({"limits": errors})
-    return {**params, "limits": limits}
+    budget = ceilings["max_task_s"]
+    runs = len(params.get("tests") or []) or 1
+    if runs * limits["time_s"] > budget:  # it could never finish within the task's budget
+        field = "tests" if params.get("tests") else "limits"
+        message = (f"{runs} runs of up to {limits['time_s']:g} s of CPU each need more than the {budget:g} s your "
+                   "quota gives one task: fewer tests or a lower time_s.")  # fmt: skip
+        raise InvalidParams({field: [message]})
+    return {**params, "limits": limits, "task_s": budget}
 
 
 class FlatCodeSubmission(serializers.Serializer):

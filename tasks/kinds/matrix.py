@@ -32,6 +32,10 @@ from taskservice.env import env_int
 
 DTYPES = {"float64": np.float64, "float32": np.float32, "int64": np.int64}
 NPY = "application/x-npy"
+# What a GFLOP of each dtype costs against max_gflop, in float64 GFLOP: numpy multiplies integers
+# without BLAS, ~47x slower than float64 on one core of the benchmark machine (0.73 against 34
+# GFLOP/s, n=512), so the quota that bounds a float64 task's time bounds an int64 one's too.
+DTYPE_COST = {"float64": 1, "float32": 1, "int64": 50}
 # Results up to this many elements are answered as JSON; above, as a .npy file.
 JSON_MAX_ELEMENTS = env_int("MATRIX_JSON_MAX_ELEMENTS", 65_536, minimum=0)
 # A block is one BLAS call, between which progress and cancellation are seen. Each call packs the
@@ -48,7 +52,8 @@ LIMITS = (
     Limit("max_elements", "Elements of any one matrix, the result included.", "MATRIX_MAX_ELEMENTS",
           "QUOTA_ANON_MATRIX_ELEMENTS", maximum_default=env_int("MATRIX_MAX_ELEMENTS", 16_777_216, minimum=1),
           anonymous_default=env_int("QUOTA_ANON_MATRIX_ELEMENTS", 262_144, minimum=1)),
-    Limit("max_gflop", "Billions of floating-point operations per task (2nmp for an n x m by m x p product).",
+    Limit("max_gflop", "Billions of floating-point operations per task (2nmp for an n x m by m x p product; "
+          "int64 counts 50 times: no BLAS for integers).",
           "MATRIX_MAX_GFLOP", "QUOTA_ANON_MATRIX_GFLOP", maximum_default=env_int("MATRIX_MAX_GFLOP", 300, minimum=1),
           anonymous_default=env_int("QUOTA_ANON_MATRIX_GFLOP", 2, minimum=1)),
 )  # fmt: skip
@@ -145,10 +150,12 @@ def restrict(params: dict[str, Any], asked: Mapping[str, Any], ceilings: Ceiling
         errors["a"] = [f"At most {ceilings['max_dimension']:,} rows or columns for your quota."]
     if max(n * m, m * p, n * p) > ceilings["max_elements"]:
         errors.setdefault("a", []).append(f"At most {ceilings['max_elements']:,} elements per matrix for your quota.")
-    gflop = 2 * n * m * p * products / 1e9
+    weight = DTYPE_COST[params["dtype"]]
+    gflop = 2 * n * m * p * products / 1e9 * weight
     if gflop > ceilings["max_gflop"]:
         allowed = ceilings["max_gflop"]
-        errors["power" if power else "b"] = [f"This takes {gflop:,.1f} GFLOP; your quota allows {allowed:,}."]
+        counted = f" (int64 counts {weight}x: integers get no BLAS)" if weight > 1 else ""
+        errors["power" if power else "b"] = [f"This takes {gflop:,.1f} GFLOP{counted}; your quota allows {allowed:,}."]
     if errors:
         raise InvalidParams(errors)
     return params

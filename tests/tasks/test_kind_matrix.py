@@ -124,3 +124,14 @@ def test_blas_gets_the_workers_share_of_the_cores(monkeypatch):
     monkeypatch.setattr(kind, "_blas_threads", None)
     kind.pin_blas_threads()
     assert all(pool["num_threads"] == kind._blas_threads for pool in threadpool_info() if pool["user_api"] == "blas")
+
+
+def test_int64_counts_fifty_times_against_the_gflop_quota():
+    """Issue 25 item 5: int64 products ran ~15-47x slower than float64 at the same GFLOP quota,
+    so the quota that bounds a float64 task's time let an int64 one hold a worker for minutes."""
+    quota = {**ROOMY, "max_gflop": 1}
+    square = {"a": {"shape": [400, 400]}, "b": {"shape": [400, 400]}}  # 0.128 GFLOP
+    assert get_kind("matrix").validate({**square, "dtype": "float64"}, quota)
+    with pytest.raises(InvalidParams) as caught:
+        get_kind("matrix").validate({**square, "dtype": "int64"}, quota)
+    assert "6.4 GFLOP (int64 counts 50x" in caught.value.errors["b"][0]

@@ -167,3 +167,34 @@ def test_test_cases_are_bounded_and_exclusive_with_top_level_stdin(api, settings
     body = {"language": "python", "source": "print(1)", "tests": [{"stdin": "no expected output"}]}
     problem = assert_problem(api.post("/task", {"kind": "code", "params": body}, format="json"), 400, "invalid-params")
     assert problem["errors"][0]["pointer"] == "#/params/tests/0/expected_output"
+
+
+def test_a_task_that_cannot_finish_within_its_budget_is_refused(api, settings):
+    """Issue 25 item 5: 20 cases x (2 x time_s + 1 s) + compile held a worker up to 460 s."""
+    settings.QUOTA_ANON_CODE_TASK_S = 30
+    body = {"language": "python", "source": "print(1)", "tests": [{"expected_output": "1"}] * 20,
+            "limits": {"time_s": 2}}  # fmt: skip
+    problem = assert_problem(api.post("/task", {"kind": "code", "params": body}, format="json"), 400, "invalid-params")
+    assert problem["errors"][0]["pointer"] == "#/params/tests" and "30 s your quota" in problem["errors"][0]["detail"]
+    assert (
+        api.post("/task", {"kind": "code", "params": {**body, "limits": {"time_s": 1}}}, format="json").status_code
+        == 201
+    )
+    assert api.get("/me").json()["quotas"]["code"]["max_task_s"] == 30
+
+
+def test_the_schema_states_how_many_test_cases(api, settings):
+    settings.CODE_MAX_TESTS = 7
+    schema = api.get("/api/schema/?format=json").json()
+    assert schema["components"]["schemas"]["CodeParamsRequest"]["properties"]["tests"]["maxItems"] == 7
+
+
+def test_the_budget_cuts_the_whole_task_short(run_code, settings):
+    """Each run gets what is left of the task's budget; cases past it are not run."""
+    settings.QUOTA_ANON_CODE_TASK_S = 2
+    source = "import time\nwhile True: pass"
+    result = run_code("python", source, tests=[{"expected_output": ""}] * 2, limits={"time_s": 1})
+    first, second = result["tests"]
+    assert first["verdict"] == "time_limit_exceeded" and first["wall_s"] < 2.5, first
+    assert second["verdict"] == "time_limit_exceeded", second
+    assert result["verdict"] == "time_limit_exceeded"
