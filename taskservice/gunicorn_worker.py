@@ -6,8 +6,13 @@ blocks until the request is complete: 8 clients sending headers a byte a second 
 threads, and every other client waited (slowloris). Here the poller reads heads and bodies of
 known length without blocking, under deadlines (HTTP_HEADER_TIMEOUT, HTTP_BODY_MIN_RATE) and one
 memory budget (HTTP_BUFFER_MAX_BYTES); a thread only parses a request already in memory. What the
-worker refuses itself (408, 411, 413, 431, 503) and gunicorn's own parse errors (400, 414, 431,
-501) are problem+json like every other error of the service.
+worker refuses itself (408, 411, 413, 429, 431, 503) and gunicorn's own parse errors (400, 414,
+431, 501) are problem+json like every other error of the service.
+
+Idle connections are bounded too: one that sends nothing is closed after HTTP_IDLE_TIMEOUT, and
+one address holds at most HTTP_MAX_IDLE_PER_ADDRESS connections that have not sent a whole
+request (past that a new one gets 429 and is closed), so a thousand silent sockets from one
+address cannot fill worker_connections and keep everyone else waiting.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import selectors
 import socket
 import struct
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -66,6 +72,11 @@ def problem_bytes(status: int, slug: str, detail: str, headers: dict[str, str] |
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 
+def _address(address: object) -> str:
+    """The peer's IP ("" on a Unix socket)."""
+    return str(address[0]) if isinstance(address, tuple) and address else ""
+
+
 def _recv(sock: socket.socket) -> bytes | None:
     """What a non-blocking socket holds: None if nothing yet, b"" once the peer is gone."""
     try:
@@ -82,6 +93,10 @@ class Inbound:
 
     buffer: bytearray
     deadline: float
+    address: str  # the peer's, for the per-address bound on connections being read
+    # The head's deadline once bytes arrive (`deadline` is the idle one until then): from the
+    # connection for a new one, None for a kept-alive one (its head's time counts from its first byte).
+    head_deadline: float | None
     head_end: int = -1  # index just past the blank line, once seen
     total: int = -1  # head + body length, once the head is parsed
     reserved: int = 0  # bytes charged to the worker's buffer budget
@@ -122,6 +137,9 @@ class ReadAheadWorker(ThreadWorker):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.header_timeout = env_float("HTTP_HEADER_TIMEOUT", 10.0, minimum=0.1)
+        self.idle_timeout = min(env_float("HTTP_IDLE_TIMEOUT", 5.0, minimum=0.1), self.header_timeout)
+        self.idle_per_address = env_int("HTTP_MAX_IDLE_PER_ADDRESS", 256, minimum=1)
+        self.reading_from: Counter[str] = Counter()  # address -> its connections in `inbound`
         self.body_min_rate = env_int("HTTP_BODY_MIN_RATE", 64 * 1024, minimum=1)
         self.send_timeout = env_float("HTTP_SEND_TIMEOUT", 60.0, minimum=0.1)
         self.buffer_budget = env_int("HTTP_BUFFER_MAX_BYTES", 512 * 1024 * 1024, minimum=1024 * 1024)
@@ -157,23 +175,37 @@ class ReadAheadWorker(ThreadWorker):
             if exc.errno not in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
                 raise
             return
+        peer = _address(address)
+        if self.reading_from[peer] >= self.idle_per_address:
+            self.log.warning("Refused connection from ip=%s: %d connections without a request", peer,
+                             self.reading_from[peer])  # fmt: skip
+            detail = f"Too many connections from your address without a request (at most {self.idle_per_address})."
+            with contextlib.suppress(OSError):
+                client.setblocking(False)
+                client.send(problem_bytes(429, "too-many-connections", detail, {"Retry-After": "1"}))
+            client.close()
+            return
         self.nr_conns += 1
         conn = ReadAheadConn(
             self.cfg, client, address, listener.getsockname(), send_timeout=self.send_timeout, linger=self.linger
         )
-        self.receive(conn, b"")
+        self.receive(conn, b"", kept_alive=False)
 
     def enqueue_req(self, conn: ReadAheadConn) -> None:
         """Keep-alive and pipelined requests come here too: read them before any thread sees them."""
         if conn.received:
             super().enqueue_req(conn)
         else:
-            self.receive(conn, conn.parser.unreader.take_buffered() if conn.parser else b"")
+            self.receive(conn, conn.parser.unreader.take_buffered() if conn.parser else b"", kept_alive=True)
 
-    def receive(self, conn: ReadAheadConn, already: bytes) -> None:
+    def receive(self, conn: ReadAheadConn, already: bytes, *, kept_alive: bool) -> None:
         conn.sock.setblocking(False)
-        state = Inbound(bytearray(already), time.monotonic() + self.header_timeout)
+        now = time.monotonic()
+        deadline = now + (self.header_timeout if already else self.idle_timeout)
+        head_deadline = None if kept_alive else now + self.header_timeout
+        state = Inbound(bytearray(already), deadline, _address(conn.client), head_deadline)
         self.inbound[conn] = state
+        self.reading_from[state.address] += 1
         if not self.advance(conn, state):
             self.poller.register(conn.sock, selectors.EVENT_READ, partial(self.on_readable, conn))
 
@@ -187,6 +219,8 @@ class ReadAheadWorker(ThreadWorker):
         if not chunk:  # the client went away
             self.drop(conn)
             return
+        if not state.buffer and state.head_end < 0:  # its first bytes: the head's own deadline now
+            state.deadline = state.head_deadline or time.monotonic() + self.header_timeout
         state.buffer += chunk
         self.advance(conn, state)
 
@@ -252,6 +286,9 @@ class ReadAheadWorker(ThreadWorker):
         state = self.inbound.pop(conn, None)
         if state is not None:
             self.buffered -= state.reserved
+            self.reading_from[state.address] -= 1
+            if not self.reading_from[state.address]:
+                del self.reading_from[state.address]
 
     def refuse(self, conn: ReadAheadConn, status: int, slug: str, detail: str, headers: dict | None = None) -> bool:
         self.log.warning("Refused request from ip=%s: %s %s", conn.client[0] if conn.client else "", status, detail)

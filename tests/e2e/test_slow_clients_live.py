@@ -250,3 +250,52 @@ def test_clients_that_never_close_after_connection_close_do_not_stall_the_others
     finally:
         for sock in lingerers:
             sock.close()
+
+
+def test_a_thousand_idle_connections_from_one_address_leave_others_served(tmp_path):
+    """Issue 25 item 4: 1,000 idle connections from one address filled worker_connections, and an
+    honest GET /healthz from another address took p50 3.9 s, p95 8.4 s."""
+    live = start_gunicorn(tmp_path / "gunicorn.log", {"HTTP_MAX_IDLE_PER_ADDRESS": "100"})
+    host, port = live.url.removeprefix("http://").split(":")
+    idle: list[socket.socket] = []
+    try:
+        for _ in range(1000):
+            sock = socket.socket()
+            sock.bind(("127.0.0.1", 0))
+            sock.connect((host, int(port)))
+            idle.append(sock)
+        refused = idle[-1]  # past the 100 the address may hold: 429, closed
+        refused.settimeout(10)
+        assert_problem(read_response(refused), 429, "too-many-connections")
+        timings = []
+        for _ in range(40):
+            started = time.monotonic()
+            honest = socket.socket()
+            honest.bind(("127.0.0.2", 0))
+            honest.settimeout(10)
+            honest.connect((host, int(port)))
+            honest.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            assert read_response(honest)[0] == 200
+            honest.close()
+            timings.append(time.monotonic() - started)
+        assert statistics.quantiles(timings, n=20)[-1] < 1.0, timings  # p95
+    finally:
+        for sock in idle:
+            sock.close()
+        live.stop()
+
+
+def test_a_connection_that_sends_nothing_is_closed_soon(tmp_path):
+    live = start_gunicorn(tmp_path / "gunicorn.log", {"HTTP_IDLE_TIMEOUT": "1", "HTTP_HEADER_TIMEOUT": "10"})
+    try:
+        silent = connect(live.url)
+        started = time.monotonic()
+        assert silent.recv(1) == b""  # closed without a word: there is nothing to answer
+        assert time.monotonic() - started < 5
+        trickling = connect(live.url)  # one that started a head keeps the head's own deadline
+        trickling.sendall(b"GET /healthz HTTP/1.1\r\n")
+        time.sleep(1.5)
+        trickling.sendall(b"Host: x\r\n\r\n")
+        assert read_response(trickling)[0] == 200
+    finally:
+        live.stop()
