@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: api-key run run-records run-cluster worker beat migrate test lint format schema bench bench-image bench-code bench-scale bench-records bench-fairness bench-matrix bench-soak container-smoke clean
+.PHONY: api-key run run-records run-cluster worker beat migrate test lint format schema bench bench-image bench-code bench-scale bench-records bench-fairness bench-matrix bench-soak bench-downloads container-smoke clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys, venv; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
@@ -90,6 +90,9 @@ bench-fairness: $(STAMP)  ## Queue wait of a small task behind four neighbours' 
 
 bench-matrix: $(STAMP)  ## Matrix kind: n=1024 float64 products through the service against direct numpy, same cores.
 	$(BIN)/python bench/matrix.py
+
+bench-downloads: $(STAMP)  ## Web worker memory while 6 clients download one 320 MiB result, and after its delete.
+	$(BIN)/python bench/downloads.py
 
 bench-soak: $(STAMP)  ## Soak: mixed honest and hostile traffic for 10 min; latency, RSS and leftovers over time.
 	$(BIN)/python bench/soak.py --minutes $${MINUTES:-10}

@@ -151,7 +151,9 @@ def _build_repository() -> TaskRepository:
 def _memory_repository() -> TaskRepository:
     from tasks.repositories.memory import InMemoryTaskRepository
 
-    return InMemoryTaskRepository(max_tasks=settings.TASK_MAX_STORED, max_bytes=settings.TASK_MAX_STORED_BYTES)
+    return InMemoryTaskRepository(
+        max_tasks=settings.TASK_MAX_STORED, max_bytes=settings.TASK_MAX_STORED_BYTES, on_large_delete=malloc.trim
+    )
 
 
 def _postgres_repository() -> TaskRepository:

@@ -10,7 +10,7 @@ import bisect
 import dataclasses
 import threading
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
@@ -21,12 +21,23 @@ from tasks.repositories.base import Census, TaskQuery
 from tasks.waiting import Finishes, Watch
 
 _SortKey = tuple[datetime, uuid.UUID]
+LARGE_DELETE_BYTES = 16 * 1024 * 1024
 FULL_MARGIN_BYTES = 64 * 1024  # what a small task reserves (tasks.kinds.base.SMALL_RESULT_BYTES)
 
 
 class InMemoryTaskRepository:
-    def __init__(self, *, max_tasks: int, max_bytes: int, finishes: Finishes | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        max_tasks: int,
+        max_bytes: int,
+        finishes: Finishes | None = None,
+        on_large_delete: Callable[[], None] | None = None,
+    ) -> None:
         self._max_tasks = max_tasks
+        # Called (outside the lock) once a delete freed LARGE_DELETE_BYTES or more: the server
+        # hands malloc's free pages back then, not at the next expiry sweep.
+        self._on_large_delete = on_large_delete
         self._max_bytes = max_bytes
         self._bytes = 0  # of params, inputs and results held: images make the task count a poor bound
         self._owner_bytes: dict[str | None, int] = {}  # the same, per owner (storage quotas)
@@ -171,7 +182,12 @@ class InMemoryTaskRepository:
 
     def delete(self, task_id: uuid.UUID) -> bool:
         with self._lock:
-            return self._remove(task_id)
+            task = self._tasks.get(task_id)
+            freed = task.stored_bytes if task is not None else 0
+            removed = self._remove(task_id)
+        if removed and freed >= LARGE_DELETE_BYTES and self._on_large_delete is not None:
+            self._on_large_delete()
+        return removed
 
     def list(self, query: TaskQuery) -> list[Task]:
         with self._lock:

@@ -6,7 +6,7 @@ import pytest
 
 from tasks.domain import Task, TaskResult, TaskStatus
 from tasks.errors import StoreFull
-from tasks.repositories.memory import FULL_MARGIN_BYTES, InMemoryTaskRepository
+from tasks.repositories.memory import FULL_MARGIN_BYTES, LARGE_DELETE_BYTES, InMemoryTaskRepository
 from tests.support import EPOCH, make_task
 
 
@@ -51,3 +51,19 @@ def test_readiness_holds_until_not_even_a_small_task_fits():
     repository.add(Task.new(kind="code", params={}, owner="b", now=EPOCH, reserved_bytes=FULL_MARGIN_BYTES))
     with pytest.raises(StoreFull):
         repository.check()
+
+
+def test_deleting_a_large_task_hands_memory_back_at_once():
+    """Issue 25 item 3: freed results stayed with malloc until the next expiry sweep's trim."""
+    trims = []
+    repository = InMemoryTaskRepository(max_tasks=10, max_bytes=10**9, on_large_delete=lambda: trims.append(1))
+    small, large = make_task(), make_task()
+    for task in (small, large):
+        repository.add(task)
+        repository.transition(task.id, expected=TaskStatus.QUEUED, target=TaskStatus.RUNNING, at=EPOCH)
+    result = TaskResult(b"x" * LARGE_DELETE_BYTES, "application/octet-stream")
+    repository.transition(large.id, expected=TaskStatus.RUNNING, target=TaskStatus.SUCCEEDED, at=EPOCH, result=result)
+    repository.delete(small.id)
+    assert trims == []
+    repository.delete(large.id)
+    assert trims == [1]
