@@ -32,7 +32,7 @@ OUT_OF_REACH = {
         "QUOTA_ANON_IMAGE_TIME_S", "QUOTA_ANON_IMAGE_MEMORY_MB", "QUOTA_ANON_STORED_BYTES",
         "TASK_MAX_STORED_BYTES_PER_OWNER", "RECORDS_QUOTA_ANON_ITEMS", "RECORDS_QUOTA_ANON_BYTES",
     )
-}  # fmt: skip
+} | {"RECORDS_SHARE_ANON": "1"}  # fmt: skip
 
 
 def free_port() -> int:

@@ -54,10 +54,13 @@ def create_records(
     *,
     items: Any,
     ration: Callable[[list[Record]], None] | None = None,
+    owner: str | None = None,
+    share: float | None = None,
     repository: RecordRepository | None = None,
 ) -> list[Record]:
     """Save the whole batch or nothing; uuids given are kept, missing ones generated. `ration`
-    (the caller's quota) sees the valid batch before it is stored and may refuse it."""
+    (the caller's quota) sees the valid batch before it is stored and may refuse it; `owner`'s
+    records stay within `share` of a capped store (RecordRepository.add_all)."""
     repository = repository or record_repository()
     records = parse_batch(items)
     seen: set[uuid.UUID] = set()
@@ -67,7 +70,7 @@ def create_records(
         seen.add(record.uuid)
     if ration is not None:
         ration(records)
-    repository.add_all(records)
+    repository.add_all(records, owner=owner, share=share)
     return records
 
 
@@ -75,11 +78,13 @@ def create_record(
     *,
     item: Any,
     ration: Callable[[list[Record]], None] | None = None,
+    owner: str | None = None,
+    share: float | None = None,
     repository: RecordRepository | None = None,
 ) -> Record:
     """One `{"uuid"?, "text"}` object (the seed author's client posts one per request)."""
     try:
-        return create_records(items=[item], ration=ration, repository=repository)[0]
+        return create_records(items=[item], ration=ration, owner=owner, share=share, repository=repository)[0]
     except InvalidRecords as exc:  # its fields are at #/text, not #/0/text
         raise InvalidRecords([(pointer.replace("#/0", "#", 1), detail) for pointer, detail in exc.errors]) from None
 
@@ -94,6 +99,7 @@ def save(
     *,
     data: Any,
     owner: str | None = None,
+    share: float | None = None,
     idempotency_key: str | None = None,
     ration: Callable[[list[Record]], None] | None = None,
     repository: RecordRepository | None = None,
@@ -102,9 +108,10 @@ def save(
     the same body saves nothing again and gets the first answer (idempotency.once)."""
 
     def create() -> Any:
+        mine = {"ration": ration, "owner": owner, "share": share, "repository": repository}
         if isinstance(data, dict):
-            return create_record(item=data, ration=ration, repository=repository).as_json()
-        return [record.as_json() for record in create_records(items=data, ration=ration, repository=repository)]
+            return create_record(item=data, **mine).as_json()
+        return [record.as_json() for record in create_records(items=data, **mine)]
 
     if idempotency_key is None:
         return Saved(create())

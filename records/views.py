@@ -98,8 +98,9 @@ class NewRecordsView(APIView):
             ),
             **KEY_REUSED,
             **problem(
-                "Over the caller's records or bytes per window (RECORDS_QUOTA_*); `quota`, `limit`, `used` say "
-                "which, Retry-After when the window resets. Nothing was saved.",
+                "Over the caller's records or bytes per window (RECORDS_QUOTA_*), or over their share of the "
+                "in-memory store (RECORDS_SHARE_*: `stored_records`, `stored_record_bytes`); `quota`, `limit`, "
+                "`used` say which, Retry-After when the window resets. Nothing was saved.",
                 ("Over quota", QuotaExceeded, "You may save 16,777,216 bytes of text per 60 s; ..."),
             ),
             **problem(
@@ -111,8 +112,13 @@ class NewRecordsView(APIView):
     )
     def post(self, request: Request) -> Response:
         key = idempotency.parse_key(request.headers.get("Idempotency-Key"))
+        share = settings.RECORDS_SHARE_USER if request.user.is_authenticated else settings.RECORDS_SHARE_ANON
         saved = services.save(
-            data=request.data, owner=owner_of(request), idempotency_key=key, ration=functools.partial(_charge, request)
+            data=request.data,
+            owner=owner_of(request),
+            share=share,
+            idempotency_key=key,
+            ration=functools.partial(_charge, request),
         )
         if saved.replayed:
             return Response(saved.body, headers={"Idempotent-Replayed": "true"})

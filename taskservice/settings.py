@@ -197,6 +197,9 @@ RECORDS_MAX_ITEMS = env_int("RECORDS_MAX_ITEMS", 1_000, minimum=1)
 RECORDS_MAX_COUNT = env_int("RECORDS_MAX_COUNT", 10_000, minimum=0)
 RECORDS_MAX_STORED = env_int("RECORDS_MAX_STORED", 1_000_000, minimum=1)  # in-memory store only
 RECORDS_MAX_STORED_BYTES = env_int("RECORDS_MAX_STORED_BYTES", 512 * 1024**2, minimum=1)  # in-memory store only
+# What one caller may hold of those two caps (a fraction of each): one address cannot fill the store.
+RECORDS_SHARE_ANON = env_float("RECORDS_SHARE_ANON", 0.05, minimum=0.0, maximum=1.0)
+RECORDS_SHARE_USER = env_float("RECORDS_SHARE_USER", 0.25, minimum=0.0, maximum=1.0)
 # What one caller may save per QUOTA_WINDOW_SECONDS (POST /new): records and bytes of text.
 RECORDS_QUOTA_USER_ITEMS = env_int("RECORDS_QUOTA_USER_ITEMS", 600_000, minimum=0)
 RECORDS_QUOTA_USER_BYTES = env_int("RECORDS_QUOTA_USER_BYTES", 256 * 1024**2, minimum=0)

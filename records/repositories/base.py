@@ -8,8 +8,10 @@ from records.domain import Record
 
 
 class RecordRepository(Protocol):
-    def add_all(self, records: list[Record]) -> None:
-        """Save every record or none: raises DuplicateRecord if a uuid already exists."""
+    def add_all(self, records: list[Record], *, owner: str | None = None, share: float | None = None) -> None:
+        """Save every record or none: raises DuplicateRecord if a uuid already exists. A store with
+        caps (the in-memory one) keeps `owner`'s records within `share` of each cap (a fraction;
+        QuotaExceeded past it), so one caller cannot fill it for everyone."""
 
     def get(self, key: uuid.UUID) -> Record | None: ...
 

@@ -13,7 +13,8 @@ STREAM_CHUNK = 2000
 
 
 class PostgresRecordRepository:
-    def add_all(self, records: list[Record]) -> None:
+    def add_all(self, records: list[Record], *, owner: str | None = None, share: float | None = None) -> None:
+        # No caps here (the database's disk is the operator's): shares apply to capped stores.
         try:
             with transaction.atomic():
                 RecordRow.objects.bulk_create([RecordRow(uuid=r.uuid, text=r.text) for r in records])
