@@ -105,7 +105,9 @@ def save(
     repository: RecordRepository | None = None,
 ) -> Saved:
     """The body of POST /new, one object or a list of them; with an `idempotency_key`, a retry of
-    the same body saves nothing again and gets the first answer (idempotency.once)."""
+    the same body saves nothing again and gets the first answer (idempotency.once), read back
+    from the store: the key remembers uuids, never the texts, so replays hold no caller's bytes
+    outside their share (a record deleted since is a 404, as a deleted task is for POST /task)."""
 
     def create() -> Any:
         mine = {"ration": ration, "owner": owner, "share": share, "repository": repository}
@@ -121,9 +123,19 @@ def save(
         key=idempotency_key,
         fingerprint=idempotency.fingerprint(data),
         create=create,
-        remember=lambda body: body,
+        remember=_uuids_of,
     )
-    return Saved(made.reference, replayed=True) if isinstance(made, idempotency.Replay) else Saved(made)
+    if not isinstance(made, idempotency.Replay):
+        return Saved(made)
+    reference = made.reference
+    found = [get_record(key=uuid.UUID(key), repository=repository).as_json() for key in reference["uuids"]]
+    return Saved(found[0] if reference["one"] else found, replayed=True)
+
+
+def _uuids_of(body: Any) -> dict[str, Any]:
+    """What a key remembers of POST /new's answer: its uuids, and whether it was one object."""
+    one = isinstance(body, dict)
+    return {"one": one, "uuids": [record["uuid"] for record in ([body] if one else body)]}
 
 
 def get_record(*, key: uuid.UUID, repository: RecordRepository | None = None) -> Record:

@@ -98,6 +98,11 @@ class NewRecordsView(APIView):
             ),
             **KEY_REUSED,
             **problem(
+                "A retry with a known Idempotency-Key whose records were deleted since: the first answer cannot "
+                "be read back.",
+                ("Deleted since", RecordNotFound, "No record with uuid e48d41d0-6e53-490a-9d9a-fd4337f28038."),
+            ),
+            **problem(
                 "Over the caller's records or bytes per window (RECORDS_QUOTA_*), or over their share of the "
                 "in-memory store (RECORDS_SHARE_*: `stored_records`, `stored_record_bytes`); `quota`, `limit`, "
                 "`used` say which, Retry-After when the window resets. Nothing was saved.",

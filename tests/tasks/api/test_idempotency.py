@@ -2,6 +2,7 @@
 
 import json
 import threading
+from datetime import UTC, datetime
 
 import pytest
 
@@ -92,3 +93,24 @@ def test_records_new_replays_the_first_answer_with_its_generated_uuid(api):
     other = api.post("/new", [{"text": "twice"}], format="json", HTTP_IDEMPOTENCY_KEY="rec-1")
     assert_problem(other, 422, "idempotency-key-reused")
     assert_problem(api.post("/new", [{"text": "x"}], format="json", HTTP_IDEMPOTENCY_KEY=""), 400)
+
+
+def test_a_records_key_remembers_uuids_not_texts(api):
+    """Issue 25 item 2: a key kept the whole first answer (up to 10 MB of text) for a day, beside
+    the caller's share. It keeps the uuids now; a list replays as a list, and a record deleted
+    since is a 404 (as for a deleted task)."""
+    from idempotency import providers as key_providers
+    from idempotency.services import fingerprint
+
+    batch = [{"text": "a" * 5000}, {"text": "b" * 5000}]
+    first = api.post("/new", batch, format="json", HTTP_IDEMPOTENCY_KEY="rec-2")
+    again = api.post("/new", batch, format="json", HTTP_IDEMPOTENCY_KEY="rec-2")
+    assert again.status_code == 200 and again.json() == first.json()
+    now, long_ago = datetime.now(UTC), datetime(2000, 1, 1, tzinfo=UTC)
+    held = key_providers.key_store().claim(
+        "records", "anon:127.0.0.1", "rec-2", fingerprint(batch), at=now, stale_before=long_ago,
+        abandoned_before=long_ago,
+    )  # fmt: skip
+    assert held.reference == {"one": False, "uuids": [record["uuid"] for record in first.json()]}
+    api.delete(f"/{first.json()[0]['uuid']}")
+    assert_problem(api.post("/new", batch, format="json", HTTP_IDEMPOTENCY_KEY="rec-2"), 404, "record-not-found")
