@@ -64,24 +64,21 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def env_database(name: str, default: str) -> dict:
-    """A Django DATABASES entry from a URL: postgres://user:password@host:port/name, or
-    sqlite:///relative/path and sqlite:////absolute/path."""
-    from urllib.parse import unquote, urlsplit
+SUPPORTED_DATABASES = ("django.db.backends.postgresql", "django.db.backends.sqlite3")
+
+
+def env_database(name: str, default: str, *, conn_max_age: int = 0) -> dict:
+    """A Django DATABASES entry from a URL, parsed by dj-database-url: postgres://user:password@
+    host:port/name with its query string as OPTIONS (`?sslmode=require`), a Unix socket as an
+    encoded host (`postgres://%2Fvar%2Frun%2Fpostgresql/name`), sqlite:///relative/path and
+    sqlite:////absolute/path. Only the engines the service supports are taken."""
+    import dj_database_url
 
     url = _raw(name) or default
-    parts = urlsplit(url)
-    if parts.scheme == "sqlite":
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parts.path.removeprefix("/")) or ":memory:"}
-    if parts.scheme in ("postgres", "postgresql"):
-        return {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": unquote(parts.path.lstrip("/")),
-            "USER": unquote(parts.username or ""),
-            "PASSWORD": unquote(parts.password or ""),
-            "HOST": parts.hostname or "",
-            "PORT": str(parts.port or ""),
-        }
-    raise ImproperlyConfigured(
-        f"{name}: unsupported database URL scheme {parts.scheme!r} (use postgres:// or sqlite://)."
-    )
+    try:
+        config = dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=True)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}: unsupported database URL ({exc}); use postgres:// or sqlite://.") from None
+    if config["ENGINE"] not in SUPPORTED_DATABASES:
+        raise ImproperlyConfigured(f"{name}: unsupported database URL scheme (use postgres:// or sqlite://).")
+    return config

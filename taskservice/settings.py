@@ -98,9 +98,11 @@ TEMPLATES = [
 # not touch it.
 DATABASES = {
     "default": {
-        **env_database("DATABASE_URL", f"sqlite:///{DATA_DIR / 'db.sqlite3'}"),
-        "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
-        "CONN_HEALTH_CHECKS": True,
+        **env_database(
+            "DATABASE_URL",
+            f"sqlite:///{DATA_DIR / 'db.sqlite3'}",
+            conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
+        ),
         # Tests: a name of their own per run, so concurrent suites on one server never collide.
         "TEST": {"NAME": env_str("TEST_DATABASE_NAME", "") or None},
     }
