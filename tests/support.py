@@ -96,7 +96,7 @@ def make_caller(
 ) -> Caller:
     """A caller with roomy quotas unless told otherwise (`image={"max_steps": 2}`)."""
     roomy = {
-        "code": {"max_time_s": 10.0, "max_memory_mb": 1024},
+        "code": {"max_time_s": 10.0, "max_memory_mb": 1024, "max_task_s": 60.0},
         "image": {"max_pixels": 10**8, "max_steps": 20, "max_time_s": 1000.0, "max_memory_mb": 100_000},
     }
     limits = {kind: {**values, **ceilings.get(kind, {})} for kind, values in roomy.items()}
