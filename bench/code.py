@@ -35,15 +35,15 @@ django.setup()
 from django.conf import settings  # noqa: E402
 
 from bench.live import RESULTS, gunicorn, machine, percentile, server_figures, wait_done  # noqa: E402
-from tasks.coderunner import cgroups  # noqa: E402
-from tasks.coderunner.languages import LANGUAGES, command  # noqa: E402
-from tasks.coderunner.sandbox import (  # noqa: E402
+from sandbox import cgroups  # noqa: E402
+from sandbox.runner import (  # noqa: E402
     LAUNCH_ENVIRONMENT,
     SUPERVISOR_PATH,
     GroupLimits,
     bwrap_args,
     rlimit_arg,
 )
+from tasks.coderunner.languages import LANGUAGES, command  # noqa: E402
 from tasks.kinds.code import run_limits, sandbox  # noqa: E402
 
 SOURCE = 'print("hello, world")\n'

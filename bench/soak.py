@@ -40,7 +40,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.live import RESULTS, machine, percentile, serve, worker_pid
-from tests.tasks.test_sandbox_escape import EXPLOIT
+from tests.sandbox.test_escape import EXPLOIT
 
 C_HELLO = '#include <stdio.h>\nint main(void){int s=0;for(int i=0;i<1000000;i++)s+=i;printf("%d\\n",s);}'
 HOSTILE_CODE = [

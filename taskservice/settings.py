@@ -192,7 +192,6 @@ CODE_SANDBOX_UID_BASE = env_int("CODE_SANDBOX_UID_BASE", 60_001, minimum=1000)
 CODE_SANDBOX_UIDS = env_int("CODE_SANDBOX_UIDS", 64, minimum=1, maximum=10_000)
 CODE_SANDBOX_LOCK_DIR = env_str("CODE_SANDBOX_LOCK_DIR", "/run/taskservice-uids")
 CODE_MAX_DISK_MB = env_int("CODE_MAX_DISK_MB", 64, minimum=1)  # /work of one run: a tmpfs of this size
-CODE_HELPER_DIR = env_str("CODE_HELPER_DIR", "")  # the sandbox's C helpers; "" = <python prefix>/libexec/taskservice
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
 RECORDS_MAX_TEXT = env_int("RECORDS_MAX_TEXT", 10_000, minimum=1)
 RECORDS_MAX_ITEMS = env_int("RECORDS_MAX_ITEMS", 1_000, minimum=1)

@@ -7,7 +7,6 @@ refused at submit time (503), never run unsandboxed.
 
 from __future__ import annotations
 
-import atexit
 import base64
 import dataclasses
 import functools
@@ -24,11 +23,11 @@ from django.conf import settings
 from rest_framework import serializers
 
 from httpapi.serializers import StrictCharField, StrictFloatField, StrictIntegerField, StrictSerializer
-from tasks.coderunner import cgroups
-from tasks.coderunner.helpers import HelpersUnavailable, helpers
+from sandbox.host import host_sandbox
+from sandbox.runner import Limits, Outcome, Sandbox, SandboxUnavailable
+from sandbox.workspace import Workspace
+from tasks import metrics
 from tasks.coderunner.languages import LANGUAGES, Language, available, command, version
-from tasks.coderunner.sandbox import Limits, Outcome, Sandbox, SandboxUnavailable, UidPool, usr_local_needs
-from tasks.coderunner.workspace import Workspace, sweep_stale
 from tasks.errors import InvalidParams, KindUnavailable
 from tasks.kinds.base import (
     Catalog,
@@ -148,20 +147,13 @@ def sandbox_ready() -> None:
 
 @functools.cache
 def sandbox() -> Sandbox:
-    try:
-        built = helpers()
-    except HelpersUnavailable as exc:
-        raise SandboxUnavailable(str(exc)) from None
-    sweep_stale()
-    groups = cgroups.detect()
-    if isinstance(groups, cgroups.Cgroups):
-        atexit.register(groups.close)
-    pool = None
-    if os.geteuid() == 0:
-        pool = UidPool(settings.CODE_SANDBOX_UID_BASE, settings.CODE_SANDBOX_UIDS, Path(settings.CODE_SANDBOX_LOCK_DIR))
-    usr_local = usr_local_needs([language.binary for language in available()])
-    return Sandbox(
-        helpers=built, uid_pool=pool, cgroups=groups, disk_bytes=settings.CODE_MAX_DISK_MB * MIB, usr_local=usr_local
+    return host_sandbox(
+        disk_bytes=settings.CODE_MAX_DISK_MB * MIB,
+        uid_base=settings.CODE_SANDBOX_UID_BASE,
+        uids=settings.CODE_SANDBOX_UIDS,
+        lock_dir=Path(settings.CODE_SANDBOX_LOCK_DIR),
+        toolchains=tuple(language.binary for language in available()),
+        on_fault=metrics.SANDBOX_FAULTS.inc,
     )
 
 

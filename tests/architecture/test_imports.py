@@ -5,7 +5,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("accounts", "httpapi", "idempotency", "records", "tasks", "taskservice", "web")
+PACKAGES = ("accounts", "httpapi", "idempotency", "records", "sandbox", "tasks", "taskservice", "web")
 
 
 def module_name(path: Path) -> str:

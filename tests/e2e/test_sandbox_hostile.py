@@ -105,7 +105,7 @@ def test_a_run_creates_nothing_but_a_private_directory_in_the_temp_dir(service):
 
 def test_the_supervisor_binaries_live_in_a_place_only_root_can_write(service):
     """Item 2: the supervisor was built to and run from a predictable path in /tmp."""
-    from tasks.coderunner.helpers import helper_dir, helpers
+    from sandbox.helpers import helper_dir, helpers
 
     path = helper_dir().resolve()
     assert path != Path(tempfile.gettempdir()).resolve()

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tasks.coderunner.helpers import HelpersUnavailable, build, helper_dir
+from sandbox.helpers import HelpersUnavailable, build, helper_dir
 
 
 class Command(BaseCommand):

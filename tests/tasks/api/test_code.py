@@ -105,7 +105,7 @@ def test_bad_submissions_are_400_naming_the_field(api, params, pointer):
 
 
 def test_no_sandbox_means_503_at_submit(api, monkeypatch):
-    monkeypatch.setattr("tasks.coderunner.sandbox.BWRAP", "/nonexistent/bwrap")
+    monkeypatch.setattr("sandbox.runner.BWRAP", "/nonexistent/bwrap")
     code.sandbox_ready.cache_clear()
     code.sandbox.cache_clear()
     try:

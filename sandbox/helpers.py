@@ -38,9 +38,9 @@ def default_dir() -> Path:
 
 
 def helper_dir() -> Path:
-    from django.conf import settings
-
-    return Path(settings.CODE_HELPER_DIR) if settings.CODE_HELPER_DIR else default_dir()
+    """CODE_HELPER_DIR from the environment (read here: the sandbox needs no Django settings)."""
+    configured = os.environ.get("CODE_HELPER_DIR", "").strip()
+    return Path(configured) if configured else default_dir()
 
 
 @functools.cache

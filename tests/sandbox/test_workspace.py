@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tasks.coderunner import workspace
+from sandbox import workspace
 
 
 def dead_pid() -> int:

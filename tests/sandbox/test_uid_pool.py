@@ -3,7 +3,7 @@
 
 import threading
 
-from tasks.coderunner.sandbox import UidPool
+from sandbox.runner import UidPool
 
 
 def test_two_pools_on_one_lock_dir_never_hand_out_the_same_uid(tmp_path):

@@ -7,10 +7,12 @@ forged report (exit 0, no CPU time). These tests run that exploit and a census o
 process against the real sandbox (bubblewrap, the helpers, cgroups), with no server around it.
 """
 
+import functools
 import json
+from pathlib import Path
 
-from tasks.coderunner.sandbox import MIB, Limits
-from tasks.kinds.code import sandbox
+from sandbox.host import host_sandbox
+from sandbox.runner import MIB, Limits, Sandbox
 
 LIMITS = Limits(cpu_seconds=5, wall_seconds=20, memory_bytes=256 * MIB, output_bytes=65536, processes=16,
                 file_bytes=MIB)  # fmt: skip
@@ -87,6 +89,11 @@ for entry in os.listdir('/proc'):
     census[entry] = {'seccomp': status['Seccomp'].strip(), 'mem': mem, 'name': status['Name'].strip()}
 print(json.dumps(census))
 """
+
+
+@functools.cache
+def sandbox() -> Sandbox:
+    return host_sandbox(disk_bytes=16 * MIB, uid_base=60_001, uids=64, lock_dir=Path("/run/taskservice-uids"))
 
 
 def run(source: str):

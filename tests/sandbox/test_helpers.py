@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from tasks.coderunner.helpers import HelpersUnavailable, check_private
+from sandbox.helpers import HelpersUnavailable, check_private
 
 
 def test_a_private_directory_is_accepted(tmp_path):

@@ -31,15 +31,14 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from tasks import metrics
-from tasks.coderunner.cgroups import Cgroups, GroupLimits, RunGroup
-from tasks.coderunner.helpers import Helpers, check_private
-from tasks.coderunner.workspace import Workspace, workspace
+from sandbox.cgroups import Cgroups, GroupLimits, RunGroup
+from sandbox.helpers import Helpers, check_private
+from sandbox.workspace import Workspace, workspace
 
 BWRAP = "bwrap"
 SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -180,6 +179,7 @@ class Sandbox:
         cgroups: Cgroups | str,
         disk_bytes: int,
         usr_local: tuple[str, ...] = (),
+        on_fault: Callable[[], None] = lambda: None,
     ) -> None:
         bwrap = shutil.which(BWRAP)
         if bwrap is None:
@@ -190,6 +190,7 @@ class Sandbox:
         self._cgroups = cgroups if isinstance(cgroups, Cgroups) else None
         self._disk_bytes = disk_bytes
         self._usr_local = usr_local  # see usr_local_needs
+        self._on_fault = on_fault  # told of each SandboxFault (the service counts them in /metrics)
         self.isolation = cgroups.description if isinstance(cgroups, Cgroups) else cgroups
 
     @contextmanager
@@ -283,7 +284,7 @@ class Sandbox:
         elif wall_timeout or timed_out or truncated:
             exit_code, sig, cpu, memory = None, signal.SIGKILL, None, None
         elif stderr.startswith((b"bwrap:", b"launch:")):
-            metrics.SANDBOX_FAULTS.inc()
+            self._on_fault()
             raise SandboxFault(stderr.decode(errors="replace").strip()[:500])
         else:  # the program killed its own supervisor, or the OOM killer did
             exit_code, sig = _decode(status)
