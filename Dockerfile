@@ -35,6 +35,7 @@ COPY records ./records
 COPY accounts ./accounts
 COPY web ./web
 COPY sandbox ./sandbox
+COPY core ./core
 # The sandbox's C helpers, built now as root into /opt/venv/libexec/taskservice: the app user
 # runs them but cannot change them.
 RUN DATA_DIR=/tmp/build-data python manage.py build_sandbox_helpers && rm -rf /tmp/build-data

@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 
 from accounts import services
 from accounts.callers import client_address
-from tasks.errors import QuotaExceeded
+from core.quotas import QuotaExceeded
 
 logger = logging.getLogger(__name__)
 

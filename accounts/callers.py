@@ -14,7 +14,7 @@ from django.dispatch import receiver
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
-from tasks.domain import Caller, anonymous_owner, user_owner
+from core.identity import Caller, anonymous_owner, user_owner
 from tasks.kinds import all_kinds
 from tasks.kinds.base import TaskKind
 

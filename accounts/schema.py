@@ -7,8 +7,8 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
 
 from accounts.permissions import KeyRequired
+from core.quotas import QuotaExceeded
 from httpapi.openapi import problem
-from tasks.errors import QuotaExceeded
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):

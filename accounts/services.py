@@ -15,8 +15,8 @@ from accounts import keys
 from accounts.errors import InvalidCredentials, NotALoginToken, RegistrationClosed, UsernameTaken
 from accounts.models import ApiKey
 from accounts.throttles import charge, counted
-from tasks.domain import anonymous_owner
-from tasks.errors import QuotaExceeded
+from core.identity import anonymous_owner
+from core.quotas import QuotaExceeded
 
 LOGIN_KEY_NAME = "login"
 

@@ -20,7 +20,8 @@ from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
 from accounts.callers import caller_for, owner_of
-from tasks.errors import DependencyUnavailable, QuotaExceeded, TooManySubmissions
+from core.errors import DependencyUnavailable
+from core.quotas import QuotaExceeded, TooManySubmissions
 
 clock = time.time  # replaceable, so tests open and close windows at will
 

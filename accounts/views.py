@@ -22,11 +22,11 @@ from accounts.serializers import (
     UserSerializer,
 )
 from accounts.throttles import submissions_used
-from httpapi.errors import InvalidRequest
+from core.errors import InvalidRequest
+from core.quotas import QuotaExceeded
 from httpapi.openapi import problem
 from httpapi.parsers import BoundedJSONParser
 from tasks import services
-from tasks.errors import QuotaExceeded
 
 EXAMPLE = {
     "anonymous": False,

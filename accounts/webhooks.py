@@ -8,8 +8,8 @@ import secrets
 from django.contrib.auth import get_user_model
 
 from accounts.models import WebhookSecret
+from core.identity import USER_OWNER_PREFIX
 from tasks.callbacks import SECRET_PREFIX
-from tasks.domain import USER_OWNER_PREFIX
 
 SECRET_BYTES = 24
 

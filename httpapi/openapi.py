@@ -10,7 +10,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import serializers
 from rest_framework.exceptions import APIException
 
-from httpapi.errors import ServiceError
+from core.errors import ServiceError
 from httpapi.problems import CONTENT_TYPE as PROBLEM
 from httpapi.problems import TYPE_PREFIX
 from httpapi.serializers import ProblemSerializer

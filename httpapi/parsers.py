@@ -94,7 +94,7 @@ class BoundedUploadHandler(FileUploadHandler):
 
 class UploadTooLarge(RequestTooLarge):
     """Raised while a file streams in (Django's upload handlers need an exception it lets through);
-    answered as httpapi.errors.InputTooLarge."""
+    answered as core.errors.InputTooLarge."""
 
     def __init__(self, field: str, limit: int) -> None:
         self.field = field

@@ -1,7 +1,7 @@
 """RFC 9457 problem details: the one JSON shape of every error this service answers.
 
 `exception_handler` (DRF) and the Django `handler*` views below are the only producers. Errors
-bring their own status, slug and title (httpapi.errors), so no app's error is named here.
+bring their own status, slug and title (core.errors), so no app's error is named here.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.errors import InputTooLarge, InvalidRequest, ServiceError, StoreUnavailable, field_errors, summarize
 from httpapi import metrics, parsers
-from httpapi.errors import InputTooLarge, InvalidRequest, ServiceError, StoreUnavailable, field_errors, summarize
 
 CONTENT_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:taskservice:problem:"

@@ -1,9 +1,9 @@
-"""The key store the settings chose (tasks.stores: the same TASK_STORE as every app's data)."""
+"""The key store the settings chose (core.stores: the same TASK_STORE as every app's data)."""
 
 from __future__ import annotations
 
+from core import stores
 from idempotency.stores import KeyStore
-from tasks import stores
 
 
 def _memory() -> KeyStore:

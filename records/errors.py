@@ -1,9 +1,9 @@
-"""Errors of the records use cases, each with its HTTP meaning (httpapi.errors)."""
+"""Errors of the records use cases, each with its HTTP meaning (core.errors)."""
 
 import uuid
 from typing import Any
 
-from httpapi.errors import NotFound, ServiceError, Unavailable, summarize
+from core.errors import NotFound, ServiceError, Unavailable, summarize
 
 
 class RecordsError(ServiceError):

@@ -1,10 +1,10 @@
-"""The one place that knows which records store the settings chose (tasks.stores: the same
+"""The one place that knows which records store the settings chose (core.stores: the same
 TASK_STORE as the tasks')."""
 
 from django.conf import settings
 
+from core import stores
 from records.repositories.base import RecordRepository
-from tasks import stores
 
 
 def _memory() -> RecordRepository:

@@ -18,6 +18,7 @@ from accounts.authentication import ApiKeyAuthentication
 from accounts.callers import owner_of
 from accounts.schema import UNAUTHORIZED
 from accounts.throttles import charge_records
+from core.quotas import QuotaExceeded
 from httpapi.openapi import problem
 from idempotency import services as idempotency
 from idempotency.openapi import BAD_KEY, IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED, KEY_IN_USE, KEY_REUSED
@@ -32,7 +33,6 @@ from records.errors import (
     RecordStoreFull,
 )
 from records.serializers import NEW_RECORDS_SCHEMA, RECORD_OR_RECORDS_SCHEMA, RecordSerializer
-from tasks.errors import QuotaExceeded
 
 EXAMPLE = [
     {"uuid": "e48d41d0-6e53-490a-9d9a-fd4337f28038", "text": "test example"},

@@ -12,8 +12,9 @@ from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
+from core.identity import ANONYMOUS_OWNER_PREFIX, USER_OWNER_PREFIX, user_owner
 from tasks import services
-from tasks.domain import ANONYMOUS_OWNER_PREFIX, USER_OWNER_PREFIX, PublicStatus, user_owner
+from tasks.domain import PublicStatus
 from tasks.errors import InvalidCursor
 from tasks.models import TaskRecord
 from tasks.presenters import present_task

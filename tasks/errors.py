@@ -1,4 +1,4 @@
-"""Domain errors raised by the service layer, each with its HTTP meaning (httpapi.errors)."""
+"""Domain errors raised by the service layer, each with its HTTP meaning (core.errors)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from django.conf import settings
-
-from httpapi import errors as httpapi_errors
-from httpapi.errors import NotFound, ServiceError, Unavailable, field_errors, summarize
+from core import errors as core_errors
+from core.errors import NotFound, ServiceError, Unavailable, field_errors, summarize
+from core.quotas import QuotaExceeded
 from tasks.domain import Task
 
 
@@ -121,7 +120,7 @@ class InvalidBatch(TaskServiceError):
         return summarize(errors, str(self))
 
 
-class InputTooLarge(TaskServiceError, httpapi_errors.InputTooLarge):
+class InputTooLarge(TaskServiceError, core_errors.InputTooLarge):
     """One input (e.g. the image) is over its byte limit; answered as 413 naming the field."""
 
     prefix = "#/params/"
@@ -163,22 +162,6 @@ class DispatcherStopped(CapacityExhausted):
         super().__init__("The service is shutting down and takes no new tasks.")
 
 
-class DependencyUnavailable(TaskServiceError):
-    """A component the service needs (store, executor) does not answer."""
-
-    status = 503
-    slug = "not-ready"
-    title = "Not ready"
-
-    def __init__(self, failures: Mapping[str, str]) -> None:
-        self.failures = dict(failures)
-        names = ", ".join(f"{name} ({reason})" for name, reason in failures.items())
-        super().__init__(f"Not ready: {names}.")
-
-    def problem_extra(self) -> dict[str, Any]:
-        return {"checks": self.failures}
-
-
 class InvalidCursor(TaskServiceError):
     slug = "invalid-cursor"
     title = "Invalid cursor"
@@ -186,31 +169,6 @@ class InvalidCursor(TaskServiceError):
 
     def __init__(self, cursor: str) -> None:
         super().__init__(f"{cursor[:64]!r} is not a cursor this service issued.")
-
-
-class QuotaExceeded(TaskServiceError):
-    """The caller used up one of their quotas; answered as 429 with Retry-After.
-
-    `retry_after` is None when nobody can know (a task in progress finishes when it finishes).
-    """
-
-    status = 429
-    slug = "quota-exceeded"
-    title = "Quota exceeded"
-
-    def __init__(self, quota: str, *, limit: int, used: int, retry_after: int | None, detail: str) -> None:
-        self.quota = quota
-        self.limit = limit
-        self.used = used
-        self.retry_after = retry_after
-        super().__init__(detail)
-
-    def problem_extra(self) -> dict[str, Any]:
-        return {"quota": self.quota, "limit": self.limit, "used": self.used}
-
-    def problem_headers(self) -> dict[str, str]:
-        retry_after = self.retry_after if self.retry_after is not None else settings.TASK_RETRY_AFTER_SECONDS
-        return {"Retry-After": str(retry_after)}
 
 
 class TooManyInProgress(QuotaExceeded):
@@ -243,18 +201,6 @@ class StorageQuotaExceeded(QuotaExceeded):
             retry_after=None,
             detail=f"Your tasks hold {used:,} bytes of inputs and results; your limit is {limit:,}.{asked} "
             "Delete finished tasks (DELETE /task/{id}) or wait for them to expire.",
-        )
-
-
-class TooManySubmissions(QuotaExceeded):
-    def __init__(self, limit: int, window_seconds: int, retry_after: int) -> None:
-        super().__init__(
-            "submissions",
-            limit=limit,
-            used=limit,
-            retry_after=retry_after,
-            detail=f"You made all {limit} submissions your quota allows per {window_seconds} s; "
-            f"retry in {retry_after} s.",
         )
 
 

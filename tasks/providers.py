@@ -15,7 +15,8 @@ from django import db
 from django.conf import settings
 from django.dispatch import receiver
 
-from tasks import callbacks, execution, stores
+from core import stores
+from tasks import callbacks, execution
 from tasks.callback_queue import CallbackQueue
 from tasks.dispatchers.base import Dispatcher
 from tasks.domain import Task, utcnow

@@ -8,13 +8,12 @@ from drf_spectacular.utils import OpenApiExample, OpenApiRequest, PolymorphicPro
 from rest_framework import serializers
 from rest_framework.exceptions import UnsupportedMediaType
 
-from httpapi.errors import InvalidRequest
+from core.errors import DependencyUnavailable, InvalidRequest
 from httpapi.openapi import problem, request_schema
 from httpapi.parsers import RequestTooLarge
 from idempotency.openapi import BAD_KEY, KEY_IN_USE
 from tasks.errors import (
     CapacityExhausted,
-    DependencyUnavailable,
     InvalidBatch,
     InvalidParams,
     MetricsTokenRequired,

@@ -14,13 +14,14 @@ from typing import Any
 
 from django.conf import settings
 
+from core.errors import DependencyUnavailable
+from core.identity import Caller, held_by_id
 from idempotency import services as idempotency
 from tasks import callbacks, execution, faults, metrics, providers
 from tasks.dispatchers.base import Dispatcher
-from tasks.domain import Caller, PublicStatus, Task, TaskResult, TaskStatus, held_by_id, utcnow
+from tasks.domain import PublicStatus, Task, TaskResult, TaskStatus, utcnow
 from tasks.errors import (
     CallbacksNeedAKey,
-    DependencyUnavailable,
     InputTooLarge,
     InvalidBatch,
     InvalidCallbackUrl,

@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 
 import pytest
 
-from tasks.domain import Caller, Task
+from core.identity import Caller
+from tasks.domain import Task
 
 T = TypeVar("T")
 

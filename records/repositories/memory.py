@@ -4,9 +4,9 @@ import threading
 import uuid
 from collections.abc import Iterator
 
+from core.quotas import QuotaExceeded
 from records.domain import Record
 from records.errors import DuplicateRecord, RecordStoreFull
-from tasks.errors import QuotaExceeded
 
 STREAM_CHUNK = 1000
 RECORD_OVERHEAD_BYTES = 200  # a record's uuid, objects and dict slot, besides its text

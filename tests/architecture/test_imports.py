@@ -4,8 +4,10 @@ where a cycle hides from `python -c "import ..."`): no module may import itself 
 import ast
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("accounts", "httpapi", "idempotency", "records", "sandbox", "tasks", "taskservice", "web")
+PACKAGES = ("accounts", "core", "httpapi", "idempotency", "records", "sandbox", "tasks", "taskservice", "web")
 
 
 def module_name(path: Path) -> str:
@@ -103,7 +105,7 @@ def test_views_reach_the_kinds_only_through_the_registry_and_services():
 
 def test_the_project_package_names_no_apps_errors_or_kinds():
     """taskservice/ holds settings, URLs, the servers' configuration and Celery: errors bring their
-    own HTTP meaning (httpapi.errors), so nothing there needs to know an app's errors."""
+    own HTTP meaning (core.errors), so nothing there needs to know an app's errors."""
     edges = graph()
     forbidden = kind_internals(edges) | {"tasks.errors", "records.errors", "accounts.errors"}
     for name, imported in edges.items():
@@ -117,3 +119,17 @@ def test_the_image_holds_every_package_the_service_imports():
     assert set(PACKAGES) <= copied
     on_disk = {path.parent.name for path in ROOT.glob("*/__init__.py")} - {"tests", "bench"}
     assert on_disk == set(PACKAGES)
+
+
+@pytest.mark.parametrize("package", ["core", "sandbox"])
+def test_the_bottom_layers_import_no_other_package_of_the_project(package):
+    """core/ is what every app shares and sandbox/ is a library: neither may lean on an app."""
+    edges = graph()
+    climbing = {
+        (name, target)
+        for name, targets in edges.items()
+        if name.split(".")[0] == package
+        for target in targets
+        if target.split(".")[0] != package
+    }
+    assert climbing == set()

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from httpapi.errors import NotFound, ServiceError
+from core.errors import NotFound, ServiceError
 from httpapi.openapi import meaning
 from httpapi.problems import problem_for
 from records.errors import DuplicateRecord, RecordStoreFull

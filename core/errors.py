@@ -122,3 +122,19 @@ def summarize(errors: list[dict[str, str]], fallback: str) -> str:
     where = first["pointer"].removeprefix("#").strip("/").replace("/", ".") or "body"
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     return f"{where}: {first['detail']}{more}"
+
+
+class DependencyUnavailable(ServiceError):
+    """A component the service needs (store, executor) does not answer."""
+
+    status = 503
+    slug = "not-ready"
+    title = "Not ready"
+
+    def __init__(self, failures: Mapping[str, str]) -> None:
+        self.failures = dict(failures)
+        names = ", ".join(f"{name} ({reason})" for name, reason in failures.items())
+        super().__init__(f"Not ready: {names}.")
+
+    def problem_extra(self) -> dict[str, Any]:
+        return {"checks": self.failures}

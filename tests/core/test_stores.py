@@ -1,8 +1,8 @@
-"""tasks/stores.py: one store per process, whichever thread asks first; reset forgets it."""
+"""core/stores.py: one store per process, whichever thread asks first; reset forgets it."""
 
 import threading
 
-from tasks.stores import Chosen
+from core.stores import Chosen
 
 
 def test_a_chosen_store_is_built_once_for_all_threads_and_again_after_reset(settings):
