@@ -1,4 +1,4 @@
-"""glibc malloc settings for the long-lived server processes (issue 14 item 6).
+"""glibc malloc settings for the long-lived server processes.
 
 Request bodies, images and results of megabytes are made and freed all day by 8 threads. glibc
 kept what they freed: a worker held 911 MB after every task had expired (bench/soak.py). Two

@@ -19,23 +19,23 @@ def test_wait_answers_as_soon_as_the_task_finishes(api, submit):
     task_id = submit(seconds=0.3)
     response, took = timed(lambda: api.get(f"/status/{task_id}", {"wait": "10"}))
     assert response.status_code == 200 and response.json()["status"] == "ready"
-    assert 0.2 < took < 2.0
+    assert 0.2 < took < 8.0  # well under the 10 s it would wait: woken by the finish (a loaded machine is slow)
 
 
 def test_wait_gives_in_progress_when_the_time_is_up(api, submit):
     task_id = submit(seconds=10)
     response, took = timed(lambda: api.get(f"/status/{task_id}", {"wait": "0.3"}))
     assert response.status_code == 200 and response.json()["status"] == "in_progress"
-    assert 0.29 < took < 3.0
+    assert 0.29 < took < 8.0  # and under the task's 10 s
 
 
 def test_a_finished_task_or_a_zero_wait_answers_at_once(api, submit, wait_status):
     running = submit(seconds=10)
-    assert timed(lambda: api.get(f"/status/{running}", {"wait": "0"}))[1] < 1.0
+    assert timed(lambda: api.get(f"/status/{running}", {"wait": "0"}))[1] < 8.0  # not the task's 10 s
     done = submit(seconds=0)
     wait_status(done, "ready")
     response, took = timed(lambda: api.get(f"/status/{done}", {"wait": "30"}))
-    assert response.json()["status"] == "ready" and took < 1.0
+    assert response.json()["status"] == "ready" and took < 20.0  # not the 30 s asked
 
 
 def waiting(api, task_id):
@@ -54,7 +54,7 @@ def test_a_cancel_wakes_the_waiter(api, submit):
     api.post(f"/task/{task_id}/cancel")
     waiter.join(10)
     response, took = answers[0]
-    assert response.json()["status"] == "cancelled" and took < 5.0
+    assert response.json()["status"] == "cancelled" and took < 15.0  # not the 20 s asked
 
 
 @pytest.mark.parametrize("wait", ["soon", "-1", "31", "nan", "inf", ""])
@@ -110,14 +110,14 @@ def test_prefer_wait_answers_200_with_the_final_status(api):
     assert response.json()["status"] == "ready" and response.json()["result"] is not None
     assert response["Preference-Applied"] == "wait=10"
     assert response["Location"] == f"/status/{response.json()['task_id']}"
-    assert took < 5.0
+    assert took < 8.0  # under the 10 s it would wait
 
 
 def test_prefer_wait_that_runs_out_is_the_usual_201(api):
     body = {"kind": "sleep", "params": {"seconds": 10}}
     response, took = timed(lambda: api.post("/task", body, format="json", HTTP_PREFER="respond-async, wait=1"))
     assert response.status_code == 201 and response.json()["status"] == "in_progress"
-    assert response["Preference-Applied"] == "wait=1" and 0.9 < took < 5.0
+    assert response["Preference-Applied"] == "wait=1" and 0.9 < took < 8.0  # under the task's 10 s
 
 
 @pytest.mark.parametrize("prefer", ["wait=soon", "wait=-1", "wait=1.5", "handling=lenient", "wait"])
@@ -130,4 +130,4 @@ def test_prefer_wait_is_capped_at_the_longest_wait(api, settings):
     settings.TASK_MAX_WAIT_SECONDS = 0.5
     body = {"kind": "sleep", "params": {"seconds": 10}}
     response, took = timed(lambda: api.post("/task", body, format="json", HTTP_PREFER="wait=600"))
-    assert response.status_code == 201 and response["Preference-Applied"] == "wait=0.5" and took < 5.0
+    assert response.status_code == 201 and response["Preference-Applied"] == "wait=0.5" and took < 8.0
