@@ -7,11 +7,18 @@ import threading
 import uuid
 
 from celery import shared_task
+from celery.signals import worker_process_init
 from django.conf import settings
 
 from tasks import callbacks, execution, providers, services
 from tasks.dispatchers.celery import DELIVER_CALLBACK, EXECUTE
 from tasks.domain import utcnow
+
+
+@worker_process_init.connect
+def _prepare_kinds(**_: object) -> None:
+    """Each kind checks what it needs in each pool process, before its first task."""
+    services.prepare_kinds()
 
 
 @shared_task(name=EXECUTE)

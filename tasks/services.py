@@ -287,6 +287,12 @@ def count_in_progress(*, owner: str, repository: TaskRepository | None = None) -
     return repository.count_in_progress(owner)
 
 
+def prepare_kinds() -> None:
+    """Each kind's start-up check (TaskKind.prepare), once per server or worker process."""
+    for kind in all_kinds():
+        kind.prepare()
+
+
 def stored_bytes(*, owner: str, repository: TaskRepository | None = None) -> int:
     repository = repository or providers.task_repository()
     return repository.stored_bytes(owner)

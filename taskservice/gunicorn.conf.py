@@ -60,6 +60,13 @@ def on_starting(server) -> None:  # noqa: ANN001 - gunicorn's hook signature
         call_command("migrate", interactive=False, verbosity=0)
 
 
+def post_worker_init(worker) -> None:  # noqa: ANN001 - gunicorn's hook signature
+    """Each kind checks what it needs before the worker takes requests (the sandbox runs once)."""
+    from tasks import services
+
+    services.prepare_kinds()
+
+
 def child_exit(server, worker) -> None:  # noqa: ANN001 - gunicorn's hook signature
     """A worker is gone: prometheus-client's multiprocess mode drops its live values."""
     from prometheus_client import multiprocess

@@ -145,6 +145,10 @@ class TaskKind:
     # The most bytes a result of these (validated) params can take. It is reserved against the
     # caller's share and the store at submit (Task.reserved_bytes); a larger result fails the task.
     result_bound: Callable[[Mapping[str, Any]], int] = small_result
+    # Run once per process at start (gunicorn's post_worker_init, Celery's worker_process_init): a
+    # kind checks what it needs there, not in a request. It never raises: what is missing is for
+    # /readyz and the kind's own refusal at submit to say.
+    prepare: Callable[[], None] = lambda: None
 
     def validate(self, params: Any, ceilings: Ceilings | None = None) -> dict[str, Any]:
         """Clean the submitted params within `ceilings` (every limit the kind declares; None: the

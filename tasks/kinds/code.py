@@ -8,6 +8,7 @@ refused at submit time (503), never run unsandboxed.
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import functools
 import json
@@ -141,8 +142,13 @@ class CodeParams(ParamsSerializer):
 
 @functools.cache
 def sandbox_ready() -> None:
-    """Checked once per process: the first submission pays for one trivial sandboxed run."""
+    """Checked once per process, at its start (`prepare`): one trivial sandboxed run."""
     sandbox().check()
+
+
+def prepare() -> None:
+    with contextlib.suppress(SandboxUnavailable):  # submissions are refused with the reason (503)
+        sandbox_ready()
 
 
 @functools.cache
@@ -458,6 +464,7 @@ KIND = TaskKind(
     handler=run,
     restrict=restrict,
     result_bound=result_bound,
+    prepare=prepare,
     readiness={"sandbox": isolation},
     flat=FlatShape(markers=frozenset({"code"}), to_params=from_flat, schema=FlatCodeSubmission),
     catalog=Catalog("languages", "Languages the code runner can run on this host", LanguageSerializer, languages),

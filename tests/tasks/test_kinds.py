@@ -75,3 +75,27 @@ def test_validator_follows_settings_changes(settings):
 def test_wait_for_reports_timeouts():
     with pytest.raises(AssertionError, match="never"):
         wait_for(lambda: False, timeout=0.05, what="never")
+
+
+def test_kinds_prepare_at_start_and_an_unusable_sandbox_is_no_crash(monkeypatch):
+    """The sandbox is checked when a server or worker process starts, not in a request; a host
+    without one still starts (submissions say why: 503), and the check is cached."""
+    from tasks import services
+    from tasks.kinds import code
+
+    calls = []
+    monkeypatch.setattr("tasks.kinds.code.sandbox", lambda: calls.append(1) or Broken())
+    code.sandbox_ready.cache_clear()
+    try:
+        services.prepare_kinds()
+        services.prepare_kinds()
+    finally:
+        code.sandbox_ready.cache_clear()
+    assert calls == [1, 1]  # tried at each start while it fails, and never raised
+
+
+class Broken:
+    def check(self) -> None:
+        from sandbox.runner import SandboxUnavailable
+
+        raise SandboxUnavailable("no bwrap here")
