@@ -51,6 +51,14 @@ def any_store(request, settings):
     key_providers.reset()
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(request, settings):
+    """PBKDF2's 1,000,000 rounds cost ~0.3 s a login; tests that count logins need not pay it.
+    A test marked `real_password_hashing` keeps the shipped hasher (the one that checks it)."""
+    if request.node.get_closest_marker("real_password_hashing") is None:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 FROZEN_WINDOW_CLOCK = 1_800_000_030.0  # 30 s into a 60 s window
 
 

@@ -79,6 +79,7 @@ def test_invalid_registrations_are_400_naming_the_field(api, body, pointer):
     assert pointer in {error["pointer"] for error in problem["errors"]}
 
 
+@pytest.mark.real_password_hashing
 def test_the_password_is_never_in_a_response_and_only_its_hash_is_kept(api):
     from django.contrib.auth import get_user_model
 
