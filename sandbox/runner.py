@@ -223,8 +223,11 @@ class Sandbox:
         """Raise SandboxUnavailable unless a trivial program runs through the whole chain."""
         limits = Limits(cpu_seconds=5, wall_seconds=10, memory_bytes=256 * MIB, output_bytes=4096, processes=16,
                         file_bytes=MIB)  # fmt: skip
-        with self.workdir() as space:
-            outcome = self.run(["/bin/true"], workspace=space, stdin=b"", limits=limits)
+        try:
+            with self.workdir() as space:
+                outcome = self.run(["/bin/true"], workspace=space, stdin=b"", limits=limits)
+        except SandboxFault as fault:  # bwrap itself failed: no namespaces here (a container's profile)
+            raise SandboxUnavailable(f"the sandbox cannot run programs here: {fault}") from None
         if outcome.exit_code != 0:
             detail = outcome.stderr.decode(errors="replace").strip()[:300]
             raise SandboxUnavailable(f"the sandbox cannot run programs here: {detail or outcome}")

@@ -288,9 +288,13 @@ def count_in_progress(*, owner: str, repository: TaskRepository | None = None) -
 
 
 def prepare_kinds() -> None:
-    """Each kind's start-up check (TaskKind.prepare), once per server or worker process."""
+    """Each kind's start-up check (TaskKind.prepare), once per server or worker process. A kind
+    whose check fails is logged and the process starts anyway: the kind refuses at submit."""
     for kind in all_kinds():
-        kind.prepare()
+        try:
+            kind.prepare()
+        except Exception:
+            logger.exception("kind %s: its start-up check failed", kind.name)
 
 
 def stored_bytes(*, owner: str, repository: TaskRepository | None = None) -> int:
