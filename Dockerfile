@@ -31,6 +31,8 @@ COPY taskservice ./taskservice
 COPY httpapi ./httpapi
 COPY idempotency ./idempotency
 COPY tasks ./tasks
+COPY kinds ./kinds
+COPY executors ./executors
 COPY records ./records
 COPY accounts ./accounts
 COPY web ./web

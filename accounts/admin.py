@@ -11,8 +11,7 @@ from django.http import HttpRequest
 
 from accounts import keys
 from accounts.models import ApiKey, Quota
-from tasks.kinds import all_kinds
-from tasks.kinds.base import Limit, TaskKind
+from core.limits import Limit, declared
 
 
 class QuotaForm(forms.ModelForm):
@@ -25,32 +24,32 @@ class QuotaForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         own = self.instance.kind_limits or {}
-        for kind, limit in _declared_limits():
+        for scope, limit in _declared_limits():
             field_class = forms.IntegerField if limit.integer else forms.FloatField
-            self.fields[_field_name(kind, limit)] = field_class(
+            self.fields[_field_name(scope, limit)] = field_class(
                 required=False,
                 min_value=limit.minimum,
-                label=f"{kind.name}: {limit.name}",
+                label=f"{scope}: {limit.name}",
                 help_text=f"{limit.help} At most {limit.maximum_setting} ({limit.maximum():g}).",
-                initial=own.get(kind.name, {}).get(limit.name),
+                initial=own.get(scope, {}).get(limit.name),
             )
 
     def save(self, commit: bool = True) -> Quota:
         limits: dict[str, dict[str, float]] = {}
-        for kind, limit in _declared_limits():
-            value = self.cleaned_data.get(_field_name(kind, limit))
+        for scope, limit in _declared_limits():
+            value = self.cleaned_data.get(_field_name(scope, limit))
             if value is not None:
-                limits.setdefault(kind.name, {})[limit.name] = value
+                limits.setdefault(scope, {})[limit.name] = value
         self.instance.kind_limits = limits
         return super().save(commit)
 
 
-def _declared_limits() -> list[tuple[TaskKind, Limit]]:
-    return [(kind, limit) for kind in all_kinds() for limit in kind.limits]
+def _declared_limits() -> list[tuple[str, Limit]]:
+    return [(scope, limit) for scope, limits in declared().items() for limit in limits]
 
 
-def _field_name(kind: TaskKind, limit: Limit) -> str:
-    return f"{kind.name}__{limit.name}"
+def _field_name(scope: str, limit: Limit) -> str:
+    return f"{scope}__{limit.name}"
 
 
 class QuotaInline(admin.StackedInline):
@@ -64,7 +63,7 @@ class QuotaInline(admin.StackedInline):
         return super().get_formset(request, obj, fields=QuotaForm.Meta.fields, **kwargs)
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list[tuple[str | None, dict[str, Any]]]:
-        limits = [_field_name(kind, limit) for kind, limit in _declared_limits()]
+        limits = [_field_name(scope, limit) for scope, limit in _declared_limits()]
         return [(None, {"fields": ["max_in_progress", "submissions_per_window", *limits]})]
 
 

@@ -14,9 +14,8 @@ from django.dispatch import receiver
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
+from core import limits
 from core.identity import Caller, anonymous_owner, user_owner
-from tasks.kinds import all_kinds
-from tasks.kinds.base import TaskKind
 
 _ATTRIBUTE = "taskservice_caller"
 
@@ -74,21 +73,21 @@ def _user_caller(request: Request) -> Caller:
 # on every submit (for all kinds, they were 30 us of each anonymous POST /task).
 @functools.cache
 def _anonymous_ceilings() -> Mapping[str, Mapping[str, float]]:
-    return _frozen({kind.name: {limit.name: limit.anonymous() for limit in kind.limits} for kind in _limited_kinds()})
+    return _frozen(
+        {scope: {limit.name: limit.anonymous() for limit in own} for scope, own in limits.declared().items()}
+    )
 
 
 @functools.cache
 def _maxima() -> Mapping[str, Mapping[str, float]]:
-    return _frozen({kind.name: kind.maxima() for kind in _limited_kinds()})
+    return _frozen({scope: limits.maxima(own) for scope, own in limits.declared().items()})
 
 
 def _user_ceilings(own: Mapping[str, Mapping[str, float]]) -> Mapping[str, Mapping[str, float]]:
     """A user's overrides over the service maxima, never above them."""
     return {
-        kind.name: {
-            limit.name: limit.capped(own.get(kind.name, {}).get(limit.name, limit.maximum())) for limit in kind.limits
-        }
-        for kind in _limited_kinds()
+        scope: {limit.name: limit.capped(own.get(scope, {}).get(limit.name, limit.maximum())) for limit in declared}
+        for scope, declared in limits.declared().items()
     }
 
 
@@ -101,7 +100,3 @@ def _frozen(ceilings: dict[str, dict[str, float]]) -> Mapping[str, Mapping[str, 
 def _forget_ceilings(**_: Any) -> None:
     _anonymous_ceilings.cache_clear()
     _maxima.cache_clear()
-
-
-def _limited_kinds() -> list[TaskKind]:
-    return [kind for kind in all_kinds() if kind.limits]

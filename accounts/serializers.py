@@ -4,9 +4,8 @@ from django.conf import settings
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from rest_framework import serializers
 
+from core import limits
 from httpapi.serializers import StrictCharField, StrictSerializer
-from tasks.kinds import all_kinds
-from tasks.kinds.base import TaskKind
 
 
 class KeyInfoSerializer(serializers.Serializer):
@@ -25,13 +24,13 @@ class WindowUsageSerializer(UsageSerializer):
     resets_in = serializers.IntegerField(help_text="Seconds until the window's count starts again.")
 
 
-def _ceilings_serializer(kind: TaskKind) -> type[serializers.Serializer]:
+def _ceilings_serializer(scope: str, declared: tuple[limits.Limit, ...]) -> type[serializers.Serializer]:
     """What `GET /me` shows of one kind's limits, from the kind's own declarations."""
     fields = {
         limit.name: (serializers.IntegerField if limit.integer else serializers.FloatField)(help_text=limit.help)
-        for limit in kind.limits
+        for limit in declared
     }
-    return type(f"{kind.name.title().replace('_', '')}CeilingsSerializer", (serializers.Serializer,), fields)
+    return type(f"{scope.title().replace('_', '')}CeilingsSerializer", (serializers.Serializer,), fields)
 
 
 class _UsageQuotasSerializer(serializers.Serializer):
@@ -48,9 +47,8 @@ QuotasSerializer = type(
     "QuotasSerializer",
     (_UsageQuotasSerializer,),
     {
-        kind.name: _ceilings_serializer(kind)(help_text=f"The most one {kind.name} task may ask for.")
-        for kind in all_kinds()
-        if kind.limits
+        scope: _ceilings_serializer(scope, declared)(help_text=f"The most one {scope} task may ask for.")
+        for scope, declared in limits.declared().items()
     },
 )
 

@@ -22,11 +22,11 @@ from accounts.serializers import (
     UserSerializer,
 )
 from accounts.throttles import submissions_used
+from core import limits
 from core.errors import InvalidRequest
 from core.quotas import QuotaExceeded
 from httpapi.openapi import problem
 from httpapi.parsers import BoundedJSONParser
-from tasks import services
 
 EXAMPLE = {
     "anonymous": False,
@@ -70,11 +70,11 @@ class MeView(APIView):
                 "quotas": {
                     "in_progress": {
                         "limit": caller.max_in_progress,
-                        "used": services.count_in_progress(owner=caller.owner),
+                        "used": limits.used("in_progress", caller.owner),
                     },
                     "storage": {
                         "limit": caller.max_stored_bytes,
-                        "used": services.stored_bytes(owner=caller.owner),
+                        "used": limits.used("storage", caller.owner),
                     },
                     "submissions": {
                         "limit": caller.submissions_per_window,

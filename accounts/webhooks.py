@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 
 from accounts.models import WebhookSecret
 from core.identity import USER_OWNER_PREFIX
-from tasks.callbacks import SECRET_PREFIX
 
+SECRET_PREFIX = "whsec_"  # says what the string is, where it is pasted
 SECRET_BYTES = 24
 
 

@@ -35,6 +35,8 @@ django.setup()
 from django.conf import settings  # noqa: E402
 
 from bench.live import RESULTS, gunicorn, machine, percentile, server_figures, wait_done  # noqa: E402
+from kinds.code.kind import run_limits, sandbox  # noqa: E402
+from kinds.code.languages import LANGUAGES, command  # noqa: E402
 from sandbox import cgroups  # noqa: E402
 from sandbox.runner import (  # noqa: E402
     LAUNCH_ENVIRONMENT,
@@ -43,8 +45,6 @@ from sandbox.runner import (  # noqa: E402
     bwrap_args,
     rlimit_arg,
 )
-from tasks.coderunner.languages import LANGUAGES, command  # noqa: E402
-from tasks.kinds.code import run_limits, sandbox  # noqa: E402
 
 SOURCE = 'print("hello, world")\n'
 LIMITS = {"time_s": 2.0, "memory_mb": 256, "output_kb": 64}

@@ -13,6 +13,13 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+
+from django import db
+
+from accounts.webhooks import secret_for_owner
+from tasks import callbacks
+from tasks.repositories.base import TaskRepository
 
 logger = logging.getLogger(__name__)
 
@@ -64,3 +71,17 @@ class CallbackQueue:
                 while self._timers and self._timers[0][0] <= now:
                     self._run_soon(heapq.heappop(self._timers)[1])
                 self._changed.wait(self._timers[0][0] - now if self._timers else None)
+
+
+def delivering_for(repository: TaskRepository, *, workers: int) -> CallbackQueue:
+    """The deliverers of one executor's process: each attempt signs with the owner's secret and
+    leaves no database connection open (these threads outlive it)."""
+    deliverer = callbacks.Deliverer(repository, secret_for_owner)
+    return CallbackQueue(partial(_attempt, deliverer), workers=workers)
+
+
+def _attempt(deliverer: callbacks.Deliverer, task_id: uuid.UUID) -> float | None:
+    try:
+        return deliverer.attempt(task_id)
+    finally:
+        db.connections.close_all()

@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from accounts.webhooks import SECRET_PREFIX
 from tasks import metrics
 from tasks.domain import Task, utcnow
 from tasks.errors import InvalidCallbackUrl
@@ -43,7 +44,6 @@ from tasks.repositories.base import TaskRepository
 logger = logging.getLogger(__name__)
 
 MAX_URL_CHARS = 2048
-SECRET_PREFIX = "whsec_"
 ANSWER_BYTES = 64 * 1024  # of a receiver's answer read (and otherwise ignored)
 USER_AGENT = "taskservice-webhooks/1"
 EVENTS = {"ready": "task.ready", "failed": "task.failed", "cancelled": "task.cancelled"}

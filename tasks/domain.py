@@ -113,7 +113,7 @@ class Task:
     result: ResultInfo | None = None
     attempts: int = 0
     heartbeat_at: datetime | None = None
-    # When the queued task was handed to the dispatcher; None until then (and again once it is
+    # When the queued task was handed to the executor; None until then (and again once it is
     # queued anew): a queued task without it is an orphan the redispatch job sends again.
     dispatched_at: datetime | None = None
     # Binary inputs (an uploaded image): stored apart from the JSON params, loaded only to run.

@@ -18,7 +18,6 @@ from core.errors import DependencyUnavailable
 from core.identity import Caller, held_by_id
 from idempotency import services as idempotency
 from tasks import callbacks, execution, faults, metrics, providers
-from tasks.dispatchers.base import Dispatcher
 from tasks.domain import PublicStatus, Task, TaskResult, TaskStatus, utcnow
 from tasks.errors import (
     CallbacksNeedAKey,
@@ -33,6 +32,7 @@ from tasks.errors import (
     TaskNotFound,
     UnknownKind,
 )
+from tasks.executor import Executor
 from tasks.kinds import DEFAULT_KIND, all_kinds, get_kind
 from tasks.kinds.base import Catalog
 from tasks.repositories.base import Census, TaskQuery, TaskRepository
@@ -73,7 +73,7 @@ def submit_task(
     callback_url: str | None = None,
     idempotency_key: str | None = None,
     repository: TaskRepository | None = None,
-    dispatcher: Dispatcher | None = None,
+    executor: Executor | None = None,
 ) -> Submission:
     """Validate, store and enqueue a task; returns at once, the work runs elsewhere.
 
@@ -85,7 +85,7 @@ def submit_task(
     """
     repository = repository or providers.task_repository()
     task = _new_task(kind, params, callback_url, caller)
-    made = _submit([task], caller, idempotency_key, "task", repository, dispatcher or providers.dispatcher())
+    made = _submit([task], caller, idempotency_key, "task", repository, executor or providers.executor())
     if isinstance(made, idempotency.Replay):  # the first one's task, as it is now (404 once deleted)
         return Submission(_owned_task(repository, uuid.UUID(made.reference[0]), task.owner), replayed=True)
     return Submission(made[0])
@@ -117,7 +117,7 @@ def submit_tasks(
     caller: Caller | None = None,
     idempotency_key: str | None = None,
     repository: TaskRepository | None = None,
-    dispatcher: Dispatcher | None = None,
+    executor: Executor | None = None,
 ) -> Submissions:
     """A batch of (kind, params, callback_url), all or nothing: every task is validated (each error
     pointed at `#/<index>/...`, InvalidBatch), the quotas count the whole batch, then all are
@@ -131,7 +131,7 @@ def submit_tasks(
     if errors:
         raise InvalidBatch(errors)
     repository = repository or providers.task_repository()
-    made = _submit(tasks, caller, idempotency_key, "batch", repository, dispatcher or providers.dispatcher())
+    made = _submit(tasks, caller, idempotency_key, "batch", repository, executor or providers.executor())
     if isinstance(made, idempotency.Replay):
         return Submissions([uuid.UUID(task_id) for task_id in made.reference], replayed=True)
     return Submissions([task.id for task in made])
@@ -143,12 +143,12 @@ def _submit(
     idempotency_key: str | None,
     scope: str,
     repository: TaskRepository,
-    dispatcher: Dispatcher,
+    executor: Executor,
 ) -> list[Task] | idempotency.Replay:
     """Store and dispatch the tasks, once per `idempotency_key` (a retry gets the first ids)."""
 
     def create() -> list[Task]:
-        return _store_and_dispatch(repository, dispatcher, tasks, caller)
+        return _store_and_dispatch(repository, executor, tasks, caller)
 
     if idempotency_key is None:
         return create()
@@ -166,23 +166,23 @@ def _submit(
 
 
 def _store_and_dispatch(
-    repository: TaskRepository, dispatcher: Dispatcher, tasks: list[Task], caller: Caller | None
+    repository: TaskRepository, executor: Executor, tasks: list[Task], caller: Caller | None
 ) -> list[Task]:
     """All the tasks stored (the quotas counting them together), then each dispatched."""
     if caller is None:
         repository.add_all(tasks)
     else:
         repository.add_all(tasks, max_in_progress=caller.max_in_progress, max_stored_bytes=caller.max_stored_bytes)
-    faults.point("after-commit")  # dying here leaves undispatched tasks: jobs.redispatch_orphans sends them
+    faults.point("after-commit")  # dying here leaves undispatched tasks: redispatch_orphans sends them
     try:
         for task in tasks:
-            dispatcher.submit(task.id, owner=task.owner)
+            executor.submit(task.id, owner=task.owner)
     except Exception:
         for task in tasks:  # nothing half-done: a dispatched one finds its task gone and does nothing
             repository.delete(task.id)
         raise
     metrics.submitted(tasks)
-    return [_record_dispatch(repository, dispatcher, task) for task in tasks]
+    return [_record_dispatch(repository, executor, task) for task in tasks]
 
 
 def get_task(*, task_id: str | uuid.UUID, owner: str | None = None, repository: TaskRepository | None = None) -> Task:
@@ -302,13 +302,11 @@ def stored_bytes(*, owner: str, repository: TaskRepository | None = None) -> int
     return repository.stored_bytes(owner)
 
 
-def check_readiness(
-    *, repository: TaskRepository | None = None, dispatcher: Dispatcher | None = None
-) -> dict[str, str]:
+def check_readiness(*, repository: TaskRepository | None = None, executor: Executor | None = None) -> dict[str, str]:
     """`ok` per component, or DependencyUnavailable naming every one that failed."""
     components = {
         "repository": repository or providers.task_repository(),
-        "dispatcher": dispatcher or providers.dispatcher(),
+        "dispatcher": executor or providers.executor(),  # the name /readyz has always shown
     }
     failures: dict[str, str] = {}
     for name, component in components.items():
@@ -355,19 +353,19 @@ def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
 WORKER_LOST = "worker lost"
 
 
-def redispatch_orphans(repository: TaskRepository, dispatcher: Dispatcher) -> int:
-    """Queued tasks the dispatcher never got (their web process died between the commit and the
+def redispatch_orphans(repository: TaskRepository, executor: Executor) -> int:
+    """Queued tasks the executor never got (their web process died between the commit and the
     publish, or a requeue stopped half-way) are sent now. Sent twice, a task still runs once: the
     worker claims it with a compare-and-set."""
     cutoff = utcnow() - timedelta(seconds=settings.TASK_REDISPATCH_AFTER_SECONDS)
     orphans = repository.find_undispatched(created_before=cutoff, limit=500)
     for task in orphans:
-        _dispatch(repository, dispatcher, task)
+        _dispatch(repository, executor, task)
         logger.warning("task %s: queued but never dispatched; sent now", task.id)
     return len(orphans)
 
 
-def recover_lost_tasks(repository: TaskRepository, dispatcher: Dispatcher) -> int:
+def recover_lost_tasks(repository: TaskRepository, executor: Executor) -> int:
     """Tasks whose worker died (no heartbeat for TASK_LOST_AFTER_SECONDS) run again, up to
     TASK_MAX_ATTEMPTS, or fail with "worker lost": nothing stays in progress forever."""
     cutoff = utcnow() - timedelta(seconds=settings.TASK_LOST_AFTER_SECONDS)
@@ -376,7 +374,7 @@ def recover_lost_tasks(repository: TaskRepository, dispatcher: Dispatcher) -> in
         if task.attempts < settings.TASK_MAX_ATTEMPTS:
             if repository.transition(task.id, expected=TaskStatus.RUNNING, target=TaskStatus.QUEUED, at=utcnow()):
                 faults.point("after-requeue")  # failing here leaves it undispatched: redispatch_orphans
-                _dispatch(repository, dispatcher, task)
+                _dispatch(repository, executor, task)
                 logger.warning("task %s: worker lost, running it again (attempt %d)", task.id, task.attempts + 1)
         else:
             execution.fail_unfinished(task.id, WORKER_LOST, repository=repository)
@@ -384,19 +382,24 @@ def recover_lost_tasks(repository: TaskRepository, dispatcher: Dispatcher) -> in
     return len(lost)
 
 
-def _dispatch(repository: TaskRepository, dispatcher: Dispatcher, task: Task) -> None:
-    dispatcher.submit(task.id, owner=task.owner)
-    _record_dispatch(repository, dispatcher, task)
+def _dispatch(repository: TaskRepository, executor: Executor, task: Task) -> None:
+    executor.submit(task.id, owner=task.owner)
+    _record_dispatch(repository, executor, task)
 
 
-def _record_dispatch(repository: TaskRepository, dispatcher: Dispatcher, task: Task) -> Task:
+def _record_dispatch(repository: TaskRepository, executor: Executor, task: Task) -> Task:
     """For a hand-off that outlives this process, record it: a queued task without the record is
     sent again by `redispatch_orphans`."""
-    if not dispatcher.durable:
+    if not executor.durable:
         return task
     dispatched = dataclasses.replace(task, dispatched_at=utcnow())
     repository.mark_dispatched(task.id, dispatched.dispatched_at)
     return dispatched
+
+
+def purge_expired(repository: TaskRepository) -> int:
+    """Delete what finished more than TASK_TTL_SECONDS ago (the executor's periodic job)."""
+    return repository.purge_finished(before=utcnow() - timedelta(seconds=settings.TASK_TTL_SECONDS))
 
 
 def store_census(*, repository: TaskRepository | None = None) -> Census:

@@ -5,13 +5,13 @@ import os
 from celery import Celery
 from celery.signals import task_prerun, worker_init
 
-from taskservice import malloc
+from core import malloc
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "taskservice.settings")
 
 app = Celery("taskservice")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["tasks", "idempotency"], related_name="jobs")
+app.autodiscover_tasks(["executors.celery", "idempotency"], related_name="jobs")
 
 
 @worker_init.connect

@@ -10,8 +10,8 @@ import os
 
 from django.conf import settings
 
-from taskservice import malloc
-from taskservice.env import env_bool, env_int, env_str
+from core import malloc
+from core.env import env_bool, env_int, env_str
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "taskservice.settings")
 MALLOC_SETTINGS = malloc.tune()  # in the master, before any worker (or thread) exists

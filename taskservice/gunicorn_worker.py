@@ -34,8 +34,8 @@ from http import HTTPStatus
 from gunicorn.http import errors as http_errors
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
+from core.env import env_float, env_int
 from httpapi.refusals import CHUNKED_REFUSED, body_too_large
-from taskservice.env import env_float, env_int
 
 RECV_BYTES = 256 * 1024
 LINGER_SECONDS, LINGER_BYTES = 2.0, 64 * 1024  # gunicorn's own bounds for a graceful close

@@ -7,7 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 from kombu import Queue
 
-from taskservice.env import env_bool, env_database, env_float, env_int, env_list, env_str
+from core.env import env_bool, env_database, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -125,7 +125,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Task service -------------------------------------------------------------------------
 TASK_STORE = env_str("TASK_STORE", "memory", choices=("memory", "postgres"))
-TASK_EXECUTOR = env_str("TASK_EXECUTOR", "threads", choices=("threads", "celery"))
+# What tasks can do: one line per kind (a folder under kinds/), its TaskKind by its path.
+TASK_KINDS = ["kinds.sleep.kind.KIND", "kinds.image.kind.KIND", "kinds.code.kind.KIND", "kinds.matrix.kind.KIND"]
+# Where tasks run: one line per executor (a folder under executors/), the class by its path.
+TASK_EXECUTORS = {
+    "threads": "executors.threads.executor.ThreadsExecutor",
+    "celery": "executors.celery.executor.CeleryExecutor",
+}
+TASK_EXECUTOR = env_str("TASK_EXECUTOR", "threads", choices=tuple(TASK_EXECUTORS))
 if TASK_STORE == "memory" and TASK_EXECUTOR == "celery":
     raise ImproperlyConfigured(
         "TASK_EXECUTOR=celery runs tasks in other processes, which cannot see TASK_STORE=memory: "
@@ -134,7 +141,7 @@ if TASK_STORE == "memory" and TASK_EXECUTOR == "celery":
 TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 3, minimum=1)
 TASK_HEARTBEAT_SECONDS = env_float("TASK_HEARTBEAT_SECONDS", 5.0, minimum=0.1)
 TASK_LOST_AFTER_SECONDS = env_float("TASK_LOST_AFTER_SECONDS", 30.0, minimum=1.0)
-# A queued task the dispatcher never got, this long after its submit, is sent again (Celery only).
+# A queued task the executor never got, this long after its submit, is sent again (Celery only).
 TASK_REAP_SECONDS = env_float("TASK_REAP_SECONDS", 10.0, minimum=0.1)  # lost tasks, orphans, overdue webhooks
 TASK_REDISPATCH_AFTER_SECONDS = env_float("TASK_REDISPATCH_AFTER_SECONDS", 30.0, minimum=0.1)
 TASK_WORKERS = env_int("TASK_WORKERS", os.cpu_count() or 1, minimum=1, maximum=256)
@@ -264,7 +271,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Redis re-delivers an unacknowledged message this long after it was taken (a dead worker's).
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=10),
 }
-# Fairness across owners: each owner's tasks go to one of these queues (see tasks/dispatchers/celery.py).
+# Fairness across owners: each owner's tasks go to one of these queues (executors/celery/executor.py).
 TASK_FAIR_LANES = env_int("TASK_FAIR_LANES", 8, minimum=1, maximum=64)
 TASK_LANE_PREFIX = "tasks-lane-"
 CELERY_TASK_DEFAULT_QUEUE = "celery"  # the periodic jobs

@@ -58,11 +58,12 @@ class FakeContext:
 POSTGRES = pytest.param("postgres", marks=pytest.mark.django_db(transaction=True))
 
 
-class RecordingDispatcher:
-    """A dispatcher that only remembers what it was given (the test runs tasks itself)."""
+class RecordingExecutor:
+    """An executor that only remembers what it was given (the test runs tasks itself)."""
 
     def __init__(self, *, fail_with: Exception | None = None, durable: bool = True) -> None:
         self.submitted: list[uuid.UUID] = []
+        self.callbacks: list[uuid.UUID] = []
         self.fail_with = fail_with
         self.durable = durable
 
@@ -70,6 +71,9 @@ class RecordingDispatcher:
         if self.fail_with is not None:
             raise self.fail_with
         self.submitted.append(task_id)
+
+    def deliver_callback(self, task_id: uuid.UUID) -> None:
+        self.callbacks.append(task_id)
 
     def shutdown(self) -> None:
         pass

@@ -9,11 +9,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from rest_framework import serializers
 
+from core.limits import Limit, maxima
 from httpapi.serializers import StrictSerializer
 from tasks.errors import InvalidParams
 
@@ -48,39 +48,6 @@ SMALL_RESULT_BYTES = 64 * 1024
 def small_result(params: Mapping[str, Any]) -> int:
     """The bound of a JSON result of a few fields, for kinds that declare none."""
     return SMALL_RESULT_BYTES
-
-
-def _setting(name: str, default: float | None) -> float:
-    return getattr(settings, name) if default is None else getattr(settings, name, default)
-
-
-@dataclass(frozen=True, slots=True)
-class Limit:
-    """A per-caller ceiling a kind declares, named as `GET /me` shows it (`max_time_s`).
-
-    The service-wide maximum and the anonymous default are settings (read when asked, so tests
-    and operators can change them); a kind whose settings are not in settings.py gives their
-    defaults here (from its own environment variables). A user's own value comes from their
-    quota (the admin shows one field per declared limit) and is never above the maximum.
-    """
-
-    name: str
-    help: str
-    maximum_setting: str
-    anonymous_setting: str
-    integer: bool = True
-    minimum: float = 1
-    maximum_default: float | None = None
-    anonymous_default: float | None = None
-
-    def maximum(self) -> float:
-        return _setting(self.maximum_setting, self.maximum_default)
-
-    def anonymous(self) -> float:
-        return min(_setting(self.anonymous_setting, self.anonymous_default), self.maximum())
-
-    def capped(self, value: float) -> float:
-        return min(value, self.maximum())
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +128,7 @@ class TaskKind:
         return self.restrict(cleaned, asked, self.maxima() if ceilings is None else ceilings)
 
     def maxima(self) -> dict[str, float]:
-        return {limit.name: limit.maximum() for limit in self.limits}
+        return maxima(self.limits)
 
 
 # One validator instance per params serializer. `run_validation` keeps no state on the instance

@@ -34,6 +34,10 @@ class Census(NamedTuple):
 
 
 class TaskRepository(Protocol):
+    # True when the tasks live in this process's memory: no other process can expire them, so
+    # this one's executor sweeps them (a shared database is swept by a scheduled job).
+    in_process: bool
+
     def add(self, task: Task, *, max_in_progress: int | None = None, max_stored_bytes: int | None = None) -> None:
         """Store a new task; raises StoreFull when the store holds its maximum, TooManyInProgress
         when its owner already has `max_in_progress` tasks queued or running, and
@@ -80,10 +84,10 @@ class TaskRepository(Protocol):
         """Running tasks whose worker has not been heard from since `heartbeat_before`."""
 
     def mark_dispatched(self, task_id: uuid.UUID, at: datetime) -> None:
-        """Record that the task was handed to the dispatcher (moving it to `queued` again clears it)."""
+        """Record that the task was handed to the executor (moving it to `queued` again clears it)."""
 
     def find_undispatched(self, *, created_before: datetime, limit: int) -> list[Task]:
-        """Queued tasks never handed to the dispatcher (their web process died, or a requeue
+        """Queued tasks never handed to the executor (their web process died, or a requeue
         stopped half-way), created before `created_before`."""
 
     def claim_callback(self, task_id: uuid.UUID, *, now: datetime, lease_until: datetime) -> Task | None:

@@ -26,6 +26,8 @@ FULL_MARGIN_BYTES = 64 * 1024  # what a small task reserves (tasks.kinds.base.SM
 
 
 class InMemoryTaskRepository:
+    in_process = True
+
     def __init__(
         self,
         *,

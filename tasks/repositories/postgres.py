@@ -100,7 +100,7 @@ def _transition_changes(
     if target is TaskStatus.RUNNING:
         sets += ["started_at = %s", "heartbeat_at = %s", "attempts = attempts + 1"]
         values += [at, at]
-    if target is TaskStatus.QUEUED:  # queued anew: undispatched until the dispatcher has it
+    if target is TaskStatus.QUEUED:  # queued anew: undispatched until the executor has it
         sets += ["started_at = NULL", "heartbeat_at = NULL", "progress = 0", "dispatched_at = NULL"]
     if target.terminal:
         sets += [
@@ -170,6 +170,8 @@ def _listening_connection() -> psycopg.Connection:
 class PostgresTaskRepository:
     """The hot calls (submit, status, claim, finish) are one hand-written statement each, in
     autocommit: through the ORM, a status read cost 1.1 ms of CPU and a submit five round trips."""
+
+    in_process = False
 
     def __init__(self, *, finishes: Finishes | None = None) -> None:
         self._finishes = finishes or Finishes.from_settings()

@@ -106,4 +106,4 @@ def test_graceful_shutdown_settles_running_tasks(gunicorn):
     server.process.send_signal(signal.SIGTERM)
     assert server.process.wait(15) == 0
     assert time.monotonic() - started < 10  # the 30 s task did not hold the shutdown
-    assert "task dispatcher stopped" in server.log.read_text()
+    assert "task threads stopped" in server.log.read_text()

@@ -38,8 +38,8 @@ def test_a_bwrap_that_cannot_mount_proc_means_no_sandbox(refusing_bwrap):
 
 def test_a_server_process_starts_without_a_sandbox(refusing_bwrap):
     """What broke the container image: the start-up check raised, and the worker did not boot."""
+    from kinds.code import kind as code
     from tasks import services
-    from tasks.kinds import code
 
     code.sandbox.cache_clear()
     code.sandbox_ready.cache_clear()

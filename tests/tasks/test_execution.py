@@ -25,7 +25,7 @@ def kind(monkeypatch):
     def handler(context, params):
         return box["handler"](context, params)
 
-    monkeypatch.setitem(kinds._KINDS, "probe", TaskKind("probe", "test kind", ParamsSerializer, handler))
+    monkeypatch.setitem(kinds.registry(), "probe", TaskKind("probe", "test kind", ParamsSerializer, handler))
     return box
 
 

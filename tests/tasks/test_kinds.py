@@ -2,9 +2,9 @@ import threading
 
 import pytest
 
+from kinds.sleep.kind import run
 from tasks.errors import InvalidParams
 from tasks.kinds import all_kinds, get_kind
-from tasks.kinds.sleep import run
 from tests.support import FakeContext, wait_for
 
 
@@ -80,11 +80,11 @@ def test_wait_for_reports_timeouts():
 def test_kinds_prepare_at_start_and_an_unusable_sandbox_is_no_crash(monkeypatch):
     """The sandbox is checked when a server or worker process starts, not in a request; a host
     without one still starts (submissions say why: 503), and the check is cached."""
+    from kinds.code import kind as code
     from tasks import services
-    from tasks.kinds import code
 
     calls = []
-    monkeypatch.setattr("tasks.kinds.code.sandbox", lambda: calls.append(1) or Broken())
+    monkeypatch.setattr("kinds.code.kind.sandbox", lambda: calls.append(1) or Broken())
     code.sandbox_ready.cache_clear()
     try:
         services.prepare_kinds()

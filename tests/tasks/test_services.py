@@ -1,10 +1,11 @@
-"""Use cases, tested with an in-memory store and a dispatcher that only records (no threads)."""
+"""Use cases, tested with an in-memory store and a executor that only records (no threads)."""
 
 import base64
 import json
 
 import pytest
 
+from kinds.code import kind as code
 from tasks import services
 from tasks.domain import PublicStatus, TaskStatus, utcnow
 from tasks.errors import (
@@ -19,10 +20,9 @@ from tasks.errors import (
     UnknownKind,
 )
 from tasks.execution import run_task
-from tasks.kinds import code
 from tasks.repositories.memory import InMemoryTaskRepository
 from tests.images import encoded, photo
-from tests.support import RecordingDispatcher, make_caller
+from tests.support import RecordingExecutor, make_caller
 
 
 @pytest.fixture
@@ -31,36 +31,34 @@ def repo():
 
 
 @pytest.fixture
-def dispatcher():
-    return RecordingDispatcher()
+def executor():
+    return RecordingExecutor()
 
 
 @pytest.fixture
-def submit(repo, dispatcher):
+def submit(repo, executor):
     def submit(kind="sleep", params=None, caller=None):
         params = {"seconds": 0} if params is None else params
-        return services.submit_task(
-            kind=kind, params=params, caller=caller, repository=repo, dispatcher=dispatcher
-        ).task
+        return services.submit_task(kind=kind, params=params, caller=caller, repository=repo, executor=executor).task
 
     return submit
 
 
-def test_submit_stores_and_dispatches(submit, repo, dispatcher):
+def test_submit_stores_and_dispatches(submit, repo, executor):
     task = submit()
-    assert dispatcher.submitted == [task.id]
+    assert executor.submitted == [task.id]
     stored = repo.get(task.id)
     assert stored.status is TaskStatus.QUEUED and stored.dispatched_at is not None  # not an orphan
 
 
 def test_a_hand_off_that_dies_with_the_process_is_not_recorded(repo):
-    threads = RecordingDispatcher(durable=False)
-    task = services.submit_task(kind="sleep", params={"seconds": 0}, repository=repo, dispatcher=threads).task
+    threads = RecordingExecutor(durable=False)
+    task = services.submit_task(kind="sleep", params={"seconds": 0}, repository=repo, executor=threads).task
     assert threads.submitted == [task.id] and repo.get(task.id).dispatched_at is None
 
 
-def test_submit_defaults_to_sleep_with_default_params(repo, dispatcher):
-    task = services.submit_task(repository=repo, dispatcher=dispatcher).task
+def test_submit_defaults_to_sleep_with_default_params(repo, executor):
+    task = services.submit_task(repository=repo, executor=executor).task
     assert task.kind == "sleep" and task.params == {"seconds": 2.0, "size": 16}
 
 
@@ -80,7 +78,7 @@ def test_submit_enforces_configured_sleep_maximum(submit, settings):
 
 def test_submit_keeps_nothing_when_the_queue_refuses(repo):
     with pytest.raises(QueueFull):
-        services.submit_task(repository=repo, dispatcher=RecordingDispatcher(fail_with=QueueFull(1)))
+        services.submit_task(repository=repo, executor=RecordingExecutor(fail_with=QueueFull(1)))
     assert repo.count() == 0
 
 
@@ -125,7 +123,7 @@ def test_in_progress_quota_counts_queued_and_running_and_frees_on_finish(submit,
 
 
 def test_code_ceilings_refuse_what_is_asked_above_them_and_lower_defaults(submit, monkeypatch):
-    monkeypatch.setattr("tasks.kinds.code.sandbox_ready", lambda: None)
+    monkeypatch.setattr("kinds.code.kind.sandbox_ready", lambda: None)
     caller = make_caller("anon:1", anonymous=True, code={"max_time_s": 1.0, "max_memory_mb": 64})
     with pytest.raises(InvalidParams) as caught:
         submit("code", {"language": "python", "source": "print(1)", "limits": {"time_s": 1.5}}, caller=caller)
@@ -217,28 +215,28 @@ def test_list_rejects_foreign_cursors(repo, cursor):
 
 
 def test_readiness_names_failing_components(repo):
-    class Broken(RecordingDispatcher):
+    class Broken(RecordingExecutor):
         def check(self):
             raise RuntimeError("no workers")
 
-    assert services.check_readiness(repository=repo, dispatcher=RecordingDispatcher()) == {
+    assert services.check_readiness(repository=repo, executor=RecordingExecutor()) == {
         "repository": "ok",
         "dispatcher": "ok",
         "sandbox": code.isolation(),
     }
     with pytest.raises(Exception, match="dispatcher \\(no workers\\)"):
-        services.check_readiness(repository=repo, dispatcher=Broken())
+        services.check_readiness(repository=repo, executor=Broken())
 
 
 def test_a_batch_whose_hand_off_fails_half_way_keeps_none_of_its_tasks(repo):
-    class FailsSecond(RecordingDispatcher):
+    class FailsSecond(RecordingExecutor):
         def submit(self, task_id, *, owner=None):
             if self.submitted:
                 raise QueueFull(1)
             super().submit(task_id, owner=owner)
 
-    dispatcher = FailsSecond()
+    executor = FailsSecond()
     with pytest.raises(QueueFull):
-        services.submit_tasks(items=[("sleep", {}, None)] * 3, repository=repo, dispatcher=dispatcher)
-    assert len(dispatcher.submitted) == 1 and repo.count() == 0
-    assert run_task(dispatcher.submitted[0], repository=repo) is None  # the one handed off finds nothing to run
+        services.submit_tasks(items=[("sleep", {}, None)] * 3, repository=repo, executor=executor)
+    assert len(executor.submitted) == 1 and repo.count() == 0
+    assert run_task(executor.submitted[0], repository=repo) is None  # the one handed off finds nothing to run

@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from taskservice.env import env_database
+from core.env import env_database
 
 
 @pytest.mark.parametrize(

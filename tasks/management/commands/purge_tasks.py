@@ -2,12 +2,12 @@
 
 from django.core.management.base import BaseCommand
 
-from tasks import providers
+from tasks import providers, services
 
 
 class Command(BaseCommand):
     help = "Delete finished tasks (and their inputs and results) older than TASK_TTL_SECONDS."
 
     def handle(self, *args: object, **options: object) -> None:
-        purged = providers.purge_expired(providers.task_repository())
+        purged = services.purge_expired(providers.task_repository())
         self.stdout.write(f"purged {purged} expired task(s)")

@@ -44,6 +44,6 @@ def probe_kind(monkeypatch):
     """Registers kind `probe` whose handler is the given callable."""
 
     def register(handler):
-        monkeypatch.setitem(kinds._KINDS, "probe", TaskKind("probe", "test kind", ParamsSerializer, handler))
+        monkeypatch.setitem(kinds.registry(), "probe", TaskKind("probe", "test kind", ParamsSerializer, handler))
 
     return register

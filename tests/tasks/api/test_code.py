@@ -2,7 +2,7 @@
 
 import pytest
 
-from tasks.kinds import code
+from kinds.code import kind as code
 from tests.support import assert_problem
 
 PROGRAMS = {

@@ -3,7 +3,7 @@ import re
 import pytest
 from django.core.management import call_command
 
-from tasks.imaging.ops import OPS
+from kinds.image.ops import OPS
 
 
 def test_schema_validates_without_warnings(tmp_path):

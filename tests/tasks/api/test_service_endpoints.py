@@ -1,5 +1,5 @@
+from kinds.code.kind import isolation
 from tasks import providers
-from tasks.kinds.code import isolation
 from tasks.presenters import present_task
 from tasks.serializers import TaskStatusSerializer
 from tests.support import assert_problem, make_task
@@ -20,7 +20,7 @@ def test_health_and_readiness(api):
 
 
 def test_readiness_fails_naming_the_component(api):
-    providers.dispatcher().shutdown()
+    providers.executor().shutdown()
     body = assert_problem(api.get("/readyz"), 503, "not-ready")
     assert body["checks"] == {"dispatcher": "shutting down"}
 

@@ -96,7 +96,7 @@ def test_full_queue_answers_503_with_retry_after(api, settings):
 
 
 def test_shutting_down_refuses_new_tasks(api):
-    providers.dispatcher().shutdown()
+    providers.executor().shutdown()
     assert_problem(api.post("/task"), 503, "capacity-exhausted")
 
 

@@ -1,0 +1,1 @@
+"""The distributed executor: Celery workers (`celery -A taskservice worker`) and beat."""

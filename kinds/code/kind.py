@@ -1,0 +1,472 @@
+"""The code runner: compile (where needed) and run user code in the bubblewrap sandbox.
+
+A program that misbehaves gets a verdict (Judge0's names) and the task is `ready`; only a fault
+of the sandbox itself fails the task. If the sandbox cannot work on this host, code tasks are
+refused at submit time (503), never run unsandboxed.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import dataclasses
+import functools
+import json
+import os
+import shutil
+import signal
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from rest_framework import serializers
+
+from core.env import env_float
+from core.limits import Limit
+from httpapi.serializers import StrictCharField, StrictFloatField, StrictIntegerField, StrictSerializer
+from kinds.code.languages import LANGUAGES, Language, available, command, version
+from sandbox.host import host_sandbox
+from sandbox.runner import Limits, Outcome, Sandbox, SandboxUnavailable
+from sandbox.workspace import Workspace
+from tasks import metrics
+from tasks.errors import InvalidParams, KindUnavailable
+from tasks.kinds.base import (
+    Catalog,
+    Ceilings,
+    Context,
+    FlatShape,
+    ParamsSerializer,
+    TaskCancelled,
+    TaskKind,
+    unknown_keys,
+)
+
+MIB = 1024 * 1024
+# Seed-style bodies name the toolchain under any of these keys ("tranlator": real clients send it).
+COMPILER_KEYS = ("compiler", "translator", "tranlator", "interpreter", "language", "lang")
+LANGUAGE_ALIASES = {"python3": "python", "py": "python", "gcc": "c", "g++": "cpp", "c++": "cpp", "sh": "bash"}
+MEMORY_MARKERS = ("MemoryError", "std::bad_alloc", "Cannot allocate memory", "out of memory")
+
+
+class CodeLimits(StrictSerializer):
+    time_s = StrictFloatField(default=2.0, min_value=0.1, help_text="CPU seconds (at most CODE_MAX_TIME_S).")
+    memory_mb = StrictIntegerField(default=256, min_value=16, help_text="Address space (at most CODE_MAX_MEMORY_MB).")
+    output_kb = StrictIntegerField(default=1024, min_value=1, help_text="Per stream (at most CODE_MAX_OUTPUT_KB).")
+
+    def get_fields(self) -> dict:
+        # Maxima follow the settings (and appear in the schema): above them is a 400, not a clamp.
+        fields = super().get_fields()
+        for name, setting in (("time_s", "CODE_MAX_TIME_S"), ("memory_mb", "CODE_MAX_MEMORY_MB"),
+                              ("output_kb", "CODE_MAX_OUTPUT_KB")):  # fmt: skip
+            field = fields[name]
+            fields[name] = type(field)(
+                default=field.default, min_value=field.min_value, max_value=getattr(settings, setting),
+                help_text=field.help_text,
+            )  # fmt: skip
+        return fields
+
+
+class TestCase(StrictSerializer):
+    """One test case: the program runs on `stdin` and must print `expected_output`."""
+
+    name = StrictCharField(required=False, max_length=100)
+    stdin = StrictCharField(default="", allow_blank=True)
+    expected_output = StrictCharField(allow_blank=True, help_text="Compared with trailing whitespace ignored.")
+
+    def validate_stdin(self, stdin: str) -> str:
+        if len(stdin.encode()) > settings.CODE_MAX_STDIN_BYTES:
+            raise serializers.ValidationError(f"stdin is over {settings.CODE_MAX_STDIN_BYTES:,} bytes.")
+        return stdin
+
+
+class CodeParams(ParamsSerializer):
+    """Parameters of the `code` kind (see GET /languages for what this host can run)."""
+
+    language = StrictCharField(help_text="A name from GET /languages: python, c, cpp, bash.")
+    source = StrictCharField(help_text="The program (at most CODE_MAX_SOURCE_BYTES as UTF-8).")
+    stdin = StrictCharField(default="", allow_blank=True, help_text="Fed to the program's standard input.")
+    args = serializers.ListField(child=StrictCharField(max_length=256), default=list, max_length=32)
+    expected_output = StrictCharField(
+        default=None, allow_null=True, allow_blank=True,
+        help_text="If given, the verdict is accepted or wrong_answer (trailing whitespace ignored).",
+    )  # fmt: skip
+    limits = CodeLimits(required=False)
+    tests = serializers.ListField(
+        child=TestCase(), required=False, min_length=1,
+        help_text="Test cases (at most CODE_MAX_TESTS): compiled once, each run in a fresh sandbox; the verdict "
+                  "is the first failing case's, and `tests` in the result has every case's.",
+    )  # fmt: skip
+
+    def get_fields(self) -> dict:
+        # The maximum follows the setting, and the schema states it (maxItems).
+        fields = super().get_fields()
+        tests = fields["tests"]
+        fields["tests"] = serializers.ListField(
+            child=TestCase(), required=False, min_length=1, max_length=settings.CODE_MAX_TESTS,
+            help_text=tests.help_text, error_messages={"max_length": "At most {max_length} test cases."},
+        )  # fmt: skip
+        return fields
+
+    def validate_language(self, name: str) -> str:
+        name = LANGUAGE_ALIASES.get(name.lower(), name.lower())
+        language = LANGUAGES.get(name)
+        if language is None or language.binary is None:
+            offered = ", ".join(language.name for language in available())
+            raise serializers.ValidationError(f"{name!r} is not a language this host runs; it runs: {offered}.")
+        return name
+
+    def validate_source(self, source: str) -> str:
+        if len(source.encode()) > settings.CODE_MAX_SOURCE_BYTES:
+            raise serializers.ValidationError(f"The source is over {settings.CODE_MAX_SOURCE_BYTES:,} bytes.")
+        return source
+
+    def validate_stdin(self, stdin: str) -> str:
+        if len(stdin.encode()) > settings.CODE_MAX_STDIN_BYTES:
+            raise serializers.ValidationError(f"stdin is over {settings.CODE_MAX_STDIN_BYTES:,} bytes.")
+        return stdin
+
+    def validate(self, attrs: dict) -> dict:
+        try:
+            sandbox_ready()
+        except SandboxUnavailable as exc:
+            raise KindUnavailable("code", str(exc)) from None
+        if attrs.get("tests") and (attrs.get("stdin") or attrs.get("expected_output") is not None):
+            raise serializers.ValidationError(
+                {"tests": ["Put stdin and expected_output in each test, not beside tests."]}
+            )
+        limits = CodeLimits().run_validation(attrs.get("limits", {}))
+        return {**attrs, "limits": dict(limits)}
+
+
+@functools.cache
+def sandbox_ready() -> None:
+    """Checked once per process, at its start (`prepare`): one trivial sandboxed run."""
+    sandbox().check()
+
+
+def prepare() -> None:
+    with contextlib.suppress(SandboxUnavailable):  # submissions are refused with the reason (503)
+        sandbox_ready()
+
+
+@functools.cache
+def sandbox() -> Sandbox:
+    return host_sandbox(
+        disk_bytes=settings.CODE_MAX_DISK_MB * MIB,
+        uid_base=settings.CODE_SANDBOX_UID_BASE,
+        uids=settings.CODE_SANDBOX_UIDS,
+        lock_dir=Path(settings.CODE_SANDBOX_LOCK_DIR),
+        toolchains=tuple(language.binary for language in available()),
+        on_fault=metrics.SANDBOX_FAULTS.inc,
+    )
+
+
+def isolation() -> str:
+    """How runs are isolated on this host (cgroup v1/v2 or rlimits only), for /languages and /readyz."""
+    try:
+        return sandbox().isolation
+    except SandboxUnavailable as exc:
+        return f"unavailable: {exc}"
+
+
+def run_limits(limits: Mapping[str, Any]) -> Limits:
+    return Limits(
+        cpu_seconds=limits["time_s"],
+        wall_seconds=limits["time_s"] * 2 + 1,
+        memory_bytes=limits["memory_mb"] * MIB,
+        output_bytes=limits["output_kb"] * 1024,
+        processes=settings.CODE_MAX_PROCESSES,
+        file_bytes=settings.CODE_MAX_FILE_KB * 1024,
+    )
+
+
+def compile_limits() -> Limits:
+    return Limits(
+        cpu_seconds=settings.CODE_COMPILE_TIME_S,
+        wall_seconds=settings.CODE_COMPILE_TIME_S * 2,
+        memory_bytes=settings.CODE_COMPILE_MEMORY_MB * MIB,
+        output_bytes=64 * 1024,
+        processes=settings.CODE_MAX_PROCESSES,
+        file_bytes=settings.CODE_MAX_FILE_KB * 1024,
+    )
+
+
+def judge(outcome: Outcome, limits: Limits, expected: str | None) -> str:
+    """Judge0's verdicts, in its order of precedence."""
+    cpu = outcome.cpu_seconds or 0.0
+    if outcome.wall_timeout or outcome.signal == signal.SIGXCPU or cpu > limits.cpu_seconds:
+        return "time_limit_exceeded"
+    if outcome.truncated:
+        return "output_limit_exceeded"
+    failed = outcome.exit_code != 0
+    if failed and (
+        outcome.oom_killed
+        or (outcome.memory_kb or 0) * 1024 >= 0.9 * limits.memory_bytes
+        or any(marker.encode() in outcome.stderr for marker in MEMORY_MARKERS)
+    ):
+        return "memory_limit_exceeded"
+    if failed and outcome.disk_full:
+        return "disk_limit_exceeded"
+    if failed:
+        return "runtime_error"
+    if expected is not None:
+        return "accepted" if outcome.stdout.decode(errors="replace").rstrip() == expected.rstrip() else "wrong_answer"
+    return "ok"
+
+
+def stored_text(data: bytes) -> tuple[str, str]:
+    """(value, encoding) of a program's output as the result stores it: UTF-8 text, unless that
+    is invalid or would grow in JSON (a control character is 6 bytes there) past base64's 4/3."""
+    try:
+        text = data.decode()
+    except UnicodeDecodeError:
+        return base64.b64encode(data).decode(), "base64"
+    if len(json.dumps(text, ensure_ascii=False).encode()) - 2 > (len(data) + 2) // 3 * 4:
+        return base64.b64encode(data).decode(), "base64"
+    return text, "utf-8"
+
+
+def stored_text_bound(size: int) -> int:
+    """The most bytes `stored_text` makes of `size` bytes of output, quoted in JSON."""
+    return (size + 2) // 3 * 4 + 2
+
+
+RUN_REPORT_BYTES = 1024  # a run's fields but its output, and a test case's name and verdict
+
+
+def result_bound(params: Mapping[str, Any]) -> int:
+    """Every run's two streams at their limit (and the compile's), as stored: reserved at submit,
+    so 20 test cases printing megabytes cannot outgrow the caller's share after it was checked."""
+    runs = len(params.get("tests") or []) or 1
+    per_run = 2 * stored_text_bound(params["limits"]["output_kb"] * 1024) + RUN_REPORT_BYTES
+    compiled = 2 * stored_text_bound(compile_limits().output_bytes) + RUN_REPORT_BYTES
+    return runs * per_run + (compiled if LANGUAGES[params["language"]].compile else 0) + RUN_REPORT_BYTES
+
+
+def _report(outcome: Outcome, *, compile_step: bool = False) -> dict[str, Any]:
+    stdout, stdout_encoding = stored_text(outcome.stdout)
+    stderr, stderr_encoding = stored_text(outcome.stderr)
+    report: dict[str, Any] = {
+        "exit_code": outcome.exit_code,
+        "stdout": stdout,
+        "stdout_encoding": stdout_encoding,
+        "stderr": stderr,
+        "stderr_encoding": stderr_encoding,
+        "time_s": None if outcome.cpu_seconds is None else round(outcome.cpu_seconds, 3),
+    }
+    if not compile_step:
+        report |= {
+            "signal": outcome.signal,
+            "wall_s": round(outcome.wall_seconds, 3),
+            "memory_kb": outcome.memory_kb,
+            "disk_kb": outcome.disk_kb,
+            "truncated": outcome.truncated,
+        }
+    return report
+
+
+class TaskBudget:
+    """The task's whole wall-clock budget (`task_s`): each sandboxed run gets at most what is left
+    of it, so compile plus 20 runs cannot hold a worker for minutes."""
+
+    def __init__(self, seconds: float) -> None:
+        self.deadline = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def cap(self, limits: Limits) -> Limits:
+        left = max(self.left(), 0.0)
+        return dataclasses.replace(
+            limits, wall_seconds=min(limits.wall_seconds, left), cpu_seconds=min(limits.cpu_seconds, left)
+        )
+
+
+def run(context: Context, params: Mapping[str, Any]) -> dict[str, Any]:
+    language: Language = LANGUAGES[params["language"]]
+    limits = run_limits(params["limits"])
+    budget = TaskBudget(params.get("task_s") or TASK_LIMIT.maximum())
+    box = sandbox()
+    tests = params.get("tests") or []
+    steps = (language.compile is not None) + (len(tests) or 1)  # progress: the compile, then each run
+    with box.workdir() as space:
+        source = space.work / language.source_file
+        with open(os.open(source, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644), "w") as file:
+            file.write(params["source"])
+        compiled = None
+        if language.compile is not None:
+            outcome = box.run(command(language.compile, language), workspace=space, stdin=b"",
+                              limits=budget.cap(compile_limits()))  # fmt: skip
+            compiled = _report(outcome, compile_step=True)
+            if outcome.exit_code != 0:
+                return {"verdict": "compile_error", "language": language.name, "compile": compiled, "run": None}
+            context.report_progress(1 / steps)
+        argv = command(language.run, language) + list(params["args"])
+        if tests:
+            cases = _run_tests(context, box, space, argv, tests, limits, budget, done=steps - len(tests), steps=steps)
+            failed = next((case["verdict"] for case in cases if case["verdict"] != "accepted"), "accepted")
+            return {"verdict": failed, "language": language.name, "compile": compiled, "run": None, "tests": cases}
+        if context.cancelled():
+            raise TaskCancelled
+        outcome = box.run(argv, workspace=space, stdin=params["stdin"].encode(), limits=budget.cap(limits))
+    verdict = judge(outcome, limits, params["expected_output"])
+    return {"verdict": verdict, "language": language.name, "compile": compiled, "run": _report(outcome)}
+
+
+def _run_tests(
+    context: Context,
+    box: Sandbox,
+    built: Workspace,
+    argv: list[str],
+    tests: list[Mapping[str, Any]],
+    limits: Limits,
+    budget: TaskBudget,
+    *,
+    done: int,
+    steps: int,
+) -> list[dict[str, Any]]:
+    """Each case in a fresh workspace (its own uid and /work) holding a copy of what was built, so
+    nothing one case leaves behind reaches the next; progress after each, cancel between them."""
+    cases = []
+    for index, test in enumerate(tests):
+        if context.cancelled():
+            raise TaskCancelled
+        name = test.get("name") or f"test {index + 1}"
+        if budget.left() <= 0:  # the task's budget is spent: the cases left are not run
+            cases.append({"name": name, "verdict": "time_limit_exceeded", "skipped": "the task's time budget is spent"})
+            continue
+        with box.workdir() as space:
+            _copy_build(built, space)
+            outcome = box.run(argv, workspace=space, stdin=test["stdin"].encode(), limits=budget.cap(limits))
+        cases.append({"name": name, "verdict": judge(outcome, limits, test["expected_output"]), **_report(outcome)})
+        context.report_progress((done + index + 1) / steps)
+    return cases
+
+
+def _copy_build(built: Workspace, space: Workspace) -> None:
+    """The regular files of the built workspace's /work (the source, a compiled binary), owned by
+    the new run's uid; links and directories stay behind."""
+    for entry in os.scandir(built.work):
+        if not entry.is_file(follow_symlinks=False):
+            continue
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+        with (
+            open(os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as source,
+            open(os.open(space.work / entry.name, flags, 0o700), "wb") as target,
+        ):
+            shutil.copyfileobj(source, target)
+            os.fchmod(target.fileno(), os.fstat(source.fileno()).st_mode & 0o755)
+            if space.uid is not None:
+                os.fchown(target.fileno(), space.uid, space.uid)
+
+
+TASK_LIMIT = Limit(
+    "max_task_s", "Seconds per task, the compile and every run together (wall clock).", "CODE_MAX_TASK_S",
+    "QUOTA_ANON_CODE_TASK_S", integer=False, minimum=1,
+    maximum_default=env_float("CODE_MAX_TASK_S", 60.0, minimum=1.0),
+    anonymous_default=env_float("QUOTA_ANON_CODE_TASK_S", 30.0, minimum=1.0),
+)  # fmt: skip
+LIMITS = (
+    Limit(
+        "max_time_s", "CPU seconds per run.", "CODE_MAX_TIME_S", "QUOTA_ANON_CODE_TIME_S", integer=False, minimum=0.1
+    ),
+    Limit("max_memory_mb", "Memory per run, in MB.", "CODE_MAX_MEMORY_MB", "QUOTA_ANON_CODE_MEMORY_MB", minimum=16),
+    TASK_LIMIT,
+)
+
+
+def restrict(params: dict[str, Any], asked: Mapping[str, Any], ceilings: Ceilings) -> dict[str, Any]:
+    """Keep the run's time and memory within the caller's ceilings."""
+    asked_limits = asked.get("limits") or {}
+    limits = dict(params["limits"])
+    errors: dict[str, list[str]] = {}
+    for name, ceiling, unit in (
+        ("time_s", ceilings["max_time_s"], "s"),
+        ("memory_mb", ceilings["max_memory_mb"], "MB"),
+    ):
+        if limits[name] <= ceiling:
+            continue
+        if name in asked_limits:
+            errors[name] = [f"At most {ceiling:g} {unit} for your quota."]
+        limits[name] = ceiling
+    if errors:
+        raise InvalidParams({"limits": errors})
+    budget = ceilings["max_task_s"]
+    runs = len(params.get("tests") or []) or 1
+    if runs * limits["time_s"] > budget:  # it could never finish within the task's budget
+        field = "tests" if params.get("tests") else "limits"
+        message = (f"{runs} runs of up to {limits['time_s']:g} s of CPU each need more than the {budget:g} s your "
+                   "quota gives one task: fewer tests or a lower time_s.")  # fmt: skip
+        raise InvalidParams({field: [message]})
+    return {**params, "limits": limits, "task_s": budget}
+
+
+class FlatCodeSubmission(serializers.Serializer):
+    """The seed's "user code + compiler name", without `kind`: `code`, one of compiler, translator,
+    tranlator, interpreter, language or lang (python3/python/py, gcc/c, g++/cpp/c++, bash/sh, any
+    case), and optionally `stdin`."""
+
+    code = serializers.CharField(help_text="The program.")
+    compiler = serializers.CharField(required=False, help_text="Or translator, tranlator, interpreter, language, lang.")
+    translator = serializers.CharField(required=False)
+    tranlator = serializers.CharField(required=False)
+    interpreter = serializers.CharField(required=False)
+    language = serializers.CharField(required=False)
+    lang = serializers.CharField(required=False)
+    stdin = serializers.CharField(required=False, allow_blank=True)
+
+
+def from_flat(body: Mapping[str, Any]) -> dict[str, Any]:
+    """`{"code", "<compiler key>", "stdin"?}` -> the code kind's params."""
+    allowed = {"code", "stdin", *COMPILER_KEYS}
+    errors = unknown_keys(body, allowed, "code")
+    named = [key for key in COMPILER_KEYS if key in body]
+    if len(named) != 1:
+        for key in named or ["compiler"]:
+            errors[key] = [f"Name the language once, under one of: {', '.join(COMPILER_KEYS)}."]
+    if errors:
+        raise serializers.ValidationError(errors)
+    return {"language": body[named[0]], "source": body["code"], **({"stdin": body["stdin"]} if "stdin" in body else {})}
+
+
+class LanguageSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    version = serializers.CharField()
+    source_file = serializers.CharField()
+    compile_command = serializers.CharField(allow_null=True)
+    run_command = serializers.CharField()
+    isolation = serializers.CharField(
+        help_text="How runs are isolated here: `cgroup v1 (...)`/`cgroup v2 (...)` (memory, processes and CPU for "
+        "the whole process tree) or `rlimits only: <why>` (limits per process)."
+    )
+
+
+def languages() -> list[dict[str, Any]]:
+    return [
+        {
+            "name": language.name,
+            "version": version(language),
+            "source_file": language.source_file,
+            "compile_command": " ".join(command(language.compile, language)) if language.compile else None,
+            "run_command": " ".join(command(language.run, language)),
+            "isolation": isolation(),
+        }
+        for language in available()
+    ]
+
+
+KIND = TaskKind(
+    name="code",
+    summary="Code runner: compile and run a program in a sandbox; the result is a verdict with its output.",
+    params_serializer=CodeParams,
+    handler=run,
+    restrict=restrict,
+    result_bound=result_bound,
+    prepare=prepare,
+    readiness={"sandbox": isolation},
+    flat=FlatShape(markers=frozenset({"code"}), to_params=from_flat, schema=FlatCodeSubmission),
+    catalog=Catalog("languages", "Languages the code runner can run on this host", LanguageSerializer, languages),
+    limits=LIMITS,
+)

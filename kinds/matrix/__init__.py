@@ -1,0 +1,1 @@
+"""The matrix multiplier: A @ B or A^k with numpy."""

@@ -1,0 +1,1 @@
+"""The demo kind: sleeps, reports progress, makes a result of a chosen size."""

@@ -1,1 +1,0 @@
-"""Where tasks run. `base.Dispatcher` is the interface; implementations sit beside it."""
