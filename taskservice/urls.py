@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 urlpatterns = [
-    path("", include("tasks.urls")),
+    path("", include("tasks.api.urls")),
     path("", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("", include("web.urls")),

@@ -120,7 +120,7 @@ def test_the_web_tier_sends_jobs_by_name_without_importing_them():
 def test_the_api_reaches_the_kinds_only_through_the_registry():
     """Views, serializers and the schema know a kind by what it declares, never by its module."""
     edges = graph()
-    for name in ("tasks.views", "tasks.urls", "tasks.serializers", "tasks.schema"):
+    for name in ("tasks.api.views", "tasks.api.urls", "tasks.api.serializers", "tasks.api.schema"):
         assert {target for target in edges[name] if target.startswith("kinds.")} == set(), name
 
 

@@ -1,7 +1,7 @@
 from kinds.code.kind import isolation
 from tasks import providers
+from tasks.api.serializers import TaskStatusSerializer
 from tasks.presenters import present_task
-from tasks.serializers import TaskStatusSerializer
 from tests.support import assert_problem, make_task
 
 

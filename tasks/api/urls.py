@@ -3,7 +3,7 @@
 from django.urls import path
 
 from tasks import services
-from tasks.views import HealthView, KindListView, MetricsView, ReadinessView, TaskViewSet, catalog_view
+from tasks.api.views import HealthView, KindListView, MetricsView, ReadinessView, TaskViewSet, catalog_view
 
 urlpatterns = [
     path("task", TaskViewSet.as_view({"post": "create"}), name="task-submit"),

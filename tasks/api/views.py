@@ -31,13 +31,7 @@ from httpapi.parsers import BoundedJSONParser, BoundedMultiPartParser
 from idempotency import services as idempotency
 from idempotency.openapi import IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED, KEY_REUSED
 from tasks import services
-from tasks.domain import PublicStatus, Task
-from tasks.errors import MetricsTokenRequired, TooManyWaiters
-from tasks.kinds import all_kinds
-from tasks.kinds.base import Catalog
-from tasks.metrics import StoreCollector
-from tasks.presenters import Envelope, present_created, present_task, result_envelope
-from tasks.schema import (
+from tasks.api.schema import (
     ALREADY_FINISHED,
     BAD_LISTING,
     BAD_WAIT,
@@ -61,7 +55,7 @@ from tasks.schema import (
     TOO_MANY_WAITERS,
     kind_params_schemas,
 )
-from tasks.serializers import (
+from tasks.api.serializers import (
     HealthSerializer,
     KindSerializer,
     ReadinessSerializer,
@@ -77,6 +71,12 @@ from tasks.serializers import (
     parse_submission,
     preferred_wait,
 )
+from tasks.domain import PublicStatus, Task
+from tasks.errors import MetricsTokenRequired, TooManyWaiters
+from tasks.kinds import all_kinds
+from tasks.kinds.base import Catalog
+from tasks.metrics import StoreCollector
+from tasks.presenters import Envelope, present_created, present_task, result_envelope
 
 
 @functools.cache
