@@ -85,9 +85,12 @@ class RegistrationSerializer(CredentialsSerializer):
         fields = super().get_fields()
         minimum = settings.PASSWORD_MIN_LENGTH
         fields["password"] = StrictCharField(
-            min_length=minimum, max_length=128, trim_whitespace=False, style={"input_type": "password"},
+            min_length=minimum,
+            max_length=128,
+            trim_whitespace=False,
+            style={"input_type": "password"},
             error_messages={"min_length": f"At least {minimum} characters."},
-        )  # fmt: skip
+        )
         return fields
 
     def validate(self, attrs: dict) -> dict:

@@ -57,8 +57,13 @@ def admit_login(*, username: str, address: str) -> None:
     )
     failures, retry_after = counted(_failures_key(username), "login_failures")
     if failures >= settings.LOGIN_FAILURES_PER_USERNAME:
-        raise _too_many("login_failures", settings.LOGIN_FAILURES_PER_USERNAME, failures, retry_after,
-                        "failed logins for this username")  # fmt: skip
+        raise _too_many(
+            "login_failures",
+            settings.LOGIN_FAILURES_PER_USERNAME,
+            failures,
+            retry_after,
+            "failed logins for this username",
+        )
 
 
 def login_failed(*, username: str) -> None:

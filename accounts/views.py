@@ -95,9 +95,13 @@ INVALID = problem(
 )
 LOGIN_THROTTLED = problem(
     "Too many attempts from this address (or failures for this username); `Retry-After` says when to try again.",
-    ("Throttled", QuotaExceeded, "Too many login attempts from your address: at most 20 per 60 s. ...",
-     {"quota": "login_attempts", "limit": 20, "used": 21}),
-)  # fmt: skip
+    (
+        "Throttled",
+        QuotaExceeded,
+        "Too many login attempts from your address: at most 20 per 60 s. ...",
+        {"quota": "login_attempts", "limit": 20, "used": 21},
+    ),
+)
 
 
 class RegisterView(APIView):

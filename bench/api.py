@@ -125,12 +125,14 @@ def waiting_against_polling() -> dict[str, dict[str, float]]:
             with ThreadPoolExecutor(WAIT_TASKS) as pool:
                 outcomes = list(pool.map(follow, [url] * WAIT_TASKS, [mode] * WAIT_TASKS))
             requests = sum(count for count, _ in outcomes)
-            figures.setdefault(mode, []).append({
-                "requests_per_task": requests / WAIT_TASKS,
-                "cpu_ms_per_task": 1000 * (cpu_seconds(worker) - cpu) / WAIT_TASKS,
-                "notice_p50_ms": 1000 * statistics.median(lag for _, lag in outcomes),
-                "seconds": time.monotonic() - started,
-            })  # fmt: skip
+            figures.setdefault(mode, []).append(
+                {
+                    "requests_per_task": requests / WAIT_TASKS,
+                    "cpu_ms_per_task": 1000 * (cpu_seconds(worker) - cpu) / WAIT_TASKS,
+                    "notice_p50_ms": 1000 * statistics.median(lag for _, lag in outcomes),
+                    "seconds": time.monotonic() - started,
+                }
+            )
     return {mode: min(runs, key=lambda run: run["requests_per_task"]) for mode, runs in figures.items()}
 
 
@@ -147,8 +149,10 @@ def print_waiting(figures: dict[str, dict[str, float]]) -> None:
         print(f"{name:34} {run['requests_per_task']:14.2f} {run['cpu_ms_per_task']:12.2f} {run['notice_p50_ms']:21.1f}")
     ratio = figures["poll"]["requests_per_task"] / figures["wait"]["requests_per_task"]
     verdict = ">=" if ratio >= WAIT_TARGET else "<"
-    print(f"polling / waiting: {ratio:.1f}x the requests (target {verdict} {WAIT_TARGET:.0f}x), "
-          f"{figures['poll']['cpu_ms_per_task'] / figures['wait']['cpu_ms_per_task']:.1f}x the CPU")  # fmt: skip
+    print(
+        f"polling / waiting: {ratio:.1f}x the requests (target {verdict} {WAIT_TARGET:.0f}x), "
+        f"{figures['poll']['cpu_ms_per_task'] / figures['wait']['cpu_ms_per_task']:.1f}x the CPU"
+    )
 
 
 def main() -> None:

@@ -171,8 +171,10 @@ def main() -> None:
     print(f"{'setup':26} {'tasks/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs direct':>10}")
     for name, row in rows.items():
         lat = row["latency_ms"]
-        print(f"{name:26} {row['tasks_per_s']:8.1f} {statistics.median(lat):8.1f} {percentile(lat, 0.99):8.1f} "
-              f"{row['tasks_per_s'] / direct:9.2f}x")  # fmt: skip
+        print(
+            f"{name:26} {row['tasks_per_s']:8.1f} {statistics.median(lat):8.1f} {percentile(lat, 0.99):8.1f} "
+            f"{row['tasks_per_s'] / direct:9.2f}x"
+        )
     service = rows["service (HTTP + sandbox)"]
     print(f"service latency is submit -> ready (all {args.tasks} submitted at once, so it includes queueing);")
     print(f"  run time of one task inside the service: p50 {statistics.median(service['run_ms']):.1f} ms")

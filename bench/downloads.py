@@ -94,11 +94,15 @@ def main() -> None:
         time.sleep(5)
         after = rss(pid)
     print(f"# {machine()}; result {size / MIB:.0f} MiB, {args.clients} concurrent downloads")
-    print(f"idle {idle / MIB:.0f} MiB, stored {stored / MIB:.0f} MiB, peak during downloads {peak / MIB:.0f} MiB, "
-          f"5 s after delete {after / MIB:.0f} MiB")  # fmt: skip
+    print(
+        f"idle {idle / MIB:.0f} MiB, stored {stored / MIB:.0f} MiB, peak during downloads {peak / MIB:.0f} MiB, "
+        f"5 s after delete {after / MIB:.0f} MiB"
+    )
     print(f"growth during downloads above idle: {(peak - idle) / size:.2f}x the result (target <= 1.5x)")
-    print(f"after delete: {(after - idle) / size:.2f}x the result above idle (target: back within 1.5x of idle, "
-          f"{after / idle:.2f}x)")  # fmt: skip
+    print(
+        f"after delete: {(after - idle) / size:.2f}x the result above idle (target: back within 1.5x of idle, "
+        f"{after / idle:.2f}x)"
+    )
 
 
 if __name__ == "__main__":

@@ -124,8 +124,10 @@ def main() -> None:
         lat = row["latency_ms"]
         p50 = f"{statistics.median(lat):8.1f}" if lat else f"{'-':>8}"
         p99 = f"{percentile(lat, 0.99):8.1f}" if lat else f"{'-':>8}"
-        print(f"{name:28} {row['tasks_per_s']:8.1f} {p50} {p99} {row['tasks_per_s'] / single:11.2f}x "
-              f"{row['tasks_per_s'] / best_direct:9.2f}x")  # fmt: skip
+        print(
+            f"{name:28} {row['tasks_per_s']:8.1f} {p50} {p99} {row['tasks_per_s'] / single:11.2f}x "
+            f"{row['tasks_per_s'] / best_direct:9.2f}x"
+        )
     service = rows[f"service, {args.workers} task workers"]
     print(f"service latency is submit -> ready (queueing included); client wall time {service['client_wall_s']:.1f}s")
     print("targets: service >= 0.85x direct; direct/service close to 2x of 1 worker on 2 cores")

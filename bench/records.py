@@ -107,13 +107,17 @@ def main() -> None:
     for store, row in results.items():
         for style in ("single", "batch"):
             figures = row[style]
-            print(f"{store:9} {style:7} {figures['inserts_per_s']:10.0f} {figures['deletes_per_s']:10.0f} "
-                  f"{figures['errors']:7d}")  # fmt: skip
+            print(
+                f"{store:9} {style:7} {figures['inserts_per_s']:10.0f} {figures['deletes_per_s']:10.0f} "
+                f"{figures['errors']:7d}"
+            )
     print(f"{'store':9} {'records':>9} {'GET /all s':>10} {'MB':>7} {'RSS before MB':>14} {'peak during MB':>15}")
     for store, row in results.items():
         for _, figures in row["all"].items():
-            print(f"{store:9} {figures['records']:9d} {figures['seconds']:10.2f} {figures['mb']:7.1f} "
-                  f"{figures['rss_before_mb']:14.0f} {figures['peak_during_mb']:15.0f}")  # fmt: skip
+            print(
+                f"{store:9} {figures['records']:9d} {figures['seconds']:10.2f} {figures['mb']:7.1f} "
+                f"{figures['rss_before_mb']:14.0f} {figures['peak_during_mb']:15.0f}"
+            )
     (RESULTS / "records.json").write_text(json.dumps({"machine": machine(), "results": results}, indent=2))
 
 

@@ -48,8 +48,14 @@ def celery_setup(workers: int) -> Iterator[dict[str, str]]:
         connection.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
         connection.execute(f'CREATE DATABASE "{DATABASE}"')
     redis.Redis.from_url(BROKER).flushdb()
-    env = {**os.environ, "TASK_STORE": "postgres", "TASK_EXECUTOR": "celery", "ACCESS_LOG": "0",
-           "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}", "CELERY_BROKER_URL": BROKER}  # fmt: skip
+    env = {
+        **os.environ,
+        "TASK_STORE": "postgres",
+        "TASK_EXECUTOR": "celery",
+        "ACCESS_LOG": "0",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
+        "CELERY_BROKER_URL": BROKER,
+    }
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     with celery_workers("taskservice", workers, env, "scale-worker"):
@@ -63,8 +69,22 @@ def celery_workers(app: str, workers: int, env: dict[str, str], log_name: str) -
     processes = []
     for n in range(workers):
         log = (RESULTS / f"{log_name}{n}.log").open("wb")
-        command = [sys.executable, "-m", "celery", "-A", app, "worker", "-l", "warning", "--concurrency", "1",
-                   "-n", f"{log_name}{n}@%h", "--without-gossip", "--without-mingle"]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            app,
+            "worker",
+            "-l",
+            "warning",
+            "--concurrency",
+            "1",
+            "-n",
+            f"{log_name}{n}@%h",
+            "--without-gossip",
+            "--without-mingle",
+        ]
         processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True))
     try:
         yield
@@ -121,8 +141,12 @@ def measure(url: str, bodies: list[dict]) -> dict:
         statuses = [poller.wait_done(task_id, POLL_SECONDS) for task_id in ids]
     assert all(s["status"] == "ready" for s in statuses), [s for s in statuses if s["status"] != "ready"][:1]
     tasks_per_s, latencies = server_figures(statuses)
-    return {"tasks_per_s": tasks_per_s, "p50_ms": statistics.median(latencies), "p99_ms": percentile(latencies, 0.99),
-            "cpu_ms": cpu_ms}  # fmt: skip
+    return {
+        "tasks_per_s": tasks_per_s,
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": percentile(latencies, 0.99),
+        "cpu_ms": cpu_ms,
+    }
 
 
 def print_cpu(workload: str, figures: dict[str, dict[str, float]]) -> None:
@@ -172,9 +196,11 @@ def main() -> None:
     for workers in (1, 2):
         ours = results[f"postgres + celery, {workers} worker{'s' * (workers > 1)}"]["tiny (sleep 0)"]["tasks_per_s"]
         baseline = bare[workers]["tasks_per_s"]
-        print(f"bare Celery, {workers} worker process{'es' * (workers > 1)}: {baseline:.1f} tiny tasks/s; "
-              f"ours {ours / baseline:.2f}x of it (target >= 0.5x); "
-              f"a lone tiny task, submit -> ready p50 {lone[workers]:.1f} ms (target <= 30 ms)")  # fmt: skip
+        print(
+            f"bare Celery, {workers} worker process{'es' * (workers > 1)}: {baseline:.1f} tiny tasks/s; "
+            f"ours {ours / baseline:.2f}x of it (target >= 0.5x); "
+            f"a lone tiny task, submit -> ready p50 {lone[workers]:.1f} ms (target <= 30 ms)"
+        )
     one = results["postgres + celery, 1 worker"]["image pipeline"]["tasks_per_s"]
     two = results["postgres + celery, 2 workers"]["image pipeline"]["tasks_per_s"]
     print(f"image pipeline, 2 workers / 1 worker: {two / one:.2f}x (target >= 1.8x on 2 cores)")

@@ -45,10 +45,13 @@ from tests.sandbox.test_escape import EXPLOIT
 C_HELLO = '#include <stdio.h>\nint main(void){int s=0;for(int i=0;i<1000000;i++)s+=i;printf("%d\\n",s);}'
 HOSTILE_CODE = [
     ("c", "#include <unistd.h>\nint main(void){for(;;)fork();}"),
-    ("c", "#include <stdlib.h>\n#include <string.h>\nint main(void){for(;;){char*p=malloc(1<<20);"
-          "if(!p)return 1;memset(p,1,1<<20);}}"),
+    (
+        "c",
+        "#include <stdlib.h>\n#include <string.h>\nint main(void){for(;;){char*p=malloc(1<<20);"
+        "if(!p)return 1;memset(p,1,1<<20);}}",
+    ),
     ("python", "while True: pass"),
-]  # fmt: skip
+]
 
 
 def png(side: int) -> bytes:
@@ -219,8 +222,12 @@ def hostile_http(url: str, key: str, stats: Stats, stop: threading.Event) -> Non
 def hostile_code(url: str, key: str, stats: Stats, stop: threading.Event) -> None:
     """The sandbox escape of issue 25 item 1, and output that would outgrow the storage share."""
     session = anonymous("127.0.0.3")
-    hog = {"language": "python", "source": "import sys\nsys.stdout.write('y' * (8 << 20))",
-           "tests": [{"expected_output": ""}] * 10, "limits": {"output_kb": 8192, "time_s": 1}}  # fmt: skip
+    hog = {
+        "language": "python",
+        "source": "import sys\nsys.stdout.write('y' * (8 << 20))",
+        "tests": [{"expected_output": ""}] * 10,
+        "limits": {"output_kb": 8192, "time_s": 1},
+    }
     while not stop.is_set():
         response = session.post(f"{url}/task", json={"kind": "code", "params": hog}, timeout=30)
         stats.count(f"storage hog: {response.status_code}")
@@ -295,12 +302,16 @@ def leftovers(pid: int) -> tuple[int, int]:
 SHIPPED_ANONYMOUS_QUOTAS = {
     name: value
     for name, value in (
-        ("QUOTA_ANON_IN_PROGRESS", "1"), ("QUOTA_ANON_SUBMISSIONS", "10"), ("QUOTA_ANON_CODE_TIME_S", "2"),
-        ("QUOTA_ANON_CODE_TASK_S", "30"), ("QUOTA_ANON_CODE_MEMORY_MB", "256"),
-        ("QUOTA_ANON_STORED_BYTES", str(32 * 2**20)), ("RECORDS_QUOTA_ANON_ITEMS", "120000"),
+        ("QUOTA_ANON_IN_PROGRESS", "1"),
+        ("QUOTA_ANON_SUBMISSIONS", "10"),
+        ("QUOTA_ANON_CODE_TIME_S", "2"),
+        ("QUOTA_ANON_CODE_TASK_S", "30"),
+        ("QUOTA_ANON_CODE_MEMORY_MB", "256"),
+        ("QUOTA_ANON_STORED_BYTES", str(32 * 2**20)),
+        ("RECORDS_QUOTA_ANON_ITEMS", "120000"),
         ("RECORDS_QUOTA_ANON_BYTES", str(16 * 2**20)),
     )
-}  # fmt: skip
+}
 
 
 def api_key(env: dict[str, str]) -> str:
@@ -319,21 +330,38 @@ def main() -> None:
     parser.add_argument("--env", action="append", default=[], help="extra server environment, NAME=VALUE")
     args = parser.parse_args()
     data = tempfile.mkdtemp(prefix="taskservice-soak-")
-    env = {"TASK_STORE": "memory", "ACCESS_LOG": "0", "TASK_TTL_SECONDS": str(args.ttl), "TASK_SWEEP_SECONDS": "5",
-           "DATA_DIR": data, **SHIPPED_ANONYMOUS_QUOTAS}  # fmt: skip
+    env = {
+        "TASK_STORE": "memory",
+        "ACCESS_LOG": "0",
+        "TASK_TTL_SECONDS": str(args.ttl),
+        "TASK_SWEEP_SECONDS": "5",
+        "DATA_DIR": data,
+        **SHIPPED_ANONYMOUS_QUOTAS,
+    }
     env.update(item.split("=", 1) for item in args.env)
     print(f"# soak: {args.minutes} min, {machine()}, server env {env}")
     stats, stop = Stats(), threading.Event()
     with serve(env, "soak.log") as (url, master):
         pid = worker_pid(master)
         key = api_key(env)
-        users = [image_user, image_user, code_user, code_user, records_user,
-                 hostile_http, hostile_code, idle_flood, admin_guesser]  # fmt: skip
+        users = [
+            image_user,
+            image_user,
+            code_user,
+            code_user,
+            records_user,
+            hostile_http,
+            hostile_code,
+            idle_flood,
+            admin_guesser,
+        ]
         threads = [threading.Thread(target=user, args=(url, key, stats, stop), daemon=True) for user in users]
         for thread in threads:
             thread.start()
-        print(f"{'min':>5} {'rss MB':>7} {'held MB':>7} {'fds':>4} {'runs':>4} {'honest':>6} "
-              f"{'p50 ms':>7} {'p99 ms':>7} {'status p99':>10}  errors / hostile outcomes")  # fmt: skip
+        print(
+            f"{'min':>5} {'rss MB':>7} {'held MB':>7} {'fds':>4} {'runs':>4} {'honest':>6} "
+            f"{'p50 ms':>7} {'p99 ms':>7} {'status p99':>10}  errors / hostile outcomes"
+        )
         started = time.monotonic()
         try:
             while (elapsed := time.monotonic() - started) < args.minutes * 60:
@@ -357,8 +385,10 @@ def main() -> None:
         # Quiet until every task has expired: what the worker gives back once it holds nothing.
         time.sleep(args.ttl + 10)
         fds, runs = leftovers(pid)
-        print(f"# {args.ttl + 10} s after the load stopped (all tasks expired): rss {rss_mb(pid):.0f} MB, "
-              f"{fds} fds, {runs} run dirs")  # fmt: skip
+        print(
+            f"# {args.ttl + 10} s after the load stopped (all tasks expired): rss {rss_mb(pid):.0f} MB, "
+            f"{fds} fds, {runs} run dirs"
+        )
     print(f"# log: {RESULTS / 'soak.log'}")
 
 

@@ -17,9 +17,16 @@ WHERE_KEY = "scope = %s AND owner = %s AND key = %s"
 
 class PostgresKeyStore:
     def claim(
-        self, scope: str, owner: str, key: str, fingerprint: str, *, at: datetime, stale_before: datetime,
+        self,
+        scope: str,
+        owner: str,
+        key: str,
+        fingerprint: str,
+        *,
+        at: datetime,
+        stale_before: datetime,
         abandoned_before: datetime,
-    ) -> Entry | None:  # fmt: skip
+    ) -> Entry | None:
         with connection.cursor() as cursor:
             for _ in range(3):  # a held entry may be purged between the two statements: claim again
                 cursor.execute(

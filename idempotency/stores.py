@@ -32,7 +32,7 @@ class KeyStore(Protocol):
     ) -> Entry | None:
         """Take the key for a request made `at`, atomically: None when taken (absent, or held
         by an entry created before `stale_before`, or in flight since before `abandoned_before`),
-        else the entry that holds it."""  # fmt: skip
+        else the entry that holds it."""
 
     def complete(self, scope: str, owner: str, key: str, *, claimed_at: datetime, reference: Any) -> None:
         """Record what the request that claimed the key at `claimed_at` made."""
@@ -51,9 +51,16 @@ class InMemoryKeyStore:
         self._claims = 0
 
     def claim(
-        self, scope: str, owner: str, key: str, fingerprint: str, *, at: datetime, stale_before: datetime,
+        self,
+        scope: str,
+        owner: str,
+        key: str,
+        fingerprint: str,
+        *,
+        at: datetime,
+        stale_before: datetime,
         abandoned_before: datetime,
-    ) -> Entry | None:  # fmt: skip
+    ) -> Entry | None:
         with self._lock:
             held = self._entries.get((scope, owner, key))
             if held is not None and not _free(held, stale_before, abandoned_before):

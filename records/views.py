@@ -45,13 +45,15 @@ NOT_FOUND = problem(
 # The schema states exactly what the code takes: a 30-digit count is invalid by both.
 GET_KEY = OpenApiParameter(
     "key",
-    {"oneOf": [
-        {"type": "string", "format": "uuid"},
-        {"type": "integer", "minimum": 0, "maximum": settings.RECORDS_MAX_COUNT},
-    ]},
+    {
+        "oneOf": [
+            {"type": "string", "format": "uuid"},
+            {"type": "integer", "minimum": 0, "maximum": settings.RECORDS_MAX_COUNT},
+        ]
+    },
     OpenApiParameter.PATH,
     description=f"A record's uuid, or a count (0..{settings.RECORDS_MAX_COUNT:,}) of oldest records.",
-)  # fmt: skip
+)
 DELETE_KEY = OpenApiParameter("key", OpenApiTypes.UUID, OpenApiParameter.PATH, description="A record's uuid.")
 
 

@@ -32,23 +32,40 @@ def main(argv: list[str] | None = None) -> int:
     if not program:
         parser.error("name the program after --")
     try:
-        box = host_sandbox(disk_bytes=args.disk * MIB, uid_base=args.uid_base, uids=args.uids,
-                           lock_dir=args.lock_dir, toolchains=(program[0],))  # fmt: skip
+        box = host_sandbox(
+            disk_bytes=args.disk * MIB,
+            uid_base=args.uid_base,
+            uids=args.uids,
+            lock_dir=args.lock_dir,
+            toolchains=(program[0],),
+        )
     except SandboxUnavailable as exc:
         print(f"sandbox unavailable: {exc}", file=sys.stderr)
         return 125
-    limits = Limits(cpu_seconds=args.time, wall_seconds=args.time * 2 + 1, memory_bytes=args.memory * MIB,
-                    output_bytes=args.output * 1024, processes=args.processes, file_bytes=args.disk * MIB)  # fmt: skip
+    limits = Limits(
+        cpu_seconds=args.time,
+        wall_seconds=args.time * 2 + 1,
+        memory_bytes=args.memory * MIB,
+        output_bytes=args.output * 1024,
+        processes=args.processes,
+        file_bytes=args.disk * MIB,
+    )
     with box.workdir() as space:
         outcome = box.run(program, workspace=space, stdin=sys.stdin.buffer.read(), limits=limits)
     sys.stdout.buffer.write(outcome.stdout)
     sys.stdout.flush()
     sys.stderr.buffer.write(outcome.stderr)
     report = {
-        "exit_code": outcome.exit_code, "signal": outcome.signal, "cpu_s": outcome.cpu_seconds,
-        "wall_s": round(outcome.wall_seconds, 3), "memory_kb": outcome.memory_kb, "truncated": outcome.truncated,
-        "wall_timeout": outcome.wall_timeout, "oom_killed": outcome.oom_killed, "isolation": box.isolation,
-    }  # fmt: skip
+        "exit_code": outcome.exit_code,
+        "signal": outcome.signal,
+        "cpu_s": outcome.cpu_seconds,
+        "wall_s": round(outcome.wall_seconds, 3),
+        "memory_kb": outcome.memory_kb,
+        "truncated": outcome.truncated,
+        "wall_timeout": outcome.wall_timeout,
+        "oom_killed": outcome.oom_killed,
+        "isolation": box.isolation,
+    }
     print(json.dumps(report), file=sys.stderr)
     if outcome.wall_timeout or outcome.truncated:
         return 124

@@ -99,32 +99,77 @@ def usr_local_needs(binaries: list[str]) -> tuple[str, ...]:
 
 def bwrap_args(bwrap: str, work: Path, supervisor: Path | None = None, usr_local: tuple[str, ...] = ()) -> list[str]:
     args = [
-        bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
+        bwrap,
+        "--unshare-all",
+        "--unshare-user",
+        "--disable-userns",
+        "--die-with-parent",
+        "--new-session",
         "--as-pid-1",  # the supervisor is the namespace's init: no bwrap process the program could reach
-        "--cap-drop", "ALL", "--uid", "1000", "--gid", "1000",
-        "--ro-bind", "/usr", "/usr",
-        "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin", "--symlink", "usr/lib", "/lib",
-        "--tmpfs", "/usr/local",  # empty but for what toolchains need: no host tools, no stray secrets
+        "--cap-drop",
+        "ALL",
+        "--uid",
+        "1000",
+        "--gid",
+        "1000",
+        "--ro-bind",
+        "/usr",
+        "/usr",
+        "--symlink",
+        "usr/bin",
+        "/bin",
+        "--symlink",
+        "usr/sbin",
+        "/sbin",
+        "--symlink",
+        "usr/lib",
+        "/lib",
+        "--tmpfs",
+        "/usr/local",  # empty but for what toolchains need: no host tools, no stray secrets
         *(part for path in usr_local for part in ("--ro-bind", path, path)),
-        "--remount-ro", "/usr/local",
-    ]  # fmt: skip
+        "--remount-ro",
+        "/usr/local",
+    ]
     if Path("/usr/lib64").exists():
         args += ["--symlink", "usr/lib64", "/lib64"]
     if Path("/etc/ld.so.cache").exists():
         args += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
     args += [
-        "--proc", "/proc",
+        "--proc",
+        "/proc",
         # Kernel addresses and modules are nobody's business in here: unreadable (a device node
         # cannot be opened in the run's user namespace).
         *(part for path in HIDDEN_PROC_FILES if Path(path).exists() for part in ("--ro-bind", "/dev/null", path)),
-        "--dev", "/dev", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm",
-        "--size", str(TMP_BYTES), "--tmpfs", "/tmp",
-        "--bind", str(work), "/work", "--chdir", "/work",
+        "--dev",
+        "/dev",
+        "--size",
+        str(SHM_BYTES),
+        "--tmpfs",
+        "/dev/shm",
+        "--size",
+        str(TMP_BYTES),
+        "--tmpfs",
+        "/tmp",
+        "--bind",
+        str(work),
+        "/work",
+        "--chdir",
+        "/work",
         *(["--ro-bind", str(supervisor), SUPERVISOR_PATH] if supervisor else []),
-        "--remount-ro", "/",  # the sandbox's own root: only /work, /tmp and /dev/shm stay writable
-        "--clearenv", "--setenv", "PATH", SANDBOX_PATH, "--setenv", "LANG", "C.UTF-8", "--setenv", "HOME", "/work",
+        "--remount-ro",
+        "/",  # the sandbox's own root: only /work, /tmp and /dev/shm stay writable
+        "--clearenv",
+        "--setenv",
+        "PATH",
+        SANDBOX_PATH,
+        "--setenv",
+        "LANG",
+        "C.UTF-8",
+        "--setenv",
+        "HOME",
+        "/work",
         "--",
-    ]  # fmt: skip
+    ]
     return args
 
 
@@ -221,8 +266,9 @@ class Sandbox:
 
     def check(self) -> None:
         """Raise SandboxUnavailable unless a trivial program runs through the whole chain."""
-        limits = Limits(cpu_seconds=5, wall_seconds=10, memory_bytes=256 * MIB, output_bytes=4096, processes=16,
-                        file_bytes=MIB)  # fmt: skip
+        limits = Limits(
+            cpu_seconds=5, wall_seconds=10, memory_bytes=256 * MIB, output_bytes=4096, processes=16, file_bytes=MIB
+        )
         try:
             with self.workdir() as space:
                 outcome = self.run(["/bin/true"], workspace=space, stdin=b"", limits=limits)

@@ -48,5 +48,6 @@ class StoreCollector:
         census = self._census()
         yield GaugeMetricFamily("taskservice_tasks_in_progress", "Tasks queued or running.", value=census.in_progress)
         yield GaugeMetricFamily("taskservice_store_tasks", "Tasks in the store.", value=census.tasks)
-        yield GaugeMetricFamily("taskservice_store_bytes", "Bytes of inputs and results in the store.",
-                                value=census.stored_bytes)  # fmt: skip
+        yield GaugeMetricFamily(
+            "taskservice_store_bytes", "Bytes of inputs and results in the store.", value=census.stored_bytes
+        )

@@ -177,8 +177,9 @@ class ReadAheadWorker(ThreadWorker):
             return
         peer = _address(address)
         if self.reading_from[peer] >= self.idle_per_address:
-            self.log.warning("Refused connection from ip=%s: %d connections without a request", peer,
-                             self.reading_from[peer])  # fmt: skip
+            self.log.warning(
+                "Refused connection from ip=%s: %d connections without a request", peer, self.reading_from[peer]
+            )
             detail = f"Too many connections from your address without a request (at most {self.idle_per_address})."
             with contextlib.suppress(OSError):
                 client.setblocking(False)

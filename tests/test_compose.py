@@ -27,8 +27,12 @@ def test_services_are_the_documented_deployment():
 def app_env(service: str) -> dict[str, str]:
     env = SERVICES[service].get("environment", {})
     # Same settings, but pointing at this machine's services (the compose names do not resolve here).
-    return {**os.environ, **{k: str(v) for k, v in env.items()},
-            "DATABASE_URL": "sqlite:///:memory:", "CELERY_BROKER_URL": "memory://"}  # fmt: skip
+    return {
+        **os.environ,
+        **{k: str(v) for k, v in env.items()},
+        "DATABASE_URL": "sqlite:///:memory:",
+        "CELERY_BROKER_URL": "memory://",
+    }
 
 
 @pytest.mark.parametrize("service", ["api", "worker", "beat", "migrate", "client"])

@@ -58,13 +58,18 @@ class CodeLimits(StrictSerializer):
     def get_fields(self) -> dict:
         # Maxima follow the settings (and appear in the schema): above them is a 400, not a clamp.
         fields = super().get_fields()
-        for name, setting in (("time_s", "CODE_MAX_TIME_S"), ("memory_mb", "CODE_MAX_MEMORY_MB"),
-                              ("output_kb", "CODE_MAX_OUTPUT_KB")):  # fmt: skip
+        for name, setting in (
+            ("time_s", "CODE_MAX_TIME_S"),
+            ("memory_mb", "CODE_MAX_MEMORY_MB"),
+            ("output_kb", "CODE_MAX_OUTPUT_KB"),
+        ):
             field = fields[name]
             fields[name] = type(field)(
-                default=field.default, min_value=field.min_value, max_value=getattr(settings, setting),
+                default=field.default,
+                min_value=field.min_value,
+                max_value=getattr(settings, setting),
                 help_text=field.help_text,
-            )  # fmt: skip
+            )
         return fields
 
 
@@ -89,24 +94,32 @@ class CodeParams(ParamsSerializer):
     stdin = StrictCharField(default="", allow_blank=True, help_text="Fed to the program's standard input.")
     args = serializers.ListField(child=StrictCharField(max_length=256), default=list, max_length=32)
     expected_output = StrictCharField(
-        default=None, allow_null=True, allow_blank=True,
+        default=None,
+        allow_null=True,
+        allow_blank=True,
         help_text="If given, the verdict is accepted or wrong_answer (trailing whitespace ignored).",
-    )  # fmt: skip
+    )
     limits = CodeLimits(required=False)
     tests = serializers.ListField(
-        child=TestCase(), required=False, min_length=1,
+        child=TestCase(),
+        required=False,
+        min_length=1,
         help_text="Test cases (at most CODE_MAX_TESTS): compiled once, each run in a fresh sandbox; the verdict "
-                  "is the first failing case's, and `tests` in the result has every case's.",
-    )  # fmt: skip
+        "is the first failing case's, and `tests` in the result has every case's.",
+    )
 
     def get_fields(self) -> dict:
         # The maximum follows the setting, and the schema states it (maxItems).
         fields = super().get_fields()
         tests = fields["tests"]
         fields["tests"] = serializers.ListField(
-            child=TestCase(), required=False, min_length=1, max_length=settings.CODE_MAX_TESTS,
-            help_text=tests.help_text, error_messages={"max_length": "At most {max_length} test cases."},
-        )  # fmt: skip
+            child=TestCase(),
+            required=False,
+            min_length=1,
+            max_length=settings.CODE_MAX_TESTS,
+            help_text=tests.help_text,
+            error_messages={"max_length": "At most {max_length} test cases."},
+        )
         return fields
 
     def validate_language(self, name: str) -> str:
@@ -297,8 +310,9 @@ def run(context: Context, params: Mapping[str, Any]) -> dict[str, Any]:
             file.write(params["source"])
         compiled = None
         if language.compile is not None:
-            outcome = box.run(command(language.compile, language), workspace=space, stdin=b"",
-                              limits=budget.cap(compile_limits()))  # fmt: skip
+            outcome = box.run(
+                command(language.compile, language), workspace=space, stdin=b"", limits=budget.cap(compile_limits())
+            )
             compiled = _report(outcome, compile_step=True)
             if outcome.exit_code != 0:
                 return {"verdict": "compile_error", "language": language.name, "compile": compiled, "run": None}
@@ -363,11 +377,15 @@ def _copy_build(built: Workspace, space: Workspace) -> None:
 
 
 TASK_LIMIT = Limit(
-    "max_task_s", "Seconds per task, the compile and every run together (wall clock).", "CODE_MAX_TASK_S",
-    "QUOTA_ANON_CODE_TASK_S", integer=False, minimum=1,
+    "max_task_s",
+    "Seconds per task, the compile and every run together (wall clock).",
+    "CODE_MAX_TASK_S",
+    "QUOTA_ANON_CODE_TASK_S",
+    integer=False,
+    minimum=1,
     maximum_default=env_float("CODE_MAX_TASK_S", 60.0, minimum=1.0),
     anonymous_default=env_float("QUOTA_ANON_CODE_TASK_S", 30.0, minimum=1.0),
-)  # fmt: skip
+)
 LIMITS = (
     Limit(
         "max_time_s", "CPU seconds per run.", "CODE_MAX_TIME_S", "QUOTA_ANON_CODE_TIME_S", integer=False, minimum=0.1
@@ -397,8 +415,10 @@ def restrict(params: dict[str, Any], asked: Mapping[str, Any], ceilings: Ceiling
     runs = len(params.get("tests") or []) or 1
     if runs * limits["time_s"] > budget:  # it could never finish within the task's budget
         field = "tests" if params.get("tests") else "limits"
-        message = (f"{runs} runs of up to {limits['time_s']:g} s of CPU each need more than the {budget:g} s your "
-                   "quota gives one task: fewer tests or a lower time_s.")  # fmt: skip
+        message = (
+            f"{runs} runs of up to {limits['time_s']:g} s of CPU each need more than the {budget:g} s your "
+            "quota gives one task: fewer tests or a lower time_s."
+        )
         raise InvalidParams({field: [message]})
     return {**params, "limits": limits, "task_s": budget}
 

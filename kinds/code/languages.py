@@ -27,22 +27,39 @@ LANGUAGES: dict[str, Language] = {
     language.name: language
     for language in (
         Language(
-            "python", "main.py", None, ("{binary}", "-B", "main.py"), ("{binary}", "--version"),
+            "python",
+            "main.py",
+            None,
+            ("{binary}", "-B", "main.py"),
+            ("{binary}", "--version"),
             ("/usr/bin/python3", "/usr/local/bin/python3"),
         ),
         Language(
-            "c", "main.c", ("{binary}", "-O2", "-std=c17", "-o", "main", "main.c", "-lm"), ("./main",),
-            ("{binary}", "--version"), ("/usr/bin/gcc",),
+            "c",
+            "main.c",
+            ("{binary}", "-O2", "-std=c17", "-o", "main", "main.c", "-lm"),
+            ("./main",),
+            ("{binary}", "--version"),
+            ("/usr/bin/gcc",),
         ),
         Language(
-            "cpp", "main.cpp", ("{binary}", "-O2", "-std=c++17", "-o", "main", "main.cpp"), ("./main",),
-            ("{binary}", "--version"), ("/usr/bin/g++",),
+            "cpp",
+            "main.cpp",
+            ("{binary}", "-O2", "-std=c++17", "-o", "main", "main.cpp"),
+            ("./main",),
+            ("{binary}", "--version"),
+            ("/usr/bin/g++",),
         ),
         Language(
-            "bash", "main.sh", None, ("{binary}", "main.sh"), ("{binary}", "--version"), ("/usr/bin/bash", "/bin/bash"),
+            "bash",
+            "main.sh",
+            None,
+            ("{binary}", "main.sh"),
+            ("{binary}", "--version"),
+            ("/usr/bin/bash", "/bin/bash"),
         ),
     )
-}  # fmt: skip
+}
 
 
 def command(template: tuple[str, ...], language: Language) -> list[str]:

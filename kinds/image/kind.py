@@ -157,9 +157,12 @@ class ImageParams(ParamsSerializer):
                 raise serializers.ValidationError({"image": [message]})
         output.setdefault("format", own if own in STILL_DEFAULTS else "png")
         source_info = {
-            "format": source.format, "width": source.width, "height": source.height, "frames": source.frames,
+            "format": source.format,
+            "width": source.width,
+            "height": source.height,
+            "frames": source.frames,
             "scans": source.scans,
-        }  # fmt: skip
+        }
         return {**attrs, "output": output, "source": source_info}
 
 
@@ -259,8 +262,10 @@ def restrict(params: dict[str, Any], asked: Mapping[str, Any], ceilings: Ceiling
     frames = source.frames if params["output"]["animated"] else 1
     if source.pixels * frames > max_pixels:
         counted = f" x {frames} frames" if frames > 1 else ""
-        errors["image"] = [f"{source.width}x{source.height}{counted} is {source.pixels * frames:,} pixels; your quota "
-                           f"allows {max_pixels:,}."]  # fmt: skip
+        errors["image"] = [
+            f"{source.width}x{source.height}{counted} is {source.pixels * frames:,} pixels; your quota "
+            f"allows {max_pixels:,}."
+        ]
     if len(params["filters"]) > max_steps:
         errors["filters"] = [f"At most {max_steps} steps for your quota."]
     if errors:
@@ -272,19 +277,25 @@ def restrict(params: dict[str, Any], asked: Mapping[str, Any], ceilings: Ceiling
         raise InvalidParams({"image": [str(exc)]}) from None
     output = params["output"]
     if output["keep_metadata"] and output["format"] == "jpeg" and exif_bytes > JPEG_MAX_EXIF_BYTES:
-        message = (f"This photo's EXIF is {exif_bytes:,} bytes; a JPEG holds at most {JPEG_MAX_EXIF_BYTES:,}. "
-                   "Set keep_metadata to false, or ask for PNG or WebP output.")  # fmt: skip
+        message = (
+            f"This photo's EXIF is {exif_bytes:,} bytes; a JPEG holds at most {JPEG_MAX_EXIF_BYTES:,}. "
+            "Set keep_metadata to false, or ask for PNG or WebP output."
+        )
         raise InvalidParams({"output": {"keep_metadata": [message]}})
     cost = estimate((source.width, source.height), params["filters"], params["output"]["format"], len(params["image"]))
     if frames > 1:  # every frame's pipeline, and every finished frame held until the encode
         held = (frames - 1) * cost.largest_pixels * BYTES_PER_PIXEL
         cost = dataclasses.replace(cost, cpu_seconds=cost.cpu_seconds * frames, memory_bytes=cost.memory_bytes + held)
     if cost.cpu_seconds > cpu_limit:
-        errors["filters"] = [f"This pipeline needs about {cost.cpu_seconds:.1f} s of CPU on a "
-                             f"{source.width}x{source.height} image; your limit is {cpu_limit:g} s."]  # fmt: skip
+        errors["filters"] = [
+            f"This pipeline needs about {cost.cpu_seconds:.1f} s of CPU on a "
+            f"{source.width}x{source.height} image; your limit is {cpu_limit:g} s."
+        ]
     if cost.memory_bytes > memory_limit * MIB:
-        errors["filters"] = [*errors.get("filters", []), f"This pipeline needs about {cost.memory_bytes // MIB:,} MB "
-                             f"of memory; your limit is {memory_limit:,} MB."]  # fmt: skip
+        errors["filters"] = [
+            *errors.get("filters", []),
+            f"This pipeline needs about {cost.memory_bytes // MIB:,} MB of memory; your limit is {memory_limit:,} MB.",
+        ]
     if errors:
         raise InvalidParams(errors)
     return {**params, "max_pixels": max_pixels, "cpu_limit_s": cpu_limit}

@@ -47,17 +47,32 @@ BLOCK_FLOP = 2**30
 MAX_POWER = 1 << 20
 
 LIMITS = (
-    Limit("max_dimension", "Rows or columns of any matrix.", "MATRIX_MAX_DIMENSION", "QUOTA_ANON_MATRIX_DIMENSION",
-          maximum_default=env_int("MATRIX_MAX_DIMENSION", 4096, minimum=1),
-          anonymous_default=env_int("QUOTA_ANON_MATRIX_DIMENSION", 512, minimum=1)),
-    Limit("max_elements", "Elements of any one matrix, the result included.", "MATRIX_MAX_ELEMENTS",
-          "QUOTA_ANON_MATRIX_ELEMENTS", maximum_default=env_int("MATRIX_MAX_ELEMENTS", 16_777_216, minimum=1),
-          anonymous_default=env_int("QUOTA_ANON_MATRIX_ELEMENTS", 262_144, minimum=1)),
-    Limit("max_gflop", "Billions of floating-point operations per task (2nmp for an n x m by m x p product; "
-          "int64 counts 50 times: no BLAS for integers).",
-          "MATRIX_MAX_GFLOP", "QUOTA_ANON_MATRIX_GFLOP", maximum_default=env_int("MATRIX_MAX_GFLOP", 300, minimum=1),
-          anonymous_default=env_int("QUOTA_ANON_MATRIX_GFLOP", 2, minimum=1)),
-)  # fmt: skip
+    Limit(
+        "max_dimension",
+        "Rows or columns of any matrix.",
+        "MATRIX_MAX_DIMENSION",
+        "QUOTA_ANON_MATRIX_DIMENSION",
+        maximum_default=env_int("MATRIX_MAX_DIMENSION", 4096, minimum=1),
+        anonymous_default=env_int("QUOTA_ANON_MATRIX_DIMENSION", 512, minimum=1),
+    ),
+    Limit(
+        "max_elements",
+        "Elements of any one matrix, the result included.",
+        "MATRIX_MAX_ELEMENTS",
+        "QUOTA_ANON_MATRIX_ELEMENTS",
+        maximum_default=env_int("MATRIX_MAX_ELEMENTS", 16_777_216, minimum=1),
+        anonymous_default=env_int("QUOTA_ANON_MATRIX_ELEMENTS", 262_144, minimum=1),
+    ),
+    Limit(
+        "max_gflop",
+        "Billions of floating-point operations per task (2nmp for an n x m by m x p product; "
+        "int64 counts 50 times: no BLAS for integers).",
+        "MATRIX_MAX_GFLOP",
+        "QUOTA_ANON_MATRIX_GFLOP",
+        maximum_default=env_int("MATRIX_MAX_GFLOP", 300, minimum=1),
+        anonymous_default=env_int("QUOTA_ANON_MATRIX_GFLOP", 2, minimum=1),
+    ),
+)
 
 
 class GeneratedMatrix(StrictSerializer):

@@ -52,8 +52,10 @@ class InMemoryRecordRepository:
         ):
             limit = int(cap * share)
             if used + more > limit:
-                detail = (f"You hold {used:,} {unit} of the record store; your share is {limit:,}. "
-                          "Delete some of your records (DELETE /{uuid}) to save more.")  # fmt: skip
+                detail = (
+                    f"You hold {used:,} {unit} of the record store; your share is {limit:,}. "
+                    "Delete some of your records (DELETE /{uuid}) to save more."
+                )
                 raise QuotaExceeded(quota, limit=limit, used=used, retry_after=None, detail=detail)
 
     def get(self, key: uuid.UUID) -> Record | None:

@@ -20,8 +20,9 @@ def store(request):
 
 
 def claim(store, fingerprint="f", at=NOW, stale_before=LONG_AGO, abandoned_before=LONG_AGO, key="k"):
-    return store.claim("task", "alice", key, fingerprint, at=at, stale_before=stale_before,
-                       abandoned_before=abandoned_before)  # fmt: skip
+    return store.claim(
+        "task", "alice", key, fingerprint, at=at, stale_before=stale_before, abandoned_before=abandoned_before
+    )
 
 
 def test_the_first_claim_takes_the_key_and_the_next_sees_it(store):

@@ -368,6 +368,11 @@ def test_census_counts_tasks_bytes_and_work_in_progress(repository):
     for task in (image, done):
         repository.add(task)
     _start(repository, done)
-    repository.transition(done.id, expected=TaskStatus.RUNNING, target=TaskStatus.SUCCEEDED, at=EPOCH,
-                          result=TaskResult(b"12345", "application/json"))  # fmt: skip
+    repository.transition(
+        done.id,
+        expected=TaskStatus.RUNNING,
+        target=TaskStatus.SUCCEEDED,
+        at=EPOCH,
+        result=TaskResult(b"12345", "application/json"),
+    )
     assert tuple(repository.census()) == (2, image.stored_bytes + done.input_bytes + 5, 1)

@@ -58,14 +58,29 @@ class Cluster:
         return self.web
 
     def start_worker(self, name: str) -> subprocess.Popen:
-        command = [sys.executable, "-m", "celery", "-A", "taskservice", "worker", "-l", "info",
-                   "--concurrency", "1", "-n", f"{name}@%h", "--without-gossip", "--without-mingle"]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "taskservice",
+            "worker",
+            "-l",
+            "info",
+            "--concurrency",
+            "1",
+            "-n",
+            f"{name}@%h",
+            "--without-gossip",
+            "--without-mingle",
+        ]
         return self._spawn(name, command)
 
     def start_beat(self) -> subprocess.Popen:
         schedule = self.logs / "beat-schedule"
-        return self._spawn("beat", [sys.executable, "-m", "celery", "-A", "taskservice", "beat", "-l", "info",
-                                    "-s", str(schedule)])  # fmt: skip
+        return self._spawn(
+            "beat", [sys.executable, "-m", "celery", "-A", "taskservice", "beat", "-l", "info", "-s", str(schedule)]
+        )
 
     def _spawn(self, name: str, command: list[str]) -> subprocess.Popen:
         log = (self.logs / f"{name}.log").open("wb")
@@ -113,11 +128,27 @@ class PersistentRedis:
 
     def start(self) -> None:
         subprocess.run(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--daemonize", "yes",
-             "--appendonly", "yes", "--appendfsync", "always", "--dir", str(self.directory),
-             "--logfile", str(self.directory / "redis.log"), "--pidfile", str(self.directory / "redis.pid")],
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--daemonize",
+                "yes",
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--dir",
+                str(self.directory),
+                "--logfile",
+                str(self.directory / "redis.log"),
+                "--pidfile",
+                str(self.directory / "redis.pid"),
+            ],
             check=True,
-        )  # fmt: skip
+        )
         client = redis.Redis(port=self.port)
         for _ in range(100):
             try:

@@ -23,9 +23,15 @@ BROKER = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 @pytest.fixture
 def cluster(tmp_path):
     name = f"taskservice_e2e_{os.getpid()}"
-    env = cluster_env(fresh_database(name), BROKER, TASK_LOST_AFTER_SECONDS="3", TASK_HEARTBEAT_SECONDS="0.5",
-                      TASK_REAP_SECONDS="1", CELERY_VISIBILITY_TIMEOUT="10",
-                      PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"))  # fmt: skip
+    env = cluster_env(
+        fresh_database(name),
+        BROKER,
+        TASK_LOST_AFTER_SECONDS="3",
+        TASK_HEARTBEAT_SECONDS="0.5",
+        TASK_REAP_SECONDS="1",
+        CELERY_VISIBILITY_TIMEOUT="10",
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
+    )
     deployment = Cluster(env, tmp_path)
     deployment.migrate()
     yield deployment

@@ -83,8 +83,12 @@ def test_fork_bomb_is_contained_and_leaves_nothing(service):
 
 def test_100mb_of_output_is_cut_and_memory_stays_bounded(service):
     before = worker_rss_kb(service)
-    result = run(service, "python", "import sys\nchunk = 'y' * 65536\nfor _ in range(1600): sys.stdout.write(chunk)",
-                 output_kb=1024)  # fmt: skip
+    result = run(
+        service,
+        "python",
+        "import sys\nchunk = 'y' * 65536\nfor _ in range(1600): sys.stdout.write(chunk)",
+        output_kb=1024,
+    )
     assert result["verdict"] == "output_limit_exceeded" and result["run"]["truncated"] is True
     assert len(result["run"]["stdout"]) == 1024 * 1024
     assert worker_rss_kb(service) - before < 50 * 1024  # far below the 100 MB written

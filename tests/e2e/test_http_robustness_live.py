@@ -38,8 +38,12 @@ def test_json_bodies_up_to_the_documented_limit_are_read(service):
     noise = Image.effect_noise((1100, 1100), 80).convert("RGB")
     buffer = io.BytesIO()
     noise.save(buffer, "PNG")
-    body = json.dumps({"kind": "image", "params": {"image": base64.b64encode(buffer.getvalue()).decode(),
-                                                   "filters": [{"op": "grayscale"}]}}).encode()  # fmt: skip
+    body = json.dumps(
+        {
+            "kind": "image",
+            "params": {"image": base64.b64encode(buffer.getvalue()).decode(), "filters": [{"op": "grayscale"}]},
+        }
+    ).encode()
     assert len(body) > 3 * 1024 * 1024
     response = post_raw(service.url, "/task", body)
     assert response.status_code == 201, response.text[:300]
@@ -103,8 +107,11 @@ def test_exif_a_jpeg_cannot_hold_is_refused_at_submit(service):
     exif[0x010E] = "x" * 100_000  # ImageDescription: 100 KB, past JPEG's 64 KB APP1 segment
     buffer = io.BytesIO()
     Image.new("RGB", (40, 30), "teal").save(buffer, "PNG", exif=exif.tobytes())
-    params = {"image": base64.b64encode(buffer.getvalue()).decode(), "filters": [{"op": "grayscale"}],
-              "output": {"format": "jpeg", "keep_metadata": True}}  # fmt: skip
+    params = {
+        "image": base64.b64encode(buffer.getvalue()).decode(),
+        "filters": [{"op": "grayscale"}],
+        "output": {"format": "jpeg", "keep_metadata": True},
+    }
     response = requests.post(f"{service.url}/task", json={"kind": "image", "params": params}, timeout=30)
     assert response.status_code == 400, response.text
     assert "#/params/output/keep_metadata" in {error["pointer"] for error in response.json()["errors"]}

@@ -78,7 +78,10 @@ def test_a_batch_goes_in_whole_and_every_task_runs(server):
         requests.get(f"{server.url}/status/{task_id}", params={"wait": "30"}, timeout=60).json()
         for task_id in response.json()["task_ids"]
     ]
-    assert [(final["kind"], final["status"]) for final in finals] == [("sleep", "ready"), ("image", "ready"),
-                                                                        ("code", "ready")]  # fmt: skip
+    assert [(final["kind"], final["status"]) for final in finals] == [
+        ("sleep", "ready"),
+        ("image", "ready"),
+        ("code", "ready"),
+    ]
     refused = requests.post(f"{server.url}/tasks/batch", json=[bodies[0], {"kind": "nope"}], timeout=30)
     assert refused.status_code == 400 and refused.json()["errors"][0]["pointer"] == "#/1/kind"

@@ -25,9 +25,12 @@ def serve(request, tmp_path) -> Iterator:
 
     database, servers = f"taskservice_e2e_wait_{os.getpid()}", []
     env = {
-        "TASK_STORE": request.param, "SLEEP_MAX_SECONDS": "60", "TASK_MAX_WAITERS": str(WAITERS),
-        "TASK_MAX_WAITERS_PER_OWNER": "100", "GUNICORN_THREADS": "4",
-    }  # fmt: skip
+        "TASK_STORE": request.param,
+        "SLEEP_MAX_SECONDS": "60",
+        "TASK_MAX_WAITERS": str(WAITERS),
+        "TASK_MAX_WAITERS_PER_OWNER": "100",
+        "GUNICORN_THREADS": "4",
+    }
     if request.param == "postgres":
         env["DATABASE_URL"] = fresh_database(database)
         migrate({**os.environ, **env})

@@ -75,8 +75,15 @@ def test_keys_expire(store, settings):
 
 
 def test_an_abandoned_first_request_frees_its_key_after_a_minute(store):
-    store.claim("s", "alice", "k", "f", at=store_time(-120), stale_before=store_time(-86400),
-                abandoned_before=store_time(-86400))  # fmt: skip
+    store.claim(
+        "s",
+        "alice",
+        "k",
+        "f",
+        at=store_time(-120),
+        stale_before=store_time(-86400),
+        abandoned_before=store_time(-86400),
+    )
     assert make(store) == ("thing", 1)
 
 

@@ -14,8 +14,9 @@ def sandboxed(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
 
 
 def test_a_program_runs_with_its_stdin_and_exit_status():
-    done = sandboxed("--", "/usr/bin/python3", "-c", "import sys; print(sys.stdin.read()[::-1]); sys.exit(3)",
-                     stdin=b"olleh")  # fmt: skip
+    done = sandboxed(
+        "--", "/usr/bin/python3", "-c", "import sys; print(sys.stdin.read()[::-1]); sys.exit(3)", stdin=b"olleh"
+    )
     assert done.returncode == 3 and done.stdout == b"hello\n"
     report = json.loads(done.stderr.splitlines()[-1])
     assert report["exit_code"] == 3 and report["cpu_s"] > 0 and report["memory_kb"] > 0

@@ -14,8 +14,9 @@ from pathlib import Path
 from sandbox.host import host_sandbox
 from sandbox.runner import MIB, Limits, Sandbox
 
-LIMITS = Limits(cpu_seconds=5, wall_seconds=20, memory_bytes=256 * MIB, output_bytes=65536, processes=16,
-                file_bytes=MIB)  # fmt: skip
+LIMITS = Limits(
+    cpu_seconds=5, wall_seconds=20, memory_bytes=256 * MIB, output_bytes=65536, processes=16, file_bytes=MIB
+)
 
 # The exploit: find every process that is not ours, read where its syscall will return
 # (/proc/N/syscall), write x86-64 code there through /proc/N/mem. That code asks for an AF_INET

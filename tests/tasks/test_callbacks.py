@@ -28,10 +28,13 @@ def test_the_signature_is_standard_webhooks_v1():
 @pytest.mark.parametrize(
     "url",
     [
-        "https://hooks.example.com/task", "http://8.8.8.8:8080/x?y=1", "https://[2001:4860:4860::8888]/hook",
-        "https://bücher.example/hook", "http://[2002:808:808::]/",
+        "https://hooks.example.com/task",
+        "http://8.8.8.8:8080/x?y=1",
+        "https://[2001:4860:4860::8888]/hook",
+        "https://bücher.example/hook",
+        "http://[2002:808:808::]/",
     ],
-)  # fmt: skip
+)
 def test_public_http_urls_are_taken(url, settings):
     settings.WEBHOOK_ALLOW_PRIVATE = False
     assert callbacks.check_url(url) == url
@@ -40,15 +43,33 @@ def test_public_http_urls_are_taken(url, settings):
 @pytest.mark.parametrize(
     "url",
     [
-        "ftp://example.com/x", "https:///nohost", "not a url", "http://user:pw@example.com/", "http://example.com:0/",
-        "http://127.0.0.1/", "http://10.1.2.3/", "http://192.168.1.1/", "http://169.254.169.254/latest/meta-data",
-        "http://[::1]/", "http://[::ffff:127.0.0.1]/", "http://localhost:8000/", "http://api.localhost/",
-        "http://0.0.0.0/", "http://224.0.0.1/", "https://example.com/" + "x" * 2048, "http://[fe80::1]/",
+        "ftp://example.com/x",
+        "https:///nohost",
+        "not a url",
+        "http://user:pw@example.com/",
+        "http://example.com:0/",
+        "http://127.0.0.1/",
+        "http://10.1.2.3/",
+        "http://192.168.1.1/",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://localhost:8000/",
+        "http://api.localhost/",
+        "http://0.0.0.0/",
+        "http://224.0.0.1/",
+        "https://example.com/" + "x" * 2048,
+        "http://[fe80::1]/",
         # Issue 25 item 7: taken with 201 before, then failed at delivery or reached inside.
-        f"http://{'a' * 70}.example.com/hook", "http://a..example.com/", "http://[::127.0.0.1]/",
-        "http://[64:ff9b::7f00:1]/", "http://[64:ff9b:1::a00:1]/", "http://[fec0::1]/", "http://[2002:7f00:1::]/",
+        f"http://{'a' * 70}.example.com/hook",
+        "http://a..example.com/",
+        "http://[::127.0.0.1]/",
+        "http://[64:ff9b::7f00:1]/",
+        "http://[64:ff9b:1::a00:1]/",
+        "http://[fec0::1]/",
+        "http://[2002:7f00:1::]/",
     ],
-)  # fmt: skip
+)
 def test_other_urls_and_private_addresses_are_refused(url, settings):
     settings.WEBHOOK_ALLOW_PRIVATE = False
     with pytest.raises(InvalidCallbackUrl):
@@ -102,8 +123,9 @@ def test_a_delivered_webhook_is_signed_logged_and_not_due_again(finished):
     assert deliver.attempt(task_id) is None
     [(url, body, headers)] = sent
     assert url == "http://x.test/h" and headers["webhook-id"] == f"msg_{task_id.hex}"
-    assert headers["webhook-signature"] == callbacks.sign(SECRET, headers["webhook-id"],
-                                                          int(headers["webhook-timestamp"]), body)  # fmt: skip
+    assert headers["webhook-signature"] == callbacks.sign(
+        SECRET, headers["webhook-id"], int(headers["webhook-timestamp"]), body
+    )
     assert b'"type":"task.cancelled"' in body
     task = repository.get(task_id)
     assert task.callback_due_at is None and [a["outcome"] for a in task.callbacks] == ["delivered"]
@@ -119,8 +141,10 @@ def test_failures_are_retried_then_given_up(finished, settings):
             force_due(repository, task_id)
     task = repository.get(task_id)
     assert [(a["outcome"], a["status_code"]) for a in task.callbacks] == [
-        ("retrying", 500), ("retrying", None), ("failed", 502)
-    ]  # fmt: skip
+        ("retrying", 500),
+        ("retrying", None),
+        ("failed", 502),
+    ]
     assert "TimeoutError" in task.callbacks[1]["error"] and task.callback_due_at is None and len(sent) == 3
 
 

@@ -6,8 +6,11 @@ from kinds.image.cost import CpuBudget, ImageLimitExceeded, estimate
 
 
 def test_sizes_follow_resizes_crops_and_rotations():
-    steps = [{"op": "resize", "width": 4000, "keep_aspect": True}, {"op": "rotate", "degrees": 90, "expand": True},
-             {"op": "crop", "left": 0, "top": 0, "right": 100, "bottom": 50}]  # fmt: skip
+    steps = [
+        {"op": "resize", "width": 4000, "keep_aspect": True},
+        {"op": "rotate", "degrees": 90, "expand": True},
+        {"op": "crop", "left": 0, "top": 0, "right": 100, "bottom": 50},
+    ]
     cost = estimate((2000, 1000), steps, "jpeg", 0)
     assert cost.largest_pixels == 4000 * 2000
     assert cost.memory_bytes == (2 * 4000 * 2000) * 4  # resize/rotate hold input and output

@@ -14,14 +14,14 @@ PROGRAMS = {
     "c": {
         "hello": '#include <stdio.h>\nint main(void){puts("hello, world");return 0;}',
         "echo": "#include <stdio.h>\n#include <ctype.h>\n"
-                "int main(void){int c;while((c=getchar())!=EOF)putchar(toupper(c));}",
+        "int main(void){int c;while((c=getchar())!=EOF)putchar(toupper(c));}",
         "fail": "int main(void){return 3;}",
         "broken": "int main(void){ return x; }",
     },
     "cpp": {
         "hello": '#include <iostream>\nint main(){std::cout<<"hello, world"<<std::endl;}',
         "echo": "#include <iostream>\n#include <cctype>\n"
-                "int main(){char c;while(std::cin.get(c))std::cout<<(char)std::toupper(c);}",
+        "int main(){char c;while(std::cin.get(c))std::cout<<(char)std::toupper(c);}",
         "fail": "int main(){return 3;}",
         "broken": "int main(){ std::vector<int> v; }",
     },
@@ -30,14 +30,15 @@ PROGRAMS = {
         "echo": "tr a-z A-Z",
         "fail": "exit 3",
     },
-}  # fmt: skip
+}
 
 
 @pytest.fixture
 def run_code(api, wait_status):
     def run_code(language, source, **params):
-        response = api.post("/task", {"kind": "code", "params": {"language": language, "source": source, **params}},
-                            format="json")  # fmt: skip
+        response = api.post(
+            "/task", {"kind": "code", "params": {"language": language, "source": source, **params}}, format="json"
+        )
         assert response.status_code == 201, response.content
         task_id = response.json()["task_id"]
         wait_status(task_id, "ready", timeout=30)
@@ -96,9 +97,18 @@ def test_args_reach_the_program(run_code):
         ({"language": "python", "source": "x", "limits": {"cpu": 1}}, "#/params/limits/cpu"),
         ({"language": "python", "source": "x", "args": "a b"}, "#/params/args"),
     ],
-    ids=["unknown-language", "no-source", "source-not-text", "huge-source", "time-over-max", "memory-over-max",
-         "output-over-max", "unknown-limit", "args-not-list"],
-)  # fmt: skip
+    ids=[
+        "unknown-language",
+        "no-source",
+        "source-not-text",
+        "huge-source",
+        "time-over-max",
+        "memory-over-max",
+        "output-over-max",
+        "unknown-limit",
+        "args-not-list",
+    ],
+)
 def test_bad_submissions_are_400_naming_the_field(api, params, pointer):
     body = assert_problem(api.post("/task", {"kind": "code", "params": params}, format="json"), 400, "invalid-params")
     assert pointer in [error["pointer"] for error in body["errors"]]
@@ -172,8 +182,12 @@ def test_test_cases_are_bounded_and_exclusive_with_top_level_stdin(api, settings
 def test_a_task_that_cannot_finish_within_its_budget_is_refused(api, settings):
     """Issue 25 item 5: 20 cases x (2 x time_s + 1 s) + compile held a worker up to 460 s."""
     settings.QUOTA_ANON_CODE_TASK_S = 30
-    body = {"language": "python", "source": "print(1)", "tests": [{"expected_output": "1"}] * 20,
-            "limits": {"time_s": 2}}  # fmt: skip
+    body = {
+        "language": "python",
+        "source": "print(1)",
+        "tests": [{"expected_output": "1"}] * 20,
+        "limits": {"time_s": 2},
+    }
     problem = assert_problem(api.post("/task", {"kind": "code", "params": body}, format="json"), 400, "invalid-params")
     assert problem["errors"][0]["pointer"] == "#/params/tests" and "30 s your quota" in problem["errors"][0]["detail"]
     assert (

@@ -13,10 +13,27 @@ def test_schema_validates_without_warnings(tmp_path):
 def test_schema_documents_every_route(api):
     schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     assert set(schema["paths"]) == {
-        "/task", "/task/{task_id}", "/task/{task_id}/cancel", "/status/{task_id}", "/result/{task_id}",
-        "/tasks", "/tasks/batch", "/me", "/register", "/login", "/logout", "/kinds", "/filters", "/languages",
-        "/healthz", "/readyz", "/metrics", "/new", "/all", "/{key}",
-    }  # fmt: skip
+        "/task",
+        "/task/{task_id}",
+        "/task/{task_id}/cancel",
+        "/status/{task_id}",
+        "/result/{task_id}",
+        "/tasks",
+        "/tasks/batch",
+        "/me",
+        "/register",
+        "/login",
+        "/logout",
+        "/kinds",
+        "/filters",
+        "/languages",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/new",
+        "/all",
+        "/{key}",
+    }
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
             assert operation.get("summary"), (method, path)
@@ -31,9 +48,11 @@ def test_schema_documents_every_route(api):
     assert submit["security"] == [{"ApiKey": []}, {}]  # a key, or (ALLOW_ANONYMOUS) none
     assert schema["paths"]["/tasks"]["get"]["security"] == [{"ApiKey": []}]  # listing always needs one
     assert schema["components"]["securitySchemes"]["ApiKey"] == {
-        "type": "http", "scheme": "bearer", "bearerFormat": "tsk_<prefix>_<secret>",
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "tsk_<prefix>_<secret>",
         "description": "An API key from `manage.py create_api_key` or the admin.",
-    }  # fmt: skip
+    }
     assert "security" not in schema["paths"]["/kinds"]["get"]  # public
     assert {"401", "429"} <= set(submit["responses"])
     results = schema["paths"]["/result/{task_id}"]["get"]["responses"]["200"]["content"]

@@ -33,9 +33,11 @@ def test_the_same_key_with_another_body_is_422_and_makes_nothing(api):
 def test_equal_bodies_written_differently_are_the_same_request(api):
     first = post(api, {"kind": "sleep", "params": {"seconds": 5, "size": 16}}, "order-3")
     again = api.post(
-        "/task", json.dumps({"params": {"size": 16, "seconds": 5}, "kind": "sleep"}), content_type="application/json",
+        "/task",
+        json.dumps({"params": {"size": 16, "seconds": 5}, "kind": "sleep"}),
+        content_type="application/json",
         HTTP_IDEMPOTENCY_KEY="order-3",
-    )  # fmt: skip
+    )
     assert again.status_code == 200 and again.json()["task_id"] == first.json()["task_id"]
 
 
@@ -108,9 +110,14 @@ def test_a_records_key_remembers_uuids_not_texts(api):
     assert again.status_code == 200 and again.json() == first.json()
     now, long_ago = datetime.now(UTC), datetime(2000, 1, 1, tzinfo=UTC)
     held = key_providers.key_store().claim(
-        "records", "anon:127.0.0.1", "rec-2", fingerprint(batch), at=now, stale_before=long_ago,
+        "records",
+        "anon:127.0.0.1",
+        "rec-2",
+        fingerprint(batch),
+        at=now,
+        stale_before=long_ago,
         abandoned_before=long_ago,
-    )  # fmt: skip
+    )
     assert held.reference == {"one": False, "uuids": [record["uuid"] for record in first.json()]}
     api.delete(f"/{first.json()[0]['uuid']}")
     assert_problem(api.post("/new", batch, format="json", HTTP_IDEMPOTENCY_KEY="rec-2"), 404, "record-not-found")

@@ -82,8 +82,13 @@ def test_output_formats(api, wait_status, source_format, output, magic):
 
 
 def test_progress_and_pipeline_of_many_steps(api, wait_status):
-    steps = [{"op": "rotate", "degrees": 90}, {"op": "flip", "direction": "vertical"}, {"op": "sepia"},
-             {"op": "crop", "left": 0, "top": 0, "right": 20, "bottom": 30}, {"op": "invert"}]  # fmt: skip
+    steps = [
+        {"op": "rotate", "degrees": 90},
+        {"op": "flip", "direction": "vertical"},
+        {"op": "sepia"},
+        {"op": "crop", "left": 0, "top": 0, "right": 20, "bottom": 30},
+        {"op": "invert"},
+    ]
     task_id, status = finished(api, wait_status, submit_json(api, encoded(photo(64, 48)), filters=steps))
     assert status["progress"] == 1.0
     assert decode(api.get(f"/result/{task_id}").content).size == (20, 30)

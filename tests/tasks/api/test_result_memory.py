@@ -37,9 +37,15 @@ def stored(db):
 
 def get(path: str, accept: str = "application/json"):
     environ = {
-        "REQUEST_METHOD": "GET", "PATH_INFO": path, "SERVER_NAME": "testserver", "SERVER_PORT": "80",
-        "wsgi.input": io.BytesIO(b""), "wsgi.url_scheme": "http", "REMOTE_ADDR": "127.0.0.1", "HTTP_ACCEPT": accept,
-    }  # fmt: skip
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.url_scheme": "http",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_ACCEPT": accept,
+    }
     return WSGIHandler()(environ, lambda status, headers: None)
 
 

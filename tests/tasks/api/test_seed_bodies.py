@@ -36,8 +36,12 @@ def test_the_course_example_code_body_runs(api, finish):
 @pytest.mark.parametrize("key", ["compiler", "translator", "tranlator", "interpreter", "language", "lang"])
 @pytest.mark.parametrize(("name", "expected"), [("Python3", "python"), ("gcc", "c"), ("G++", "cpp"), ("sh", "bash")])
 def test_every_compiler_key_and_alias(api, finish, key, name, expected):
-    sources = {"python": "print(7)", "c": '#include <stdio.h>\nint main(){puts("7");}',
-               "cpp": '#include <iostream>\nint main(){std::cout<<7<<"\\n";}', "bash": "echo 7"}  # fmt: skip
+    sources = {
+        "python": "print(7)",
+        "c": '#include <stdio.h>\nint main(){puts("7");}',
+        "cpp": '#include <iostream>\nint main(){std::cout<<7<<"\\n";}',
+        "bash": "echo 7",
+    }
     task_id = finish(api.post("/task", {key: name, "code": sources[expected]}, format="json"))
     result = api.get(f"/result/{task_id}").json()["result"]
     assert result["language"] == expected and result["run"]["stdout"] == "7\n"
@@ -94,9 +98,17 @@ def test_a_bare_post_without_content_type_is_created(api):
         ({"image": PNG, "filter": "Negative", "colour": "red"}, {"#/colour"}),
         ({"language": "python", "source": "print(1)"}, {"#/language", "#/source"}),
     ],
-    ids=["code-and-image", "no-compiler", "two-compilers", "unknown-code-key", "no-filter", "filter-and-filters",
-         "unknown-photo-key", "no-marker"],
-)  # fmt: skip
+    ids=[
+        "code-and-image",
+        "no-compiler",
+        "two-compilers",
+        "unknown-code-key",
+        "no-filter",
+        "filter-and-filters",
+        "unknown-photo-key",
+        "no-marker",
+    ],
+)
 def test_ambiguous_or_unknown_flat_bodies_are_400_naming_the_keys(api, body, pointers):
     problem = assert_problem(api.post("/task", body, format="json"), 400)
     assert pointers <= {error["pointer"] for error in problem["errors"]}, problem

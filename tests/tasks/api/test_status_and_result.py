@@ -4,9 +4,19 @@ from tasks.domain import TaskResult
 from tests.support import assert_problem
 
 STATUS_FIELDS = {
-    "task_id", "kind", "status", "state", "progress", "created_at", "started_at", "finished_at", "error",
-    "cancel_requested", "result", "callbacks",
-}  # fmt: skip
+    "task_id",
+    "kind",
+    "status",
+    "state",
+    "progress",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "error",
+    "cancel_requested",
+    "result",
+    "callbacks",
+}
 
 
 def test_status_goes_from_in_progress_to_ready(api, submit, wait_status):

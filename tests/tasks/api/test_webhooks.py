@@ -58,8 +58,11 @@ def test_non_2xx_answers_are_retried_with_the_same_id(api, alice):
         deliveries = hook.wait_for(3)
     assert len({delivery["headers"]["webhook-id"] for delivery in deliveries}) == 1
     attempts = delivered(api, auth, task_id, 3)["callbacks"]
-    assert [(a["outcome"], a["status_code"]) for a in attempts] == [("retrying", 500), ("retrying", 503),
-                                                                   ("delivered", 200)]  # fmt: skip
+    assert [(a["outcome"], a["status_code"]) for a in attempts] == [
+        ("retrying", 500),
+        ("retrying", 503),
+        ("delivered", 200),
+    ]
 
 
 def test_it_gives_up_after_the_last_attempt(api, alice, settings):
