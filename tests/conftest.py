@@ -35,9 +35,18 @@ def fresh_providers():
     providers.shutdown()
 
 
-@pytest.fixture(params=["memory", POSTGRES])
+def pytest_generate_tests(metafunc):
+    """A test using `any_store` runs on the in-memory store, and on PostgreSQL too where it is about
+    what a store does (marked `every_store`). A kind's own API tests need only one: the store
+    behind them is the contract suite's and the end-to-end cluster's to cover."""
+    if "any_store" in metafunc.fixturenames:
+        every = metafunc.definition.get_closest_marker("every_store") is not None
+        metafunc.parametrize("any_store", ["memory", POSTGRES] if every else ["memory"], indirect=True)
+
+
+@pytest.fixture
 def any_store(request, settings):
-    """Each store in turn (TASK_STORE picks it for tasks, records and idempotency keys), starting empty."""
+    """The store in turn (TASK_STORE picks it for tasks, records and idempotency keys), starting empty."""
     from idempotency import providers as key_providers
     from records import providers as record_providers
 

@@ -8,6 +8,8 @@ from rest_framework.test import APIClient
 
 from tests.support import assert_problem
 
+pytestmark = pytest.mark.every_store
+
 EXAMPLE = [
     {"uuid": "e48d41d0-6e53-490a-9d9a-fd4337f28038", "text": "test example"},
     {"uuid": "eddd8cd7-1128-4b83-98d4-7cde1514625e", "text": "another example"},

@@ -4,6 +4,8 @@ import pytest
 
 from tests.support import assert_problem
 
+pytestmark = pytest.mark.every_store
+
 
 def sleep(seconds=0):
     return {"kind": "sleep", "params": {"seconds": seconds}}

@@ -8,6 +8,8 @@ import pytest
 
 from tests.support import assert_problem, thread
 
+pytestmark = pytest.mark.every_store
+
 SLEEP = {"kind": "sleep", "params": {"seconds": 5}}
 
 

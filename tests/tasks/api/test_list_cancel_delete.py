@@ -2,6 +2,8 @@ import pytest
 
 from tests.support import assert_problem, wait_for
 
+pytestmark = pytest.mark.every_store
+
 
 @pytest.fixture
 def api(client_with_key, issue_key):

@@ -5,6 +5,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support import assert_problem
 
+pytestmark = pytest.mark.every_store
+
 TOKEN = "metrics-s3cret"
 
 

@@ -19,6 +19,8 @@ from django.core.handlers.wsgi import WSGIHandler
 from tasks import providers
 from tasks.domain import Task, TaskResult, TaskStatus, utcnow
 
+pytestmark = pytest.mark.every_store
+
 MIB = 1024 * 1024
 
 

@@ -1,7 +1,11 @@
 import json
 
+import pytest
+
 from tasks.domain import TaskResult
 from tests.support import assert_problem
+
+pytestmark = pytest.mark.every_store
 
 STATUS_FIELDS = {
     "task_id",

@@ -6,6 +6,8 @@ import pytest
 from tasks import providers
 from tests.support import assert_problem, wait_for
 
+pytestmark = pytest.mark.every_store
+
 
 def test_plain_post_submits_the_demo_task(api):
     response = api.post("/task")

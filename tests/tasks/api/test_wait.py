@@ -8,6 +8,8 @@ import pytest
 from tasks import providers
 from tests.support import assert_problem, thread, wait_for
 
+pytestmark = pytest.mark.every_store
+
 
 def timed(call):
     started = time.monotonic()

@@ -7,7 +7,7 @@ from tests.receiver import receiver
 from tests.support import assert_problem, wait_for
 
 # The deliverer's thread reads the owner's secret on its own connection: the user must be committed.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.every_store]
 
 
 @pytest.fixture(autouse=True)
