@@ -127,9 +127,18 @@ def gunicorn(tmp_path) -> Iterator:
         server.stop()
 
 
-@pytest.fixture(scope="module", params=["memory", "postgres"])
+def pytest_generate_tests(metafunc):
+    """`service` is the live server on the in-memory store, and on PostgreSQL too for tests about
+    what a store does (marked `every_store`): the same tests prove the store is swappable."""
+    if "service" in metafunc.fixturenames and not hasattr(metafunc.module, "service"):
+        every = metafunc.definition.get_closest_marker("every_store") is not None
+        stores = ["memory", "postgres"] if every else ["memory"]
+        metafunc.parametrize("service", stores, indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module")
 def service(request, tmp_path_factory) -> Iterator[LiveServer]:
-    """The live server on each store: the same end-to-end tests prove the store is swappable."""
+    """The live server on the store the test is parametrized with (see above)."""
     from tests.e2e.cluster import drop_database, fresh_database, migrate
 
     env = {"SLEEP_MAX_SECONDS": "2", "TASK_STORE": request.param}

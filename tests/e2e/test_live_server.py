@@ -11,7 +11,7 @@ import requests
 
 from tests.e2e.conftest import ROOT, free_port, gunicorn_command, wait_ready
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.every_store]
 
 
 def test_seed_flow_submit_poll_fetch(service):

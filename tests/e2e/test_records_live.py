@@ -14,6 +14,7 @@ from tests.e2e.conftest import ROOT
 pytestmark = pytest.mark.e2e
 
 
+@pytest.mark.every_store
 def test_concurrent_inserts_and_deletes_add_up(service):
     url = service.url
     baseline = len(requests.get(f"{url}/all", timeout=30).json())

@@ -15,6 +15,8 @@ import requests
 
 from tests.e2e.conftest import LiveServer, start_gunicorn
 
+pytestmark = pytest.mark.every_store
+
 WAITERS = 6
 
 
