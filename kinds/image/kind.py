@@ -15,13 +15,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from PIL import Image
 from rest_framework import serializers
 
 from core.limits import Limit
-from httpapi.openapi import request_schema
 from httpapi.serializers import StrictBooleanField, StrictIntegerField, StrictSerializer
 from kinds.image.cost import BYTES_PER_PIXEL, CpuBudget, estimate
 from kinds.image.ops import OPS, Op, resolve
@@ -41,11 +38,14 @@ from tasks.kinds.base import (
     Catalog,
     Ceilings,
     Context,
+    Documented,
     FlatShape,
+    OneOf,
     ParamsSerializer,
     TaskCancelled,
     TaskKind,
     Upload,
+    documented,
     shared_validator,
     unknown_keys,
 )
@@ -66,13 +66,12 @@ def _step_serializer(op: Op) -> type[serializers.Serializer]:
 STEPS = {name: _step_serializer(op) for name, op in OPS.items()}
 
 
-@extend_schema_field(
-    # An explicit mapping, op -> step schema: from the serializers alone drf-spectacular reads each
-    # op's value as `ChoiceField.to_representation(None)`, and every mapping key came out null.
-    PolymorphicProxySerializer(component_name="FilterStep", serializers=STEPS, resource_type_field_name="op")
-)
-class FilterStepField(serializers.Field):
+class FilterStepField(OneOf, serializers.Field):
     """One `{"op": ..., ...params}` step, validated by its op's serializer."""
+
+    # An explicit mapping, op -> step schema: from the serializers alone a schema generator reads
+    # each op's value as `ChoiceField.to_representation(None)`, and every mapping key came out null.
+    component, discriminator, variants = "FilterStep", "op", STEPS
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         if not isinstance(data, Mapping) or not isinstance(data.get("op"), str):
@@ -83,9 +82,10 @@ class FilterStepField(serializers.Field):
         return dict(shared_validator(STEPS[name]).run_validation({**data, "op": name}))
 
 
-@extend_schema_field(OpenApiTypes.BYTE)
-class ImageDataField(serializers.Field):
+class ImageDataField(Documented, serializers.Field):
     """The image: an uploaded file (multipart) or base64 text (JSON, `data:` URLs accepted)."""
+
+    schema = {"type": "string", "format": "byte"}
 
     def to_internal_value(self, data: Any) -> bytes:
         limit = settings.IMAGE_MAX_BYTES
@@ -361,16 +361,11 @@ def filter_ops() -> list[dict[str, Any]]:
             "op": name,
             "summary": op.summary,
             "aliases": list(op.aliases),
-            "params_schema": request_schema(STEPS[name]),
+            "params_schema": STEPS[name],
             "example": op.example,
         }
         for name, op in OPS.items()
     ]
-
-
-def _documented(schema: dict[str, Any], **options: Any) -> serializers.Field:
-    """A text field shown in the schema (and so pre-filled in Swagger UI's form) as `schema`."""
-    return extend_schema_field(schema)(type("FormText", (serializers.CharField,), {}))(**options)
 
 
 class ImageUploadSerializer(serializers.Serializer):
@@ -379,21 +374,22 @@ class ImageUploadSerializer(serializers.Serializer):
     `filters` and `output` parts are JSON (the upload's encoding); `filters` may also be one part
     holding the whole JSON array."""
 
-    kind = _documented({"type": "string", "enum": ["image"]}, required=False)
+    kind = documented(serializers.CharField, {"type": "string", "enum": ["image"]}, required=False)
     image = serializers.FileField(help_text="The photo: PNG, JPEG, WebP, GIF or BMP.")
-    filters = extend_schema_field(
+    filters = documented(
+        serializers.ListField,
         {
             "type": "array",
             "items": {"type": "object", "required": ["op"], "properties": {"op": {"type": "string"}}},
             "example": [{"op": "resize", "width": 800}, {"op": "grayscale"}],  # Swagger UI's form starts with it
-        }
-    )(type("FormSteps", (serializers.ListField,), {}))(
+        },
         child=FilterStepField(),
         required=False,
         help_text="Steps (see `GET /filters` for each op's parameters), one JSON object per part, or one part "
         "with the JSON array; or send `filter` instead.",
     )
-    filter = _documented(
+    filter = documented(
+        serializers.CharField,
         {"type": "string", "example": ""},  # left empty in Swagger UI's form, where `filters` is filled
         required=False,
         allow_blank=True,

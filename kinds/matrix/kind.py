@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from threadpoolctl import threadpool_limits
 
@@ -29,7 +28,7 @@ from core.limits import Limit
 from httpapi.serializers import StrictIntegerField, StrictSerializer
 from tasks.domain import TaskResult
 from tasks.errors import InvalidParams
-from tasks.kinds.base import Ceilings, Context, ParamsSerializer, TaskCancelled, TaskKind
+from tasks.kinds.base import Ceilings, Context, Documented, ParamsSerializer, TaskCancelled, TaskKind
 
 DTYPES = {"float64": np.float64, "float32": np.float32, "int64": np.int64}
 NPY = "application/x-npy"
@@ -82,8 +81,10 @@ class GeneratedMatrix(StrictSerializer):
     seed = StrictIntegerField(default=0, min_value=0, max_value=2**63 - 1)
 
 
-@extend_schema_field(
-    {
+class MatrixField(Documented, serializers.Field):
+    """Rows of numbers, or a generated matrix's shape and seed."""
+
+    schema = {
         "oneOf": [
             {"type": "array", "items": {"type": "array", "items": {"type": "number"}}, "minItems": 1},
             {
@@ -103,9 +104,6 @@ class GeneratedMatrix(StrictSerializer):
         ],
         "description": "Rows of numbers, all of one length; or `{shape, seed}` to generate it.",
     }
-)
-class MatrixField(serializers.Field):
-    """Rows of numbers, or a generated matrix's shape and seed."""
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         if isinstance(data, Mapping):

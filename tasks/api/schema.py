@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import OpenApiExample, OpenApiRequest, PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import UnsupportedMediaType
@@ -25,6 +27,38 @@ from tasks.errors import (
 )
 from tasks.kinds import DEFAULT_KIND, all_kinds
 from tasks.kinds.base import TaskKind
+
+
+class DocumentedField(OpenApiSerializerFieldExtension):
+    """A kind's field that describes itself as JSON Schema (`tasks.kinds.base.Documented`)."""
+
+    target_class = "tasks.kinds.base.Documented"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        return copy.deepcopy(self.target.schema)
+
+
+class OneOfField(OpenApiSerializerFieldExtension):
+    """A kind's field that is one of several serializers (`tasks.kinds.base.OneOf`)."""
+
+    target_class = "tasks.kinds.base.OneOf"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        field = self.target
+        proxy = PolymorphicProxySerializer(
+            component_name=field.component, serializers=field.variants, resource_type_field_name=field.discriminator
+        )
+        return auto_schema.resolve_serializer(proxy, direction).ref
+
+
+def described(entry: dict[str, Any]) -> dict[str, Any]:
+    """A catalog entry as served: a serializer class in it becomes its JSON Schema."""
+    return {
+        key: request_schema(value) if isinstance(value, type) and issubclass(value, serializers.Serializer) else value
+        for key, value in entry.items()
+    }
 
 
 def constant_field(value: str, **options: Any) -> serializers.Field:

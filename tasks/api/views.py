@@ -53,6 +53,7 @@ from tasks.api.schema import (
     SUBMIT_KEY_IN_USE,
     TASK_NOT_FOUND,
     TOO_MANY_WAITERS,
+    described,
     kind_params_schemas,
 )
 from tasks.api.serializers import (
@@ -426,7 +427,7 @@ def catalog_view(catalog: Catalog) -> Callable[..., HttpResponseBase]:
             tags=["tasks"],
         )
         def get(self, request: Request) -> Response:
-            return Response(catalog.entries())
+            return Response([described(entry) for entry in catalog.entries()])
 
     return CatalogView.as_view()
 

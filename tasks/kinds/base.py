@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -50,6 +50,27 @@ def small_result(params: Mapping[str, Any]) -> int:
     return SMALL_RESULT_BYTES
 
 
+class Documented:
+    """A params field that says how it reads in the API's documentation, as plain JSON Schema: a
+    kind describes its fields, and `tasks/api/schema.py` shows them so (kinds do no OpenAPI work)."""
+
+    schema: ClassVar[dict[str, Any]]
+
+
+class OneOf:
+    """A params field that is one of several serializers, picked by the value of `discriminator`;
+    documented as the component `component` (a `oneOf` with a mapping)."""
+
+    component: ClassVar[str]
+    discriminator: ClassVar[str]
+    variants: ClassVar[Mapping[str, type[serializers.Serializer]]]
+
+
+def documented(field_class: type[serializers.Field], schema: dict[str, Any], **options: Any) -> serializers.Field:
+    """A `field_class` field documented as `schema` (e.g. a form field pre-filled in Swagger UI)."""
+    return type(f"Documented{field_class.__name__}", (Documented, field_class), {"schema": schema})(**options)
+
+
 @dataclass(frozen=True, slots=True)
 class FlatShape:
     """A seed-style body without `kind`/`params` (`{"code": ..., "compiler": ...}`): a body with
@@ -84,7 +105,8 @@ class Upload:
 @dataclass(frozen=True, slots=True)
 class Catalog:
     """What a kind lists at a URL of its own (`GET /filters`, `GET /languages`): `entries()` is
-    built on each request (a host's languages can change), `entry` documents one of them."""
+    built on each request (a host's languages can change), `entry` documents one of them. A value
+    in an entry that is a serializer class is shown as its JSON Schema (the API builds it)."""
 
     path: str
     summary: str

@@ -130,3 +130,14 @@ def test_the_image_holds_every_package_the_service_imports():
     assert set(PACKAGES) <= copied
     on_disk = {path.parent.name for path in ROOT.glob("*/__init__.py")} - {"tests", "bench"}
     assert on_disk == set(PACKAGES)
+
+
+def test_kinds_do_no_schema_work():
+    """A kind describes its fields as plain JSON Schema (`Documented`, `OneOf`); tasks/api/schema.py
+    turns that into OpenAPI, so no kind imports the schema generator."""
+    for path in (ROOT / "kinds").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            assert not [name for name in names if name.startswith(("drf_spectacular", "httpapi.openapi"))], path
