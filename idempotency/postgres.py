@@ -44,7 +44,8 @@ class PostgresKeyStore:
                 )
                 row = cursor.fetchone()
                 if row is not None:
-                    return Entry(row[0], json.loads(row[1]) if row[1] is not None else None, row[2])
+                    fingerprint, reference, created_at = row
+                    return Entry(fingerprint, json.loads(reference) if reference is not None else None, created_at)
         raise RuntimeError(f"idempotency key {key!r} neither claimed nor held after 3 tries")
 
     def complete(self, scope: str, owner: str, key: str, *, claimed_at: datetime, reference: Any) -> None:

@@ -39,7 +39,7 @@ class PostgresRecordRepository:
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM record WHERE uuid = %s RETURNING uuid, text", [key])
             row = cursor.fetchone()
-        return Record(row[0], row[1]) if row else None
+        return Record(*row) if row else None  # (uuid, text), as the RETURNING names them
 
     def count(self) -> int:
         return RecordRow.objects.count()

@@ -10,6 +10,7 @@ they are written and read in the same statement as the task row they belong to.
 from __future__ import annotations
 
 import json
+import operator
 import uuid
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -30,13 +31,43 @@ INPUT = "input:"
 RESULT = "result"
 
 
-# The task row's columns in the order `_from_row` reads them.
-COLUMNS = (
-    "id, kind, params, owner, status, progress, created_at, started_at, finished_at, error, cancel_requested, "
-    "result_content_type, result_size, result_filename, result_meta, attempts, heartbeat_at, dispatched_at, "
-    "input_bytes, callback_url, callbacks, callback_due_at, reserved_bytes"
+# The task row's columns, which `_from_row` reads by these names.
+COLUMN_NAMES = (
+    "id",
+    "kind",
+    "params",
+    "owner",
+    "status",
+    "progress",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "error",
+    "cancel_requested",
+    "result_content_type",
+    "result_size",
+    "result_filename",
+    "result_meta",
+    "attempts",
+    "heartbeat_at",
+    "dispatched_at",
+    "input_bytes",
+    "callback_url",
+    "callbacks",
+    "callback_due_at",
+    "reserved_bytes",
 )
-HAS_INPUTS_AT = 23  # a claim's row: COLUMNS, then HAS_INPUTS
+COLUMNS = ", ".join(COLUMN_NAMES)
+# The columns that are a Task field of the same name, as stored, and a getter of their values.
+PLAIN_FIELDS = tuple(
+    name for name in COLUMN_NAMES if name not in {"params", "status", "callbacks"} and not name.startswith("result_")
+)
+_plain = operator.itemgetter(*(COLUMN_NAMES.index(name) for name in PLAIN_FIELDS))
+_converted = operator.itemgetter(
+    *(COLUMN_NAMES.index(name) for name in ("params", "status", "callbacks", "result_content_type", "result_size"))
+)
+_result_rest = operator.itemgetter(COLUMN_NAMES.index("result_filename"), COLUMN_NAMES.index("result_meta"))
+HAS_INPUTS_AT = len(COLUMN_NAMES)  # a claim's row: COLUMNS, then HAS_INPUTS
 # What a row holds against the byte budgets: Task.stored_bytes (the usage trigger sums the same).
 HELD = "input_bytes + coalesce(result_size, CASE WHEN status IN ('queued', 'running') THEN reserved_bytes ELSE 0 END)"
 INSERT = (
@@ -64,30 +95,17 @@ def _put_blobs(source: str, blobs: dict[str, bytes]) -> tuple[str, list[Any]]:
 
 def _from_row(row: Sequence[Any], inputs: dict[str, bytes] | None = None) -> Task:
     """A task from a row that starts with COLUMNS."""
+    params, status, callbacks, content_type, size = _converted(row)
     result = None
-    if row[11] is not None:
-        result = ResultInfo(row[11], row[12], row[13], json.loads(row[14]) if row[14] is not None else {})
+    if content_type is not None:
+        filename, meta = _result_rest(row)
+        result = ResultInfo(content_type, size, filename, json.loads(meta) if meta is not None else {})
     return Task(
-        id=row[0],
-        kind=row[1],
-        params=json.loads(row[2]),
-        owner=row[3],
-        status=TaskStatus(row[4]),
-        progress=row[5],
-        created_at=row[6],
-        started_at=row[7],
-        finished_at=row[8],
-        error=row[9],
-        cancel_requested=row[10],
+        **dict(zip(PLAIN_FIELDS, _plain(row), strict=True)),
+        params=json.loads(params),
+        status=TaskStatus(status),
         result=result,
-        attempts=row[15],
-        heartbeat_at=row[16],
-        dispatched_at=row[17],
-        input_bytes=row[18],
-        callback_url=row[19],
-        callbacks=tuple(json.loads(row[20])),
-        callback_due_at=row[21],
-        reserved_bytes=row[22],
+        callbacks=tuple(json.loads(callbacks)),
         inputs=inputs or {},
     )
 
