@@ -30,6 +30,9 @@ errorlog = "-"
 # Keep request lines and headers bounded (gunicorn's own limits, stated here on purpose).
 limit_request_line = 8190
 limit_request_fields = 100
+# No control socket (gunicornc): nothing here uses it, its default path is one per user (two
+# instances on a host would share it), and stopping its server held every shutdown for a second.
+control_socket_disable = True
 
 
 def on_starting(server) -> None:  # noqa: ANN001 - gunicorn's hook signature

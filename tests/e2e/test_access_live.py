@@ -75,7 +75,7 @@ def test_the_in_progress_quota_holds_across_two_workers(two_workers):
 
 
 def test_keys_on_the_embedded_default_with_anonymous_use_off(gunicorn):
-    server = gunicorn(ALLOW_ANONYMOUS="0")
+    server = gunicorn(ALLOW_ANONYMOUS="0", migrated=False)
     data = embedded_database(server)  # SQLite, migrated by gunicorn on start
     refused = requests.post(f"{server.url}/task", json=QUICK, timeout=10)
     assert refused.status_code == 401 and refused.headers["WWW-Authenticate"] == 'Bearer realm="taskservice"'

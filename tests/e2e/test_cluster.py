@@ -147,7 +147,7 @@ def test_restarting_the_web_tier_loses_nothing(cluster):
     web = cluster.start_web(web_workers=2)
     cluster.start_worker("w1")
     ids = [submit(web.url, {"kind": "sleep", "params": {"seconds": 0.2}}) for _ in range(10)]
-    web.stop()
+    web.stop(graceful=True)
     web = cluster.start_web(web_workers=2)
     statuses = [wait_ready(requests.Session(), web.url, task_id, timeout=60) for task_id in ids]
     assert [s["status"] for s in statuses] == ["ready"] * 10

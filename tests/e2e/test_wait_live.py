@@ -114,7 +114,7 @@ def test_a_graceful_stop_answers_the_waiters_at_once(server):
     waiter.start()
     time.sleep(0.5)
     started = time.monotonic()
-    server.stop()
+    server.stop(graceful=True)
     waiter.join(20)
     assert answers == [200] and time.monotonic() - started < 10
 
