@@ -3,6 +3,8 @@ broker (a dedicated db index, flushed), gunicorn with several workers, Celery wo
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import shutil
 import signal
@@ -23,10 +25,25 @@ PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def fresh_database(name: str) -> str:
+    """A new database, migrated: a copy of `migrated_template()` (0.15 s, where migrating took 2.8)."""
+    template = migrated_template()
+    with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    return f"postgres://postgres@127.0.0.1:5432/{name}"
+
+
+@functools.cache
+def migrated_template() -> str:
+    """A database migrated once per test run (dropped at exit); `test_postgres_restart_...` still
+    migrates a database of its own from empty."""
+    name = f"taskservice_e2e_template_{os.getpid()}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.execute(f'CREATE DATABASE "{name}"')
-    return f"postgres://postgres@127.0.0.1:5432/{name}"
+    atexit.register(drop_database, name)
+    migrate({**os.environ, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{name}"})
+    return name
 
 
 def migrate(env: dict[str, str]) -> None:

@@ -162,13 +162,12 @@ def pytest_generate_tests(metafunc):
 @pytest.fixture(scope="module")
 def service(request, tmp_path_factory) -> Iterator[LiveServer]:
     """The live server on the store the test is parametrized with (see above)."""
-    from tests.e2e.cluster import drop_database, fresh_database, migrate
+    from tests.e2e.cluster import drop_database, fresh_database
 
     env = {"SLEEP_MAX_SECONDS": "2", "TASK_STORE": request.param}
     database = f"taskservice_e2e_live_{os.getpid()}"
     if request.param == "postgres":
         env["DATABASE_URL"] = fresh_database(database)
-        migrate({**os.environ, **env})
     server = start_gunicorn(tmp_path_factory.mktemp("live") / "gunicorn.log", env)
     yield server
     server.stop()

@@ -10,7 +10,7 @@ import pytest
 import redis
 import requests
 
-from tests.e2e.cluster import drop_database, fresh_database, migrate
+from tests.e2e.cluster import drop_database, fresh_database
 from tests.e2e.conftest import embedded_database, manage
 from tests.support import wait_for
 
@@ -32,7 +32,6 @@ def two_workers(gunicorn):
     redis.Redis.from_url(CACHE).flushdb()
     name = f"taskservice_e2e_access_{os.getpid()}"
     env = {"TASK_STORE": "postgres", "DATABASE_URL": fresh_database(name), "CACHE_URL": CACHE, "WEB_CONCURRENCY": "2"}
-    migrate({**os.environ, **env})
 
     def start(**quotas: str):
         server = gunicorn(**env, **quotas)

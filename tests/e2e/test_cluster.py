@@ -33,7 +33,6 @@ def cluster(tmp_path):
         PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
     )
     deployment = Cluster(env, tmp_path)
-    deployment.migrate()
     yield deployment
     deployment.stop()
     drop_database(name)

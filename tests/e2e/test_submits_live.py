@@ -17,13 +17,12 @@ from tests.images import encoded, photo
 
 @pytest.fixture(scope="module", params=["memory", "postgres"])
 def server(request, tmp_path_factory) -> Iterator[LiveServer]:
-    from tests.e2e.cluster import drop_database, fresh_database, migrate
+    from tests.e2e.cluster import drop_database, fresh_database
 
     env = {"TASK_STORE": request.param, "SLEEP_MAX_SECONDS": "60"}
     database = f"taskservice_e2e_idem_{os.getpid()}"
     if request.param == "postgres":
         env |= {"DATABASE_URL": fresh_database(database), "WEB_CONCURRENCY": "2"}
-        migrate({**os.environ, **env})
     live = start_gunicorn(tmp_path_factory.mktemp("idem") / "gunicorn.log", env)
     yield live
     live.stop()

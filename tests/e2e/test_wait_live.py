@@ -23,7 +23,7 @@ WAITERS = 6
 @pytest.fixture(params=["memory", "postgres"])
 def serve(request, tmp_path) -> Iterator:
     """Factory: gunicorn on the store, with `workers` processes (PostgreSQL only: memory is one)."""
-    from tests.e2e.cluster import drop_database, fresh_database, migrate
+    from tests.e2e.cluster import drop_database, fresh_database
 
     database, servers = f"taskservice_e2e_wait_{os.getpid()}", []
     env = {
@@ -35,7 +35,6 @@ def serve(request, tmp_path) -> Iterator:
     }
     if request.param == "postgres":
         env["DATABASE_URL"] = fresh_database(database)
-        migrate({**os.environ, **env})
 
     def start(workers: int = 2) -> LiveServer:
         count = workers if request.param == "postgres" else 1
