@@ -49,6 +49,8 @@ def test_schemathesis_finds_no_failures(gunicorn, tmp_path):
             "40",
             "--header",
             f"Authorization: Bearer {key}",
+            "--workers",
+            "2",
             "--seed",
             "20261123",
             "--generation-database",
