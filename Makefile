@@ -28,6 +28,8 @@ run: $(STAMP)  ## Serve on http://$${HOST:-127.0.0.1}:$${PORT:-8000} with the in
 # bubblewrap, compilers and chromium: scripts/prepare-test-machine installs or starts what is missing.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# Test processes (pytest-xdist): each test file runs whole in one of them. 1 runs it all in one.
+TEST_WORKERS ?= 2
 
 run-records: $(STAMP)  ## The server and the records load client together; Ctrl-C stops both.
 	$(BIN)/gunicorn -c taskservice/gunicorn.conf.py & server=$$!; \
@@ -57,7 +59,7 @@ run-cluster: migrate  ## Foreground: gunicorn x2, two Celery workers and beat; C
 test: $(STAMP)  ## The whole suite: unit, contract, API, end-to-end (real gunicorn), schemathesis.
 	scripts/prepare-test-machine
 	DATABASE_URL=$(TEST_DATABASE_URL) TEST_DATABASE_NAME=test_taskservice_$$$$ TEST_REDIS_URL=$(TEST_REDIS_URL) \
-	  $(BIN)/pytest
+	  $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -19,7 +19,7 @@ from pathlib import Path
 import psycopg
 import redis
 
-from tests.e2e.conftest import ROOT, LiveServer, manage, start_gunicorn
+from tests.e2e.conftest import ROOT, SHIPPED, LiveServer, manage, start_gunicorn
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -127,6 +127,7 @@ def cluster_env(database_url: str, broker_url: str, **extra: str) -> dict[str, s
     redis.Redis.from_url(broker_url).flushdb()
     return {
         **os.environ,
+        **SHIPPED,
         "DATABASE_URL": database_url,
         "TASK_STORE": "postgres",
         "TASK_EXECUTOR": "celery",

@@ -3,6 +3,7 @@
 import atexit
 import functools
 import os
+import re
 import shutil
 import signal
 import socket
@@ -19,6 +20,10 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN_CONFIG = ROOT / "taskservice" / "gunicorn.conf.py"
+# What the processes a test starts run with: the shipped settings (the suite's own add only the
+# per-worker shares of tests/settings.py, which reach them through the environment).
+SHIPPED = {"DJANGO_SETTINGS_MODULE": "taskservice.settings"}
+LISTENING = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+) ")
 
 
 def free_port() -> int:
@@ -66,7 +71,7 @@ def embedded_database(server: LiveServer) -> dict[str, str]:
 def manage(*args: str, env: dict[str, str]) -> str:
     """A management command, run as an operator would: in a process of its own. Its stdout."""
     command = [sys.executable, "manage.py", *args]
-    completed = subprocess.run(command, cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True)
+    completed = subprocess.run(command, cwd=ROOT, env={**os.environ, **SHIPPED, **env}, capture_output=True, text=True)
     assert completed.returncode == 0, completed.stderr
     return completed.stdout
 
@@ -94,37 +99,40 @@ def start_gunicorn(
     it itself, as on a fresh machine."""
     from tests.conftest import ROOMY_QUOTAS
 
-    port = free_port()
     # A temp dir of its own (traversable by the sandbox's uids, as the shared one is): a test that
     # counts run directories there sees this server's alone, whatever else runs on the machine.
     tmpdir = Path(tempfile.mkdtemp(prefix="taskservice-test-"))
     tmpdir.chmod(0o711)
     environment = {
         **os.environ,
+        **SHIPPED,
         "TMPDIR": str(tmpdir),
         "ACCESS_LOG": "0",
         "DATA_DIR": str(data_dir(log)),
         "DATABASE_URL": "",
         **{name: str(value) for name, value in ROOMY_QUOTAS.items()},
         **(env or {}),
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
     }
     embedded = Path(environment["DATA_DIR"]) / "db.sqlite3"
     if migrated and not environment["DATABASE_URL"] and not embedded.exists():
         embedded.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(migrated_template(), embedded)
-    with log.open("wb") as out:
-        process = subprocess.Popen(gunicorn_command(), cwd=ROOT, env=environment, stdout=out, stderr=out)
-    server = LiveServer(f"http://127.0.0.1:{port}", process, log, tmpdir)
     deadline = time.monotonic() + wait
+    with log.open("wb") as out:
+        # Port 0: the kernel picks a free one as gunicorn binds, so parallel test workers never
+        # race for one; gunicorn logs which.
+        command = [*gunicorn_command(), "--bind", "127.0.0.1:0"]
+        process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=out, stderr=out)
+    server = LiveServer("", process, log, tmpdir)
     try:
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{log.read_text()}")
+            if not server.url and (listening := LISTENING.search(log.read_text())):
+                server.url = f"http://127.0.0.1:{listening[1]}"
             try:
                 # A loaded CI machine may take seconds to answer the first request: keep asking.
-                if requests.get(server.url + "/healthz", timeout=10).status_code == 200:
+                if server.url and requests.get(server.url + "/healthz", timeout=10).status_code == 200:
                     return server
             except requests.RequestException:
                 pass

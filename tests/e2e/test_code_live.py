@@ -5,12 +5,13 @@ from pathlib import Path
 
 import pytest
 import requests
+from django.conf import settings
 
 from tests.e2e.conftest import ROOT, wait_ready
 
 pytestmark = pytest.mark.e2e
 
-SANDBOX_UIDS = range(60_001, 60_001 + 64)
+SANDBOX_UIDS = range(settings.CODE_SANDBOX_UID_BASE, settings.CODE_SANDBOX_UID_BASE + settings.CODE_SANDBOX_UIDS)
 
 
 def run(service, language, source, **limits):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from django.conf import settings
 
 from tests.e2e.conftest import start_gunicorn, wait_ready
 
@@ -299,8 +300,8 @@ def _is_zombie(proc: Path) -> bool:
 
 
 def test_a_fork_bomb_in_one_service_process_does_not_starve_another(gunicorn):
-    """Every service process used uids from 60001 up on its own: a fork bomb running as 60001 in
-    one (gunicorn or Celery worker) left another's run as 60001 unable to fork (EAGAIN)."""
+    """Every service process used uids from the base up on its own: a fork bomb running as the
+    first uid in one (gunicorn or Celery worker) left another's run as that uid unable to fork."""
     bombed, neighbour = gunicorn(), gunicorn()
     hold = (  # fork until refused, then every process sleeps: the uid's process count stays full
         "import os, time\nwhile True:\n    try:\n        if os.fork() == 0: break\n    except OSError: break\n"
@@ -323,6 +324,6 @@ def sandbox_uid_processes() -> list[str]:
             uid = int((entry / "status").read_text().split("Uid:")[1].split()[0])
         except (OSError, ValueError, IndexError):
             continue
-        if 60_001 <= uid < 60_001 + 64:
+        if settings.CODE_SANDBOX_UID_BASE <= uid < settings.CODE_SANDBOX_UID_BASE + settings.CODE_SANDBOX_UIDS:
             found.append(entry.name)
     return found
