@@ -12,12 +12,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
 import redis
+import requests
 
 from tests.e2e.conftest import ROOT, SHIPPED, LiveServer, manage, start_gunicorn
 
@@ -222,3 +224,37 @@ class PrivatePostgres:
         with suppress(subprocess.CalledProcessError):
             self._as_postgres(self.bin / "pg_ctl", "-D", self.data, "-m", "immediate", "stop")
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+BROKER = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def deployment(tmp_path: Path) -> Iterator[Cluster]:
+    """The `cluster` fixture: a fresh database and the broker's db, fast heartbeats and reaping."""
+    name = f"taskservice_e2e_{os.getpid()}"
+    env = cluster_env(
+        fresh_database(name),
+        BROKER,
+        TASK_LOST_AFTER_SECONDS="3",
+        TASK_HEARTBEAT_SECONDS="0.5",
+        TASK_REAP_SECONDS="1",
+        CELERY_VISIBILITY_TIMEOUT="10",
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
+    )
+    cluster = Cluster(env, tmp_path)
+    yield cluster
+    cluster.stop()
+    drop_database(name)
+
+
+def submit(url: str, body: dict, headers: dict[str, str] | None = None) -> str:
+    response = requests.post(f"{url}/task", json=body, headers=headers, timeout=10)
+    assert response.status_code == 201, response.text
+    return response.json()["task_id"]
+
+
+def wait_running(url: str, task_id: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while requests.get(f"{url}/status/{task_id}", timeout=5).json()["state"] != "running":
+        assert time.monotonic() < deadline, "the task never started"
+        time.sleep(0.1)

@@ -192,3 +192,11 @@ def wait_ready(session: requests.Session, url: str, task_id: str, timeout: float
         if time.monotonic() > deadline:
             raise AssertionError(f"task {task_id} still in progress after {timeout}s: {body}")
         time.sleep(0.05)
+
+
+@pytest.fixture
+def cluster(tmp_path):
+    """A whole deployment (tests/e2e/cluster.py): PostgreSQL, the broker, web and Celery workers."""
+    from tests.e2e.cluster import deployment
+
+    yield from deployment(tmp_path)
