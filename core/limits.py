@@ -55,8 +55,6 @@ def declare(scope: str, limits: tuple[Limit, ...]) -> None:
     """`scope` (a kind's name) rations callers by `limits`; declaring none leaves it out."""
     if limits:
         _declared[scope] = limits
-    else:
-        _declared.pop(scope, None)
 
 
 def declared() -> Mapping[str, tuple[Limit, ...]]:
