@@ -33,6 +33,7 @@ COPY idempotency ./idempotency
 COPY tasks ./tasks
 COPY kinds ./kinds
 COPY executors ./executors
+COPY stores ./stores
 COPY records ./records
 COPY accounts ./accounts
 COPY web ./web

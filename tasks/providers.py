@@ -13,7 +13,7 @@ from django.conf import settings
 from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
-from core import malloc, stores
+from core import stores
 from tasks.domain import Task
 from tasks.executor import Executor
 from tasks.repositories.base import TaskRepository
@@ -67,20 +67,6 @@ def _build() -> None:
     with _lock:
         if _repository is not None:
             return
-        repository = stores.chosen(memory=_memory_repository, postgres=_postgres_repository)
+        repository: TaskRepository = stores.chosen("tasks")
         _executor = import_string(settings.TASK_EXECUTORS[settings.TASK_EXECUTOR])(repository)
         _repository = repository
-
-
-def _memory_repository() -> TaskRepository:
-    from tasks.repositories.memory import InMemoryTaskRepository
-
-    return InMemoryTaskRepository(
-        max_tasks=settings.TASK_MAX_STORED, max_bytes=settings.TASK_MAX_STORED_BYTES, on_large_delete=malloc.trim
-    )
-
-
-def _postgres_repository() -> TaskRepository:
-    from tasks.repositories.postgres import PostgresTaskRepository
-
-    return PostgresTaskRepository()

@@ -124,7 +124,9 @@ WHITENOISE_AUTOREFRESH = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Task service -------------------------------------------------------------------------
-TASK_STORE = env_str("TASK_STORE", "memory", choices=("memory", "postgres"))
+# Where every app's data lives: one line per store (a folder under stores/), its package by its path.
+STORES = {"memory": "stores.memory", "postgres": "stores.postgres"}
+TASK_STORE = env_str("TASK_STORE", "memory", choices=tuple(STORES))
 # What tasks can do: one line per kind (a folder under kinds/), its TaskKind by its path.
 TASK_KINDS = ["kinds.sleep.kind.KIND", "kinds.image.kind.KIND", "kinds.code.kind.KIND", "kinds.matrix.kind.KIND"]
 # Where tasks run: one line per executor (a folder under executors/), the class by its path.

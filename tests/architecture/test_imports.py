@@ -15,7 +15,7 @@ LAYERS = (
     ("accounts", "idempotency"),
     ("records",),
     ("tasks",),
-    ("kinds", "executors"),
+    ("kinds", "executors", "stores"),
     ("web",),
     ("taskservice",),
 )

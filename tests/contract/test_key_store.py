@@ -1,4 +1,4 @@
-"""The contract every idempotency key store must pass."""
+"""The contract every store's idempotency KeyStore must pass (conftest: every store of STORES)."""
 
 import threading
 from datetime import UTC, datetime, timedelta
@@ -6,17 +6,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connections
 
-from idempotency.postgres import PostgresKeyStore
-from idempotency.stores import InMemoryKeyStore
-from tests.support import POSTGRES
-
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 LONG_AGO = NOW - timedelta(days=1)
 
 
-@pytest.fixture(params=["memory", POSTGRES])
-def store(request):
-    return InMemoryKeyStore() if request.param == "memory" else PostgresKeyStore()
+@pytest.fixture
+def store(store_part):
+    return store_part("keys")
 
 
 def claim(store, fingerprint="f", at=NOW, stale_before=LONG_AGO, abandoned_before=LONG_AGO, key="k"):

@@ -1,4 +1,4 @@
-"""The contract every RecordRepository must pass, in memory and in PostgreSQL."""
+"""The contract every store's RecordRepository must pass (conftest: every store of STORES)."""
 
 import threading
 import uuid
@@ -7,14 +7,11 @@ import pytest
 
 from records.domain import Record
 from records.errors import DuplicateRecord
-from records.repositories.memory import InMemoryRecordRepository
-from records.repositories.postgres import PostgresRecordRepository
-from tests.support import POSTGRES
 
 
-@pytest.fixture(params=["memory", POSTGRES])
-def repository(request):
-    return InMemoryRecordRepository(max_records=1_000_000) if request.param == "memory" else PostgresRecordRepository()
+@pytest.fixture
+def repository(store_part):
+    return store_part("records")
 
 
 def records(n: int, prefix: str = "r") -> list[Record]:

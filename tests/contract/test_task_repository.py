@@ -1,4 +1,4 @@
-"""The contract every TaskRepository implementation must pass. Add implementations to `repository`."""
+"""The contract every store's TaskRepository must pass (conftest: every store of STORES)."""
 
 import threading
 import time
@@ -10,19 +10,12 @@ from django.db import connections
 from tasks.domain import PublicStatus, Task, TaskResult, TaskStatus
 from tasks.errors import StorageQuotaExceeded, TooManyInProgress
 from tasks.repositories.base import TaskQuery, TaskRepository
-from tasks.repositories.memory import InMemoryTaskRepository
-from tasks.repositories.postgres import PostgresTaskRepository
-from tests.support import EPOCH, POSTGRES, make_task
-
-MAX_TASKS = 50
+from tests.support import EPOCH, make_task
 
 
-@pytest.fixture(params=["memory", POSTGRES])
-def repository(request) -> TaskRepository:
-    if request.param == "memory":
-        repository = InMemoryTaskRepository(max_tasks=MAX_TASKS, max_bytes=10**9)
-    else:
-        repository = PostgresTaskRepository()
+@pytest.fixture
+def repository(store_part) -> TaskRepository:
+    repository = store_part("tasks")
     yield repository
     repository.close()
 

@@ -7,7 +7,7 @@ import pytest
 from idempotency import services
 from idempotency.errors import IdempotencyKeyInUse, IdempotencyKeyReused, InvalidIdempotencyKey
 from idempotency.services import Replay, once
-from idempotency.stores import InMemoryKeyStore
+from stores.memory.keys import InMemoryKeyStore
 
 
 @pytest.fixture

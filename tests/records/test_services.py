@@ -4,7 +4,7 @@ import pytest
 
 from records import services
 from records.errors import DuplicateRecord, InvalidCount, InvalidRecords
-from records.repositories.memory import InMemoryRecordRepository
+from stores.memory.records import InMemoryRecordRepository
 
 
 @pytest.fixture

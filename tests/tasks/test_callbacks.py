@@ -8,12 +8,12 @@ from datetime import timedelta
 
 import pytest
 
+from stores.memory.tasks import InMemoryTaskRepository
 from tasks import callbacks
 from tasks.callback_queue import CallbackQueue
 from tasks.callbacks import Answer, Deliverer, Refused
 from tasks.domain import Task, TaskStatus, utcnow
 from tasks.errors import InvalidCallbackUrl
-from tasks.repositories.memory import InMemoryTaskRepository
 from tests.support import EPOCH
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

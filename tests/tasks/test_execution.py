@@ -5,10 +5,10 @@ import json
 
 import pytest
 
+from stores.memory.tasks import InMemoryTaskRepository
 from tasks import execution, kinds
 from tasks.domain import TaskResult, TaskStatus
 from tasks.kinds.base import ParamsSerializer, TaskCancelled, TaskKind
-from tasks.repositories.memory import InMemoryTaskRepository
 from tests.support import make_task
 
 

@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import pytest
 
+from stores.memory.tasks import FULL_MARGIN_BYTES, LARGE_DELETE_BYTES, InMemoryTaskRepository
 from tasks.domain import Task, TaskResult, TaskStatus
 from tasks.errors import StoreFull
-from tasks.repositories.memory import FULL_MARGIN_BYTES, LARGE_DELETE_BYTES, InMemoryTaskRepository
 from tests.support import EPOCH, make_task
 
 

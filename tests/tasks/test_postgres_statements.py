@@ -5,8 +5,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from stores.postgres.tasks import PostgresTaskRepository
 from tasks.domain import Task, TaskResult, TaskStatus
-from tasks.repositories.postgres import PostgresTaskRepository
 from tests.support import EPOCH, make_task
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import dataclasses
 import pytest
 from django.db import connection
 
+from stores.postgres.tasks import PostgresTaskRepository
 from tasks.domain import TaskResult, TaskStatus
-from tasks.repositories.postgres import PostgresTaskRepository
 from tests.support import EPOCH, make_task
 
 pytestmark = pytest.mark.django_db

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from kinds.code import kind as code
+from stores.memory.tasks import InMemoryTaskRepository
 from tasks import services
 from tasks.domain import PublicStatus, TaskStatus, utcnow
 from tasks.errors import (
@@ -20,7 +21,6 @@ from tasks.errors import (
     UnknownKind,
 )
 from tasks.execution import run_task
-from tasks.repositories.memory import InMemoryTaskRepository
 from tests.images import encoded, photo
 from tests.support import RecordingExecutor, make_caller
 

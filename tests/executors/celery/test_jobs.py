@@ -7,9 +7,9 @@ import pytest
 
 from executors.celery import jobs
 from executors.threads.executor import purge_in_process
+from stores.memory.tasks import InMemoryTaskRepository
 from tasks import faults, providers, services
 from tasks.domain import TaskStatus, utcnow
-from tasks.repositories.memory import InMemoryTaskRepository
 from tests.support import RecordingExecutor, make_task
 
 

@@ -5,11 +5,11 @@ import base64
 import pytest
 
 from kinds.image.kind import run
+from stores.memory.tasks import InMemoryTaskRepository
 from tasks.domain import Task, TaskStatus, utcnow
 from tasks.execution import run_task
 from tasks.kinds import get_kind
 from tasks.kinds.base import TaskCancelled
-from tasks.repositories.memory import InMemoryTaskRepository
 from tests.images import encoded, photo
 from tests.support import FakeContext
 

@@ -20,11 +20,11 @@ from typing import Any
 import psycopg
 from django.db import connection, transaction
 
+from stores.postgres.listener import FinishListener
 from tasks.domain import TRANSITIONS, IllegalTransition, ResultInfo, Task, TaskResult, TaskStatus, utcnow
 from tasks.errors import StorageQuotaExceeded, TooManyInProgress
 from tasks.models import TaskRecord
 from tasks.repositories.base import Census, TaskQuery
-from tasks.repositories.listener import FinishListener
 from tasks.waiting import Finishes, Watch
 
 INPUT = "input:"
