@@ -165,13 +165,13 @@ TASK_MAX_WAITERS_PER_OWNER = env_int("TASK_MAX_WAITERS_PER_OWNER", 8, minimum=0)
 # timeout, delivery threads per process, and whether loopback and private addresses may be called.
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 5, minimum=1, maximum=50)
 WEBHOOK_RETRY_BASE_SECONDS = env_float("WEBHOOK_RETRY_BASE_SECONDS", 2.0, minimum=0.01)
-WEBHOOK_RETRY_MAX_SECONDS = env_float("WEBHOOK_RETRY_MAX_SECONDS", 300.0, minimum=0.01)
+WEBHOOK_RETRY_MAX_SECONDS = 300.0
 WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 10.0, minimum=0.1, maximum=120.0)
-WEBHOOK_WORKERS = env_int("WEBHOOK_WORKERS", 4, minimum=1, maximum=256)
+WEBHOOK_WORKERS = 4  # delivery threads per executor process: each attempt mostly waits on the network
 WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
 # How long an Idempotency-Key (POST /task, POST /new) answers a retry with the first outcome.
 IDEMPOTENCY_TTL_SECONDS = env_int("IDEMPOTENCY_TTL_SECONDS", 24 * 3600, minimum=1)
-TASK_RETRY_AFTER_SECONDS = env_int("TASK_RETRY_AFTER_SECONDS", 5, minimum=1)
+TASK_RETRY_AFTER_SECONDS = 5  # Retry-After of a 503
 SLEEP_MAX_SECONDS = env_float("SLEEP_MAX_SECONDS", 60.0, minimum=0.0, maximum=86_400.0)
 # Room for a base64-encoded image of IMAGE_MAX_BYTES in a JSON body.
 REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 28 * 1024 * 1024, minimum=1024)
@@ -184,7 +184,7 @@ IMAGE_MAX_STEPS = env_int("IMAGE_MAX_STEPS", 20, minimum=1, maximum=1000)
 IMAGE_MAX_FRAMES = env_int("IMAGE_MAX_FRAMES", 100, minimum=1)
 IMAGE_MAX_TIME_S = env_float("IMAGE_MAX_TIME_S", 30.0, minimum=0.1)  # CPU per task: estimated at submit, cut off
 IMAGE_MAX_MEMORY_MB = env_int("IMAGE_MAX_MEMORY_MB", 1024, minimum=16)  # estimated peak per task, at submit
-IMAGE_MAX_JPEG_SCANS = env_int("IMAGE_MAX_JPEG_SCANS", 64, minimum=1)  # each scan is a decoder pass
+IMAGE_MAX_JPEG_SCANS = 64  # each scan is a decoder pass; progressive JPEGs have about 10
 CODE_MAX_SOURCE_BYTES = env_int("CODE_MAX_SOURCE_BYTES", 64 * 1024, minimum=1)
 CODE_MAX_STDIN_BYTES = env_int("CODE_MAX_STDIN_BYTES", 1024 * 1024, minimum=0)
 # Test cases per code submission: compiled once, each case run in a fresh sandbox.
@@ -199,7 +199,7 @@ CODE_COMPILE_MEMORY_MB = env_int("CODE_COMPILE_MEMORY_MB", 2048, minimum=64)
 CODE_SANDBOX_UID_BASE = env_int("CODE_SANDBOX_UID_BASE", 60_001, minimum=1000)
 # Runs at once on the whole host (every service process shares the range, leased by flock).
 CODE_SANDBOX_UIDS = env_int("CODE_SANDBOX_UIDS", 64, minimum=1, maximum=10_000)
-CODE_SANDBOX_LOCK_DIR = env_str("CODE_SANDBOX_LOCK_DIR", "/run/taskservice-uids")
+CODE_SANDBOX_LOCK_DIR = "/run/taskservice-uids"  # the uid leases (flock), root-owned
 CODE_MAX_DISK_MB = env_int("CODE_MAX_DISK_MB", 64, minimum=1)  # /work of one run: a tmpfs of this size
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
 RECORDS_MAX_TEXT = env_int("RECORDS_MAX_TEXT", 10_000, minimum=1)
@@ -274,7 +274,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=10),
 }
 # Fairness across owners: each owner's tasks go to one of these queues (executors/celery/executor.py).
-TASK_FAIR_LANES = env_int("TASK_FAIR_LANES", 8, minimum=1, maximum=64)
+TASK_FAIR_LANES = 8  # web and workers must agree on the queue names, so not a per-process knob
 TASK_LANE_PREFIX = "tasks-lane-"
 CELERY_TASK_DEFAULT_QUEUE = "celery"  # the periodic jobs
 CELERY_TASK_QUEUES = [Queue("celery"), *(Queue(f"{TASK_LANE_PREFIX}{n}") for n in range(TASK_FAIR_LANES))]
