@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from http import HTTPStatus
 
+import gunicorn
 from gunicorn.http import errors as http_errors
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
@@ -55,6 +56,32 @@ _SERVER_FAULTS = (
     http_errors.InvalidResponseHeaderName,
     http_errors.ConfigurationProblem,
 )
+
+# The gthread internals this worker builds on are gunicorn 27's: on any other release it refuses
+# to start (gunicorn exits naming the reason) rather than misbehave quietly. Upgrading gunicorn
+# means running tests/e2e/test_slow_clients_live.py and test_http_robustness_live.py, then
+# widening this.
+FITS_GUNICORN = "27."
+OVERRIDDEN = {
+    ThreadWorker: ("accept", "enqueue_req", "murder_pending", "handle_error", "handle_exit", "load_wsgi"),
+    TConn: ("init", "close"),
+}
+
+
+def unfit(version: str, overridden: dict[type, tuple[str, ...]] = OVERRIDDEN) -> list[str]:
+    """Why this worker cannot run on gunicorn `version` with these classes; empty if it can."""
+    problems = [] if version.startswith(FITS_GUNICORN) else [f"gunicorn {version} (built for {FITS_GUNICORN}x)"]
+    problems += [
+        f"{cls.__name__}.{name} is gone"
+        for cls, names in overridden.items()
+        for name in names
+        if not hasattr(cls, name)
+    ]
+    return problems
+
+
+if _problems := unfit(gunicorn.__version__):
+    raise RuntimeError("taskservice.gunicorn_worker does not fit this gunicorn: " + "; ".join(_problems))
 
 
 def problem_bytes(status: int, slug: str, detail: str, headers: dict[str, str] | None = None) -> bytes:
