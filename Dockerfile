@@ -37,6 +37,7 @@ COPY stores ./stores
 COPY records ./records
 COPY accounts ./accounts
 COPY web ./web
+COPY judge0api ./judge0api
 COPY sandbox ./sandbox
 COPY core ./core
 # The sandbox's C helpers, built now as root into /opt/venv/libexec/taskservice: the app user

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 urlpatterns = [
     path("", include("tasks.api.urls")),
     path("", include("accounts.urls")),
+    path("", include("judge0api.urls")),
     path("admin/", admin.site.urls),
     path("", include("web.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -16,7 +16,7 @@ LAYERS = (
     ("records",),
     ("tasks",),
     ("kinds", "executors", "stores"),
-    ("web",),
+    ("web", "judge0api"),
     ("taskservice",),
 )
 PACKAGES = tuple(sorted(package for layer in LAYERS for package in layer))

@@ -49,8 +49,11 @@ def test_schemathesis_finds_no_failures(gunicorn, tmp_path):
             "40",
             "--header",
             f"Authorization: Bearer {key}",
+            # One worker: with two threads, hypothesis's concurrent ast.parse of lambda sources hits
+            # CPython 3.11.7's "AST constructor recursion depth mismatch" (gh-106905) and the
+            # coverage phase dies of it.
             "--workers",
-            "2",
+            "1",
             "--seed",
             "20261123",
             "--generation-database",
