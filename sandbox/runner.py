@@ -6,9 +6,9 @@ The chain for one run, every link started with a fixed minimal environment:
   own uid and execs bwrap. It stays as a child subreaper and reaps everything the run leaves,
   so finished runs never pile up as zombies under the host's PID 1.
 - bwrap gives new user (no nested ones: --disable-userns), PID, network, IPC, UTS and cgroup
-  namespaces, read-only /usr (plus the dynamic linker cache; of /usr/local only what a toolchain
-  needs), a private /proc without kernel symbols or modules, /dev with a
-  small /dev/shm, a 64 MiB /tmp, the root remounted read-only, and the run's tmpfs as /work.
+  namespaces, read-only /usr (plus the dynamic linker cache and /etc/alternatives; of /usr/local
+  only what a toolchain needs; of the rest of /etc only a toolchain's own configuration), a
+  private /proc without kernel symbols or modules, /dev with a small /dev/shm, a 64 MiB /tmp, the root remounted read-only, and the run's tmpfs as /work.
   Every capability is dropped; the environment is PATH, LANG and HOME.
 - `supervise` (supervise.c, PID 1 inside: bwrap --as-pid-1 leaves no init of its own) makes
   itself non-dumpable, forks the program under the seccomp filter, confines itself to waiting and
@@ -31,7 +31,7 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +68,9 @@ class Limits:
     processes: int
     file_bytes: int
     open_files: int = 64
+    # False for runtimes that reserve far more address space than they use (the JVM, Go, BEAM,
+    # .NET, V8): no RLIMIT_AS, so memory is bounded by the run's cgroup alone, which then must exist.
+    address_space: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +100,17 @@ def usr_local_needs(binaries: list[str]) -> tuple[str, ...]:
     return ()
 
 
-def bwrap_args(bwrap: str, work: Path, supervisor: Path | None = None, usr_local: tuple[str, ...] = ()) -> list[str]:
+def bwrap_args(
+    bwrap: str,
+    work: Path,
+    supervisor: Path | None = None,
+    usr_local: tuple[str, ...] = (),
+    read_only: tuple[str, ...] = (),
+    environment: Mapping[str, str] | None = None,
+) -> list[str]:
+    """bubblewrap's arguments for one run. `read_only`: host paths outside /usr a toolchain reads
+    (a JDK's /etc/java-17-openjdk), bound read-only where they exist; `environment`: variables the
+    toolchain needs beside PATH, LANG and HOME (a Go build cache in /tmp)."""
     args = [
         bwrap,
         "--unshare-all",
@@ -134,6 +147,9 @@ def bwrap_args(bwrap: str, work: Path, supervisor: Path | None = None, usr_local
         args += ["--symlink", "usr/lib64", "/lib64"]
     if Path("/etc/ld.so.cache").exists():
         args += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
+    if Path("/etc/alternatives").is_dir():  # Debian's /usr/bin/java, php, cc... are links through it
+        args += ["--ro-bind", "/etc/alternatives", "/etc/alternatives"]
+    args += [part for path in read_only for part in ("--ro-bind-try", path, path)]
     args += [
         "--proc",
         "/proc",
@@ -168,6 +184,7 @@ def bwrap_args(bwrap: str, work: Path, supervisor: Path | None = None, usr_local
         "--setenv",
         "HOME",
         "/work",
+        *(part for name, value in (environment or {}).items() for part in ("--setenv", name, value)),
         "--",
     ]
     return args
@@ -176,9 +193,9 @@ def bwrap_args(bwrap: str, work: Path, supervisor: Path | None = None, usr_local
 def rlimit_arg(limits: Limits) -> str:
     """The launcher's RLIMITS argument (its CPU hard limit is one second above the soft one)."""
     cpu = max(1, int(limits.cpu_seconds + 0.999))
+    address_space = f"as={limits.memory_bytes}," if limits.address_space else ""
     return (
-        f"cpu={cpu},as={limits.memory_bytes},nproc={limits.processes},fsize={limits.file_bytes},"
-        f"nofile={limits.open_files},core=0"
+        f"cpu={cpu},{address_space}nproc={limits.processes},fsize={limits.file_bytes},nofile={limits.open_files},core=0"
     )
 
 
@@ -224,6 +241,7 @@ class Sandbox:
         cgroups: Cgroups | str,
         disk_bytes: int,
         usr_local: tuple[str, ...] = (),
+        read_only: tuple[str, ...] = (),
         on_fault: Callable[[], None] = lambda: None,
     ) -> None:
         bwrap = shutil.which(BWRAP)
@@ -235,6 +253,7 @@ class Sandbox:
         self._cgroups = cgroups if isinstance(cgroups, Cgroups) else None
         self._disk_bytes = disk_bytes
         self._usr_local = usr_local  # see usr_local_needs
+        self._read_only = read_only  # see bwrap_args
         self._on_fault = on_fault  # told of each SandboxFault (the service counts them in /metrics)
         self.isolation = cgroups.description if isinstance(cgroups, Cgroups) else cgroups
 
@@ -247,15 +266,30 @@ class Sandbox:
         ):
             yield space
 
-    def run(self, argv: list[str], *, workspace: Workspace, stdin: bytes, limits: Limits) -> Outcome:
+    @property
+    def bounds_tree_memory(self) -> bool:
+        """Whether a run's memory is bounded as a whole (a cgroup), not only per process."""
+        return self._cgroups is not None
+
+    def run(
+        self,
+        argv: list[str],
+        *,
+        workspace: Workspace,
+        stdin: bytes,
+        limits: Limits,
+        environment: Mapping[str, str] | None = None,
+    ) -> Outcome:
         """Run `argv` inside the sandbox in `workspace`; never raises for anything the program does."""
+        if not limits.address_space and self._cgroups is None:
+            raise SandboxFault("a run without an address-space limit needs a memory cgroup, and this host has none")
         stdin_fd = os.memfd_create("stdin", os.MFD_CLOEXEC)  # no file anyone could plant a link for
         try:
             _write_all(stdin_fd, stdin)
             os.lseek(stdin_fd, 0, os.SEEK_SET)
             group_limits = GroupLimits(limits.memory_bytes, limits.processes, cpus=1.0)
             with self._cgroups.group(group_limits) if self._cgroups else nullcontext() as group:
-                outcome = self._run(argv, workspace, stdin_fd, limits, group)
+                outcome = self._run(argv, workspace, stdin_fd, limits, group, environment)
         finally:
             os.close(stdin_fd)
         used = workspace.disk_used_bytes()
@@ -278,11 +312,21 @@ class Sandbox:
             detail = outcome.stderr.decode(errors="replace").strip()[:300]
             raise SandboxUnavailable(f"the sandbox cannot run programs here: {detail or outcome}")
 
-    def _run(self, argv: list[str], space: Workspace, stdin_fd: int, limits: Limits, group: RunGroup | None) -> Outcome:
+    def _run(
+        self,
+        argv: list[str],
+        space: Workspace,
+        stdin_fd: int,
+        limits: Limits,
+        group: RunGroup | None,
+        environment: Mapping[str, str] | None,
+    ) -> Outcome:
         procs = ":".join(str(path) for path in group.join_files) if group else "-"
         uid = "-" if space.uid is None else str(space.uid)
         launch = [str(self.helpers.launch), uid, procs, rlimit_arg(limits), "--"]
-        sandbox = bwrap_args(self.bwrap, space.work, self.helpers.supervise, self._usr_local)
+        sandbox = bwrap_args(
+            self.bwrap, space.work, self.helpers.supervise, self._usr_local, self._read_only, environment
+        )
         report_read, report_write = os.pipe()
         started = time.monotonic()
         try:

@@ -26,7 +26,7 @@ from rest_framework import serializers
 from core.env import env_float
 from core.limits import Limit
 from httpapi.serializers import StrictCharField, StrictFloatField, StrictIntegerField, StrictSerializer
-from kinds.code.languages import LANGUAGES, Language, available, command, version
+from kinds.code.languages import LANGUAGES, Language, available, command, read_versions, version
 from sandbox.host import host_sandbox
 from sandbox.runner import Limits, Outcome, Sandbox, SandboxUnavailable
 from sandbox.workspace import Workspace
@@ -46,8 +46,47 @@ from tasks.kinds.base import (
 MIB = 1024 * 1024
 # Seed-style bodies name the toolchain under any of these keys ("tranlator": real clients send it).
 COMPILER_KEYS = ("compiler", "translator", "tranlator", "interpreter", "language", "lang")
-LANGUAGE_ALIASES = {"python3": "python", "py": "python", "gcc": "c", "g++": "cpp", "c++": "cpp", "sh": "bash"}
-MEMORY_MARKERS = ("MemoryError", "std::bad_alloc", "Cannot allocate memory", "out of memory")
+LANGUAGE_ALIASES = {
+    "python3": "python",
+    "py": "python",
+    "gcc": "c",
+    "g++": "cpp",
+    "c++": "cpp",
+    "sh": "bash",
+    "clang": "c-clang",
+    "clang++": "cpp-clang",
+    "js": "javascript",
+    "node": "javascript",
+    "nodejs": "javascript",
+    "ts": "typescript",
+    "golang": "go",
+    "rs": "rust",
+    "rb": "ruby",
+    "c#": "csharp",
+    "cs": "csharp",
+    "mono": "csharp",
+    "lisp": "commonlisp",
+    "sbcl": "commonlisp",
+    "sql": "sqlite",
+    "sqlite3": "sqlite",
+    "text": "plaintext",
+    "asm": "assembly",
+    "nasm": "assembly",
+    "gfortran": "fortran",
+    "fpc": "pascal",
+    "cobc": "cobol",
+    "gdc": "d",
+    "lua5.4": "lua",
+}
+MEMORY_MARKERS = (
+    "MemoryError",
+    "std::bad_alloc",
+    "Cannot allocate memory",
+    "out of memory",  # C's perror, Go's runtime, V8's "JavaScript heap out of memory"
+    "OutOfMemoryError",  # the JVM
+    "Heap exhausted",  # SBCL
+    "OutOfMemoryException",  # Mono
+)
 
 
 class CodeLimits(StrictSerializer):
@@ -89,7 +128,7 @@ class TestCase(StrictSerializer):
 class CodeParams(ParamsSerializer):
     """Parameters of the `code` kind (see GET /languages for what this host can run)."""
 
-    language = StrictCharField(help_text="A name from GET /languages: python, c, cpp, bash.")
+    language = StrictCharField(help_text="A name from GET /languages (python, c, cpp, java, javascript, go, ...).")
     source = StrictCharField(help_text="The program (at most CODE_MAX_SOURCE_BYTES as UTF-8).")
     stdin = StrictCharField(default="", allow_blank=True, help_text="Fed to the program's standard input.")
     args = serializers.ListField(child=StrictCharField(max_length=256), default=list, max_length=32)
@@ -160,6 +199,7 @@ def sandbox_ready() -> None:
 
 
 def prepare() -> None:
+    read_versions()
     with contextlib.suppress(SandboxUnavailable):  # submissions are refused with the reason (503)
         sandbox_ready()
 
@@ -172,6 +212,7 @@ def sandbox() -> Sandbox:
         uids=settings.CODE_SANDBOX_UIDS,
         lock_dir=Path(settings.CODE_SANDBOX_LOCK_DIR),
         toolchains=tuple(language.binary for language in available()),
+        read_only=tuple(sorted({path for language in available() for path in language.read_only})),
         on_fault=metrics.SANDBOX_FAULTS.inc,
     )
 
@@ -184,7 +225,7 @@ def isolation() -> str:
         return f"unavailable: {exc}"
 
 
-def run_limits(limits: Mapping[str, Any]) -> Limits:
+def run_limits(limits: Mapping[str, Any], language: Language | None = None) -> Limits:
     return Limits(
         cpu_seconds=limits["time_s"],
         wall_seconds=limits["time_s"] * 2 + 1,
@@ -192,10 +233,11 @@ def run_limits(limits: Mapping[str, Any]) -> Limits:
         output_bytes=limits["output_kb"] * 1024,
         processes=settings.CODE_MAX_PROCESSES,
         file_bytes=settings.CODE_MAX_FILE_KB * 1024,
+        address_space=language.address_space if language else True,
     )
 
 
-def compile_limits() -> Limits:
+def compile_limits(language: Language | None = None) -> Limits:
     return Limits(
         cpu_seconds=settings.CODE_COMPILE_TIME_S,
         wall_seconds=settings.CODE_COMPILE_TIME_S * 2,
@@ -203,6 +245,7 @@ def compile_limits() -> Limits:
         output_bytes=64 * 1024,
         processes=settings.CODE_MAX_PROCESSES,
         file_bytes=settings.CODE_MAX_FILE_KB * 1024,
+        address_space=language.address_space if language else True,
     )
 
 
@@ -299,7 +342,9 @@ class TaskBudget:
 
 def run(context: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     language: Language = LANGUAGES[params["language"]]
-    limits = run_limits(params["limits"])
+    limits = run_limits(params["limits"], language)
+    memory_mb = params["limits"]["memory_mb"]
+    environment = dict(language.environment)
     budget = TaskBudget(params.get("task_s") or TASK_LIMIT.maximum())
     box = sandbox()
     tests = params.get("tests") or []
@@ -307,24 +352,32 @@ def run(context: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     with box.workdir() as space:
         source = space.work / language.source_file
         with open(os.open(source, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644), "w") as file:
-            file.write(params["source"])
+            file.write(language.source_prefix + params["source"])
         compiled = None
         if language.compile is not None:
             outcome = box.run(
-                command(language.compile, language), workspace=space, stdin=b"", limits=budget.cap(compile_limits())
+                command(language.compile, language, memory_mb),
+                workspace=space,
+                stdin=b"",
+                limits=budget.cap(compile_limits(language)),
+                environment=environment,
             )
             compiled = _report(outcome, compile_step=True)
             if outcome.exit_code != 0:
                 return {"verdict": "compile_error", "language": language.name, "compile": compiled, "run": None}
             context.report_progress(1 / steps)
-        argv = command(language.run, language) + list(params["args"])
+        argv = command(language.run, language, memory_mb) + list(params["args"])
         if tests:
-            cases = _run_tests(context, box, space, argv, tests, limits, budget, done=steps - len(tests), steps=steps)
+            cases = _run_tests(
+                context, box, space, argv, tests, limits, budget, environment, done=steps - len(tests), steps=steps
+            )
             failed = next((case["verdict"] for case in cases if case["verdict"] != "accepted"), "accepted")
             return {"verdict": failed, "language": language.name, "compile": compiled, "run": None, "tests": cases}
         if context.cancelled():
             raise TaskCancelled
-        outcome = box.run(argv, workspace=space, stdin=params["stdin"].encode(), limits=budget.cap(limits))
+        outcome = box.run(
+            argv, workspace=space, stdin=params["stdin"].encode(), limits=budget.cap(limits), environment=environment
+        )
     verdict = judge(outcome, limits, params["expected_output"])
     return {"verdict": verdict, "language": language.name, "compile": compiled, "run": _report(outcome)}
 
@@ -337,6 +390,7 @@ def _run_tests(
     tests: list[Mapping[str, Any]],
     limits: Limits,
     budget: TaskBudget,
+    environment: Mapping[str, str],
     *,
     done: int,
     steps: int,
@@ -353,7 +407,9 @@ def _run_tests(
             continue
         with box.workdir() as space:
             _copy_build(built, space)
-            outcome = box.run(argv, workspace=space, stdin=test["stdin"].encode(), limits=budget.cap(limits))
+            outcome = box.run(
+                argv, workspace=space, stdin=test["stdin"].encode(), limits=budget.cap(limits), environment=environment
+            )
         cases.append({"name": name, "verdict": judge(outcome, limits, test["expected_output"]), **_report(outcome)})
         context.report_progress((done + index + 1) / steps)
     return cases
