@@ -17,11 +17,17 @@ ENV PATH=/opt/venv/bin:$PATH \
     HOST=0.0.0.0 \
     PORT=8000 \
     DATA_DIR=/data
-# bubblewrap: the code runner's sandbox; gcc/g++ (and libc headers): the C and C++ toolchains;
-# libseccomp-dev: the sandbox supervisor's syscall filter (linked statically below).
+# The code runner's languages: LANGUAGES=core (python, c, cpp, java, javascript, typescript, go,
+# rust, bash, ruby, php) or LANGUAGES=all (every language docs/languages.md lists as offered):
+#   docker build --build-arg LANGUAGES=all -t taskservice .
+ARG LANGUAGES=core
+# bubblewrap: the code runner's sandbox; libseccomp-dev: the sandbox supervisor's syscall filter
+# (linked statically below); then the toolchains (gcc is also what builds the sandbox's helpers).
+COPY scripts/install-toolchains /tmp/install-toolchains
 RUN apt-get update \
- && apt-get install -y --no-install-recommends bubblewrap gcc g++ libc6-dev libseccomp-dev \
- && rm -rf /var/lib/apt/lists/* \
+ && apt-get install -y --no-install-recommends bubblewrap libseccomp-dev \
+ && /tmp/install-toolchains "$LANGUAGES" \
+ && rm -rf /var/lib/apt/lists/* /tmp/install-toolchains \
  && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin app \
  && install -d -o app -g app -m 700 /data
 COPY --from=build /opt/venv /opt/venv

@@ -1,5 +1,6 @@
 """Container smoke check: submit a task to $SMOKE_URL, poll its status until ready, read the result;
-then the web page and its script, and the admin's login page (static files served by WhiteNoise).
+run a Java program through the code runner (the default image's toolchains); then the web page
+and its script, and the admin's login page (static files served by WhiteNoise).
 
 Standard library only, so it runs with any python3 on the host.
 """
@@ -22,18 +23,30 @@ def call(method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
         return response.status, json.loads(response.read())
 
 
-status, created = call("POST", "/task", {"kind": "sleep", "params": {"seconds": 0.5}})
-assert status == 201 and created["status"] == "in_progress", created
-task_id = created["task_id"]
-deadline = time.monotonic() + 30
-while (state := call("GET", f"/status/{task_id}")[1])["status"] == "in_progress":
-    if time.monotonic() > deadline:
-        sys.exit(f"task {task_id} still in progress: {state}")
-    time.sleep(0.2)
-assert state["status"] == "ready", state
-status, result = call("GET", f"/result/{task_id}")
-assert status == 200 and result["kind"] == "sleep" and len(result["result"]["garbage"]) == 32, result
+
+
+def finished(body: dict) -> dict:
+    """Submit, poll the status until ready, and answer the result."""
+    status, created = call("POST", "/task", body)
+    assert status == 201 and created["status"] == "in_progress", created
+    task_id = created["task_id"]
+    deadline = time.monotonic() + 60
+    while (state := call("GET", f"/status/{task_id}")[1])["status"] == "in_progress":
+        if time.monotonic() > deadline:
+            sys.exit(f"task {task_id} still in progress: {state}")
+        time.sleep(0.2)
+    assert state["status"] == "ready", state
+    status, result = call("GET", f"/result/{task_id}")
+    assert status == 200, result
+    return result
+
+
+result = finished({"kind": "sleep", "params": {"seconds": 0.5}})
+assert result["kind"] == "sleep" and len(result["result"]["garbage"]) == 32, result
+JAVA = 'public class Main { public static void main(String[] a) { System.out.println("hello from " + a[0]); } }'
+java = finished({"kind": "code", "params": {"language": "java", "source": JAVA, "args": ["java"]}})["result"]
+assert java["verdict"] == "ok" and java["run"]["stdout"] == "hello from java\n", java
 for path, marker in (("/", b"Photo editor"), ("/static/web/app.js", b"function"), ("/admin/login/", b"Django")):
     with urllib.request.urlopen(BASE + path, timeout=10) as response:
         assert response.status == 200 and marker in response.read(), path
-print(f"smoke check passed: task {task_id} ready, result {result}; page, script and admin served")
+print(f"smoke check passed: sleep {result['result']}, java {java['run']['stdout']!r}; page, script and admin served")
