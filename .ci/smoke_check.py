@@ -23,8 +23,6 @@ def call(method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
         return response.status, json.loads(response.read())
 
 
-
-
 def finished(body: dict) -> dict:
     """Submit, poll the status until ready, and answer the result."""
     status, created = call("POST", "/task", body)

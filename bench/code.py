@@ -7,12 +7,19 @@ of the sandbox chain, so each layer's cost is the difference from the row above:
 + the seccomp supervisor, + the launcher (rlimits, uid, subreaper), + a cgroup, + the tmpfs /work
 (the whole sandbox).
 
+With --languages (all installed, or the names given) it instead runs each language's hello world
+(tests/programs.py) --per-language times through the service and directly (its compile and run
+commands in a fresh directory, no sandbox, no HTTP), on the same workers, and prints per language
+throughput and latency p50/p99 of both and their ratio.
+
 Usage: python bench/code.py [--tasks 200] [--workers 2] [--layers] [--layer-runs 100]
+       python bench/code.py --languages [NAME ...] [--per-language 20] [--workers 2]
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import statistics
@@ -36,7 +43,7 @@ from django.conf import settings  # noqa: E402
 
 from bench.live import RESULTS, gunicorn, machine, percentile, server_figures, wait_done  # noqa: E402
 from kinds.code.kind import run_limits, sandbox  # noqa: E402
-from kinds.code.languages import LANGUAGES, command  # noqa: E402
+from kinds.code.languages import LANGUAGES, Language, available, command  # noqa: E402
 from sandbox import cgroups  # noqa: E402
 from sandbox.runner import (  # noqa: E402
     LAUNCH_ENVIRONMENT,
@@ -154,13 +161,79 @@ def layer_costs(runs: int) -> dict[str, float]:
     return figures
 
 
+def direct_language(language: Language, source: str, _: int = 0) -> float:
+    """One compile+run of `source` as the service does it, without sandbox or HTTP: seconds."""
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as path:
+        Path(path, language.source_file).write_text(language.source_prefix + source)
+        environment = {**os.environ, "HOME": path, **dict(language.environment)}
+        environment.update({name: value.replace("/tmp/", f"{path}/") for name, value in language.environment})
+        for template in (language.compile, language.run):
+            if template is None:
+                continue
+            done = subprocess.run(
+                command(template, language), cwd=path, env=environment, capture_output=True, timeout=60
+            )
+            assert done.returncode == 0, (language.name, done)
+    assert done.stdout == b"hello, world\n", (language.name, done.stdout)
+    return time.perf_counter() - started
+
+
+def compare_languages(names: list[str], runs: int, workers: int) -> dict[str, dict]:
+    """Per language: `runs` hello worlds through the service and directly, `workers` at a time."""
+    from tests.programs import PROGRAMS
+
+    rows = {}
+    with gunicorn({"TASK_WORKERS": str(workers), "ACCESS_LOG": "0"}, "languages-gunicorn.log") as url:
+        http = requests.Session()
+        for name in names:
+            language, source = LANGUAGES[name], PROGRAMS[name]["hello"]
+            body = {"kind": "code", "params": {"language": name, "source": source, "limits": {"time_s": 5}}}
+            direct = run_local(functools.partial(direct_language, language, source), runs, workers)
+            wait_done(http, url, http.post(f"{url}/task", json=body, timeout=10).json()["task_id"])  # warm up
+            ids = [http.post(f"{url}/task", json=body, timeout=10).json()["task_id"] for _ in range(runs)]
+            statuses = [wait_done(http, url, task_id) for task_id in ids]
+            verdicts = {http.get(f"{url}/result/{task_id}", timeout=10).json()["result"]["verdict"] for task_id in ids}
+            assert verdicts == {"ok"}, (name, verdicts)
+            tasks_per_s, _ = server_figures(statuses)
+            _, run_ms = server_figures([{**s, "created_at": s["started_at"]} for s in statuses])
+            rows[name] = {"direct": direct, "service": {"tasks_per_s": tasks_per_s, "latency_ms": run_ms}}
+            print(row_line(name, rows[name]), flush=True)
+    return rows
+
+
+def row_line(name: str, row: dict) -> str:
+    direct, service = row["direct"], row["service"]
+    figures = [
+        direct["tasks_per_s"],
+        statistics.median(direct["latency_ms"]),
+        percentile(direct["latency_ms"], 0.99),
+        service["tasks_per_s"],
+        statistics.median(service["latency_ms"]),
+        percentile(service["latency_ms"], 0.99),
+    ]
+    ratio = service["tasks_per_s"] / direct["tasks_per_s"]
+    return f"{name:12} " + " ".join(f"{figure:9.1f}" for figure in figures) + f" {ratio:7.2f}x"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tasks", type=int, default=200)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--layers", action="store_true", help="also time each layer of the sandbox, serially")
     parser.add_argument("--layer-runs", type=int, default=100)
+    parser.add_argument("--languages", nargs="*", help="per language: the service against compile+run directly")
+    parser.add_argument("--per-language", type=int, default=20)
     args = parser.parse_args()
+    if args.languages is not None:
+        names = args.languages or [language.name for language in available()]
+        print(f"machine: {machine()}; {args.per_language} hello worlds per language, {args.workers} workers")
+        print("latency: direct, one compile+run; service, the task's run inside it (started -> finished)")
+        heads = ("direct/s", "p50 ms", "p99 ms", "service/s", "p50 ms", "p99 ms")
+        print(f"{'language':12} " + " ".join(f"{head:>9}" for head in heads) + f" {'ratio':>8}")
+        rows = compare_languages(names, args.per_language, args.workers)
+        (RESULTS / "code-languages.json").write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2))
+        return
     print(f"machine: {machine()}; {args.tasks} python hello-world tasks, {args.workers} workers")
     rows = {
         "direct subprocess": run_local(direct_once, args.tasks, args.workers),

@@ -149,5 +149,51 @@ PROGRAMS: dict[str, dict[str, str]] = {
         "fail": "class Program { static int Main() { return 3; } }",
         "broken": "class Program { static void Main() { int x = ; } }",
     },
+    "haskell": {
+        "hello": 'main = putStrLn "hello, world"',
+        "echo": "import Data.Char (toUpper)\nmain = interact (map toUpper)",
+        "fail": "import System.Exit\nmain = exitWith (ExitFailure 3)",
+        "broken": "main = putStrLn (1 +)",
+    },
+    "kotlin": {
+        "hello": 'fun main() { println("hello, world") }',
+        "echo": 'fun main() { print(generateSequence(::readLine).joinToString("\\n", postfix = "\\n").toUpperCase()) }',
+        "fail": "import kotlin.system.exitProcess\nfun main() { exitProcess(3) }",
+        "broken": "fun main() { val x: Int = }",
+    },
+    "scala": {
+        "hello": 'object Main { def main(args: Array[String]): Unit = println("hello, world") }',
+        "echo": "object Main { def main(args: Array[String]): Unit =\n"
+        "  print(scala.io.Source.stdin.mkString.toUpperCase) }",
+        "fail": "object Main { def main(args: Array[String]): Unit = sys.exit(3) }",
+        "broken": "object Main { def main(args: Array[String]): Unit = { val x: Int = } }",
+    },
+    "groovy": {
+        "hello": 'println "hello, world"',
+        "echo": "print System.in.text.toUpperCase()",
+        "fail": "System.exit(3)",
+    },
+    "clojure": {
+        "hello": '(println "hello, world")',
+        "echo": "(print (clojure.string/upper-case (slurp *in*)))\n(flush)",
+        "fail": "(System/exit 3)",
+    },
+    "r": {
+        "hello": 'cat("hello, world\\n")',
+        "echo": 'cat(toupper(readLines(file("stdin"))), sep = "\\n")',  # a newline in sep ends each line
+        "fail": "quit(status = 3)",
+    },
+    "octave": {
+        "hello": 'printf("hello, world\\n");',
+        "echo": "printf('%s', upper(fread(stdin, Inf, 'char=>char')'));",
+        "fail": "exit(3);",
+    },
+    "objectivec": {
+        "hello": "#import <Foundation/Foundation.h>\nint main(void) {\n"
+        "  NSAutoreleasePool *pool = [[NSAutoreleasePool alloc] init];\n"
+        '  printf("%s\\n", [@"hello, world" UTF8String]);\n  [pool drain];\n  return 0;\n}',
+        "fail": "int main(void) { return 3; }",
+        "broken": "int main(void) { return x; }",
+    },
     "plaintext": {"hello": "hello, world\n"},
 }

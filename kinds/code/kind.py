@@ -234,6 +234,7 @@ def run_limits(limits: Mapping[str, Any], language: Language | None = None) -> L
         processes=settings.CODE_MAX_PROCESSES,
         file_bytes=settings.CODE_MAX_FILE_KB * 1024,
         address_space=language.address_space if language else True,
+        open_files=language.open_files if language else 64,
     )
 
 
@@ -246,6 +247,7 @@ def compile_limits(language: Language | None = None) -> Limits:
         processes=settings.CODE_MAX_PROCESSES,
         file_bytes=settings.CODE_MAX_FILE_KB * 1024,
         address_space=language.address_space if language else True,
+        open_files=language.open_files if language else 64,
     )
 
 

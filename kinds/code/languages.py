@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import functools
 import re
-import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 JAVA_OPTIONS = ("-XX:+UseSerialGC", "-XX:ActiveProcessorCount=1", "-Xss8m")  # one GC thread, few JIT threads
 GO_ENVIRONMENT = (("GOCACHE", "/tmp/go-cache"), ("GOPATH", "/tmp/go"), ("GO111MODULE", "off"))
+KOTLIN_LIB = "/usr/share/kotlin/kotlinc/lib"
 ERLANG_ENVIRONMENT = (("ERL_CRASH_DUMP_SECONDS", "0"),)  # no crash dump written into /work
 
 
@@ -38,15 +39,19 @@ class Language:
     environment: tuple[tuple[str, str], ...] = ()  # variables the toolchain needs (a Go build cache)
     read_only: tuple[str, ...] = ()  # host paths outside /usr the toolchain reads (its /etc config)
     source_prefix: str = ""  # written before the source (escript skips a file's first line)
+    open_files: int = 64
 
     @functools.cached_property
     def binary(self) -> str | None:
-        found = next((path for path in self.candidates if shutil.which(path)), None)
+        found = next((path for path in self.candidates if Path(path).exists()), None)
         if found is None:
             return None
-        # Every other tool the commands name must be there too (javac beside java, ld beside nasm).
-        tools = [part for part in (*(self.compile or ()), *self.run) if part.startswith("/") and " " not in part]
-        return found if all(shutil.which(tool) for tool in tools) else None
+        # Every other file the commands name must be there too (javac beside java, ld beside nasm,
+        # a runtime's jar); a class path (`a.jar:.`) and a shell line are checked by their runs.
+        named = [
+            part for part in (*(self.compile or ()), *self.run) if part.startswith("/") and not set(" :") & set(part)
+        ]
+        return found if all(Path(path).exists() for path in named) else None
 
 
 def _language(
@@ -359,6 +364,107 @@ LANGUAGES: dict[str, Language] = {
             "C# (Mono {version})",
             address_space=False,
             read_only=("/etc/mono",),
+        ),
+        _language(
+            "haskell",
+            "main.hs",
+            ("{binary}", "-O", "-o", "main", "main.hs"),
+            ("./main",),
+            ("{binary}", "--numeric-version"),
+            "/usr/bin/ghc",
+            (61,),
+            "Haskell (GHC {version})",
+            address_space=False,  # GHC's runtime reserves a terabyte of address space
+            read_only=("/var/lib/ghc",),
+        ),
+        _language(
+            "kotlin",
+            "Main.kt",
+            ("{binary}", "Main.kt"),
+            ("/usr/bin/java", "-Xmx{heap_mb}m", *JAVA_OPTIONS, "-cp", f"{KOTLIN_LIB}/kotlin-stdlib.jar:.", "MainKt"),
+            ("/usr/bin/dpkg-query", "-W", "-f=${{Version}}", "kotlin"),
+            "/usr/bin/kotlinc",
+            (78,),
+            "Kotlin ({version})",
+            address_space=False,
+            read_only=("/etc/java-17-openjdk",),
+        ),
+        _language(
+            "scala",
+            "Main.scala",
+            ("{binary}", "Main.scala"),
+            ("/usr/bin/java", "-Xmx{heap_mb}m", *JAVA_OPTIONS, "-cp", "/usr/share/java/scala-library.jar:.", "Main"),
+            ("/usr/bin/dpkg-query", "-W", "-f=${{Version}}", "scala"),
+            "/usr/bin/scalac",
+            (81,),
+            "Scala ({version})",
+            address_space=False,
+            read_only=("/etc/java-17-openjdk",),
+        ),
+        _language(
+            "groovy",
+            "script.groovy",
+            None,
+            ("{binary}", "script.groovy"),
+            ("/usr/bin/dpkg-query", "-W", "-f=${{Version}}", "groovy"),
+            "/usr/bin/groovy",
+            (88,),
+            "Groovy ({version})",
+            address_space=False,
+            read_only=("/etc/java-17-openjdk", "/etc/groovy"),
+            environment=(("JAVA_OPTS", "-XX:+UseSerialGC -XX:ActiveProcessorCount=1"),),
+        ),
+        _language(
+            "clojure",
+            "main.clj",
+            None,
+            ("/usr/bin/java", "-Xmx{heap_mb}m", *JAVA_OPTIONS, "-cp", "{binary}", "clojure.main", "main.clj"),
+            ("/usr/bin/dpkg-query", "-W", "-f=${{Version}}", "clojure"),
+            "/usr/share/java/clojure.jar",
+            (86,),
+            "Clojure ({version})",
+            address_space=False,
+            read_only=("/etc/java-17-openjdk",),
+        ),
+        _language(
+            "r",
+            "script.r",
+            None,
+            ("{binary}", "script.r"),
+            ("{binary}", "--version"),
+            "/usr/bin/Rscript",
+            (80,),
+            "R ({version})",
+            read_only=("/etc/R",),
+            environment=(("R_MAX_NUM_DLLS", "100"),),  # R wants 1.67 open files per DLL it may load
+            open_files=256,
+        ),
+        _language(
+            "octave",
+            "script.m",
+            None,
+            ("{binary}", "--no-gui", "--no-history", "--no-init-file", "--quiet", "script.m"),
+            ("{binary}", "--version"),
+            "/usr/bin/octave-cli",
+            (66,),
+            "Octave ({version})",
+            address_space=False,
+        ),
+        _language(
+            "objectivec",
+            "main.m",
+            (
+                "/bin/sh",
+                "-c",
+                "/usr/bin/gcc $(/usr/bin/gnustep-config --objc-flags) -w -o main main.m"
+                " $(/usr/bin/gnustep-config --base-libs)",
+            ),
+            ("./main",),
+            ("/usr/bin/gcc", "--version"),
+            "/usr/bin/gnustep-config",
+            (79,),
+            "Objective-C (GCC {version})",
+            read_only=("/etc/GNUstep",),
         ),
         _language(
             "plaintext",
