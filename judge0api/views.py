@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest
 from drf_spectacular.plumbing import build_array_type, build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -18,13 +19,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authentication import ApiKeyAuthentication
 from accounts.callers import caller_for, owner_of
 from accounts.permissions import CallerAllowed, KeyRequired
 from accounts.schema import QUOTA_EXCEEDED, UNAUTHORIZED
 from accounts.throttles import charge_submissions
 from httpapi.openapi import problem
-from judge0api import catalog, schema  # noqa: F401  (schema: the X-Auth-Token scheme)
-from judge0api.authentication import Judge0Authentication
+from judge0api import catalog
 from judge0api.serializers import (
     Judge0AboutSerializer,
     Judge0BatchRequestSerializer,
@@ -100,7 +101,15 @@ def _error(message: str, status: int = http.HTTP_400_BAD_REQUEST) -> Response:
 
 
 class Judge0View(APIView):
-    authentication_classes = [Judge0Authentication]
+    authentication_classes = [ApiKeyAuthentication]
+
+    def initialize_request(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Request:
+        """Judge0's clients send the key as `X-Auth-Token` (its AUTHN_HEADER): the same key as
+        `Authorization: Bearer`, which wins when both are sent."""
+        token = request.META.get("HTTP_X_AUTH_TOKEN")
+        if token is not None and "HTTP_AUTHORIZATION" not in request.META:
+            request.META["HTTP_AUTHORIZATION"] = f"Bearer {token.strip()}"
+        return super().initialize_request(request, *args, **kwargs)
 
     def get_permissions(self) -> list[BasePermission]:
         return [CallerAllowed()]

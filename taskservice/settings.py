@@ -320,6 +320,12 @@ SPECTACULAR_SETTINGS = {
         {"name": "records", "description": "The record store: save, read, stream and delete records."},
         {"name": "access", "description": "Who is calling, with their quotas and current use."},
         {"name": "service", "description": "Health and readiness probes."},
+        {
+            "name": "judge0",
+            "description": "Judge0 CE 1.13.1's API over the code runner, for Judge0's clients (docs/judge0.md). The "
+            "API key goes as `Authorization: Bearer` or Judge0's `X-Auth-Token`; Judge0's own errors keep "
+            "Judge0's shapes.",
+        },
     ],
 }
 
