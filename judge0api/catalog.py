@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 
-from kinds.code.kind import CodeLimits
+from kinds.code.kind import MAX_FILES_BYTES, CodeLimits
 from kinds.code.languages import Language, available, command, version_number
 
 VERSION = "1.13.1"
@@ -92,7 +92,7 @@ def config_info() -> dict[str, Any]:
         "enable_callbacks": False,
         "callbacks_max_tries": 0,
         "callbacks_timeout": 0.0,
-        "enable_additional_files": False,
+        "enable_additional_files": True,
         "max_queue_size": settings.TASK_QUEUE_SIZE,
         "cpu_time_limit": given["cpu_time_limit"],
         "max_cpu_time_limit": settings.CODE_MAX_TIME_S,
@@ -115,7 +115,7 @@ def config_info() -> dict[str, Any]:
         "number_of_runs": 1,
         "max_number_of_runs": 1,
         "redirect_stderr_to_stdout": False,
-        "max_extract_size": 0,
+        "max_extract_size": MAX_FILES_BYTES // 1024,
         "enable_batched_submissions": True,
         "max_submission_batch_size": BATCH_MAX,
         "submission_cache_duration": 0.0,

@@ -27,7 +27,12 @@ class Judge0SubmissionRequestSerializer(serializers.Serializer):
     number_of_runs = serializers.IntegerField(required=False, allow_null=True)
     compiler_options = serializers.CharField(required=False, allow_null=True, help_text="Off here (422).")
     callback_url = serializers.CharField(required=False, allow_null=True, help_text="Off here (422).")
-    additional_files = serializers.CharField(required=False, allow_null=True, help_text="Off here (422).")
+    additional_files = serializers.CharField(
+        required=False,
+        allow_null=True,
+        help_text="A base64 zip unpacked beside the source (plain files, at most 64, 4 MiB in all); for language 89 "
+        "(multi-file program) its `run` script runs, after its `compile` script if there is one.",
+    )
     redirect_stderr_to_stdout = serializers.BooleanField(required=False, allow_null=True)
     enable_network = serializers.BooleanField(required=False, allow_null=True, help_text="Never enabled (422).")
     enable_per_process_and_thread_time_limit = serializers.BooleanField(required=False, allow_null=True)

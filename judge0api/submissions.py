@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import json
 import math
 import re
 import shlex
 import signal
+import stat
+import zipfile
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +20,7 @@ from typing import Any
 from django.conf import settings
 
 from judge0api import catalog
+from kinds.code.kind import FILE_PATH, MAX_FILES, MAX_FILES_BYTES
 from kinds.code.languages import LANGUAGES
 from tasks.domain import Task, TaskStatus
 
@@ -117,15 +121,27 @@ def to_params(body: Any, *, base64_encoded: bool) -> dict[str, Any]:
         raise Invalid({"base": ["the body must be a JSON object"]})
     errors: dict[str, list[str]] = {}
     texts = {name: _text(body, name, base64_encoded, errors) for name in ENCODED_REQUEST_FIELDS}
-    if not texts["source_code"]:
-        errors.setdefault("source_code", ["can't be blank"])
     language = _language(body.get("language_id"), errors)
+    files = _files(body.get("additional_files"), errors)
+    if language == MULTI_FILE:  # its source is the zip's `run` script
+        if texts["source_code"]:
+            errors["source_code"] = ["must be blank"]
+        run = next((extra for extra in files if extra["name"] == "run"), None)
+        if run is None:
+            errors.setdefault("additional_files", ["a multi-file program needs a `run` script in the zip"])
+        else:
+            files.remove(run)
+            texts["source_code"] = base64.b64decode(run["content"]).decode(errors="replace")
+    elif not texts["source_code"]:
+        errors.setdefault("source_code", ["can't be blank"])
     limits = _limits(body, errors)
     args = _arguments(body.get("command_line_arguments"), errors)
     _refuse_what_is_off(body, errors)
     if errors:
         raise Invalid(errors)
     params: dict[str, Any] = {"language": language, "source": texts["source_code"], "args": args}
+    if files:
+        params["files"] = files
     if texts["stdin"]:
         params["stdin"] = texts["stdin"]
     if texts["expected_output"] is not None:
@@ -149,6 +165,41 @@ def _text(body: Mapping[str, Any], name: str, base64_encoded: bool, errors: dict
     except (binascii.Error, ValueError):
         errors[name] = ["is not valid base64-encoded UTF-8"]
         return None
+
+
+MULTI_FILE = "multifile"
+
+
+def _files(raw: Any, errors: dict[str, list[str]]) -> list[dict[str, str]]:
+    """`additional_files`, a base64 zip, as the code kind's files: plain files with plain relative
+    paths only, within the kind's count and size (read no further than the sizes allow)."""
+    if raw in (None, ""):
+        return []
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(base64.b64decode(str(raw), validate=True)))
+        entries = [info for info in archive.infolist() if not info.is_dir()]
+    except (binascii.Error, ValueError, zipfile.BadZipFile):
+        errors["additional_files"] = ["is not a base64-encoded zip"]
+        return []
+    problem = None
+    if len(entries) > MAX_FILES:
+        problem = f"holds more than {MAX_FILES} files"
+    elif sum(info.file_size for info in entries) > MAX_FILES_BYTES:
+        problem = f"unpacks to more than {MAX_FILES_BYTES:,} bytes"
+    elif any(stat.S_ISLNK(info.external_attr >> 16) for info in entries):
+        problem = "holds a symbolic link"
+    elif bad := next((info.filename for info in entries if not FILE_PATH.fullmatch(info.filename)), None):
+        problem = f"holds {bad[:100]!r}, not a plain relative path"
+    if problem is None:
+        try:
+            return [
+                {"name": info.filename, "content": base64.b64encode(archive.read(info)).decode(), "encoding": "base64"}
+                for info in entries
+            ]
+        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
+            problem = f"cannot be unpacked: {exc}"
+    errors["additional_files"] = [problem]
+    return []
 
 
 def _language(raw: Any, errors: dict[str, list[str]]) -> str | None:
@@ -226,7 +277,6 @@ def _arguments(raw: Any, errors: dict[str, list[str]]) -> list[str]:
 OFF = {
     "compiler_options": "setting compiler options is not allowed",
     "callback_url": "setting callback is not allowed",
-    "additional_files": "setting additional files is not allowed",
 }
 NOT_ALLOWED_TO_ENABLE = (
     "enable_network",

@@ -54,6 +54,7 @@ PARAM_FIELDS = {
     "stdin": "stdin",
     "expected_output": "expected_output",
     "args": "command_line_arguments",
+    "files": "additional_files",
     "time_s": "cpu_time_limit",
     "memory_mb": "memory_limit",
 }

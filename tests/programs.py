@@ -195,5 +195,6 @@ PROGRAMS: dict[str, dict[str, str]] = {
         "fail": "int main(void) { return 3; }",
         "broken": "int main(void) { return x; }",
     },
+    "multifile": {"hello": 'echo "hello, world"', "echo": "tr a-z A-Z", "fail": "exit 3"},  # the `run` script
     "plaintext": {"hello": "hello, world\n"},
 }

@@ -13,6 +13,7 @@ import dataclasses
 import functools
 import json
 import os
+import re
 import shutil
 import signal
 import time
@@ -125,6 +126,40 @@ class TestCase(StrictSerializer):
         return stdin
 
 
+MAX_FILES = 64
+MAX_FILES_BYTES = 4 * MIB  # all of a task's files together, decoded (Judge0's extract limit is 10 MB)
+# A relative path of at most 8 plain parts: no "..", no "." part, nothing absolute, no odd bytes.
+FILE_PATH = re.compile(r"(?!.*(?:^|/)\.{1,2}(?:/|$))[A-Za-z0-9._-]{1,100}(?:/[A-Za-z0-9._-]{1,100}){0,7}")
+
+
+class ExtraFile(StrictSerializer):
+    """A file written into /work beside the source before the compile (a header, a data file, a
+    multi-file program's modules)."""
+
+    name = StrictCharField(max_length=200, help_text="A relative path: letters, digits, `._-`, `/` between parts.")
+    content = StrictCharField(allow_blank=True, help_text="The file's text, or its bytes as base64.")
+    encoding = serializers.ChoiceField(choices=["utf-8", "base64"], default="utf-8")
+
+    def validate_name(self, name: str) -> str:
+        if not FILE_PATH.fullmatch(name):
+            raise serializers.ValidationError("Not a plain relative path (letters, digits, `._-`, `/` between parts).")
+        return name
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["encoding"] == "base64":
+            try:
+                base64.b64decode(attrs["content"], validate=True)
+            except ValueError:
+                raise serializers.ValidationError({"content": ["Not valid base64."]}) from None
+        return attrs
+
+
+def file_bytes(extra: Mapping[str, Any]) -> bytes:
+    if extra.get("encoding") == "base64":
+        return base64.b64decode(extra["content"])
+    return extra["content"].encode()
+
+
 class CodeParams(ParamsSerializer):
     """Parameters of the `code` kind (see GET /languages for what this host can run)."""
 
@@ -139,6 +174,13 @@ class CodeParams(ParamsSerializer):
         help_text="If given, the verdict is accepted or wrong_answer (trailing whitespace ignored).",
     )
     limits = CodeLimits(required=False)
+    files = serializers.ListField(
+        child=ExtraFile(),
+        required=False,
+        max_length=MAX_FILES,
+        help_text=f"Files written into /work beside the source (at most {MAX_FILES}, {MAX_FILES_BYTES // MIB} MiB "
+        "in all). With language `multifile`, the source is the `run` script and a `compile` file, if any, runs first.",
+    )
     tests = serializers.ListField(
         child=TestCase(),
         required=False,
@@ -188,6 +230,12 @@ class CodeParams(ParamsSerializer):
             raise serializers.ValidationError(
                 {"tests": ["Put stdin and expected_output in each test, not beside tests."]}
             )
+        files = attrs.get("files") or []
+        names = [extra["name"] for extra in files]
+        if len(set(names)) != len(names) or LANGUAGES[attrs["language"]].source_file in names:
+            raise serializers.ValidationError({"files": ["Each file needs a name of its own, not the source's."]})
+        if sum(len(file_bytes(extra)) for extra in files) > MAX_FILES_BYTES:
+            raise serializers.ValidationError({"files": [f"The files are over {MAX_FILES_BYTES:,} bytes in all."]})
         limits = CodeLimits().run_validation(attrs.get("limits", {}))
         return {**attrs, "limits": dict(limits)}
 
@@ -355,6 +403,8 @@ def run(context: Context, params: Mapping[str, Any]) -> dict[str, Any]:
         source = space.work / language.source_file
         with open(os.open(source, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644), "w") as file:
             file.write(language.source_prefix + params["source"])
+        for extra in params.get("files") or []:
+            _write_file(space, extra["name"], file_bytes(extra))
         compiled = None
         if language.compile is not None:
             outcome = box.run(
@@ -417,16 +467,37 @@ def _run_tests(
     return cases
 
 
-def _copy_build(built: Workspace, space: Workspace) -> None:
-    """The regular files of the built workspace's /work (the source, a compiled binary), owned by
-    the new run's uid; links and directories stay behind."""
-    for entry in os.scandir(built.work):
+def _write_file(space: Workspace, name: str, data: bytes) -> None:
+    """One of the task's files into the fresh /work (nothing has run there yet), its directories
+    made and owned by the run's uid."""
+    path = space.work / name
+    for directory in reversed(path.relative_to(space.work).parents[:-1]):
+        target = space.work / directory
+        if not target.is_dir():
+            target.mkdir(mode=0o755)
+            if space.uid is not None:
+                os.chown(target, space.uid, space.uid)
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644), "wb") as file:
+        file.write(data)
+
+
+def _copy_build(built: Workspace, space: Workspace, relative: Path = Path()) -> None:
+    """The regular files and directories of the built workspace's /work (the source, the task's
+    files, a compiled binary), owned by the new run's uid; links stay behind."""
+    for entry in os.scandir(built.work / relative):
+        name = relative / entry.name
+        if entry.is_dir(follow_symlinks=False):
+            (space.work / name).mkdir(mode=0o755)
+            if space.uid is not None:
+                os.chown(space.work / name, space.uid, space.uid)
+            _copy_build(built, space, name)
+            continue
         if not entry.is_file(follow_symlinks=False):
             continue
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
         with (
             open(os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as source,
-            open(os.open(space.work / entry.name, flags, 0o700), "wb") as target,
+            open(os.open(space.work / name, flags, 0o700), "wb") as target,
         ):
             shutil.copyfileobj(source, target)
             os.fchmod(target.fileno(), os.fstat(source.fileno()).st_mode & 0o755)

@@ -467,6 +467,16 @@ LANGUAGES: dict[str, Language] = {
             read_only=("/etc/GNUstep",),
         ),
         _language(
+            "multifile",
+            "run",
+            ("/bin/sh", "-c", "if [ -f compile ]; then exec /usr/bin/bash compile; fi"),
+            ("{binary}", "run"),
+            ("{binary}", "--version"),
+            ("/usr/bin/bash", "/bin/bash"),
+            (89,),
+            "Multi-file program",
+        ),
+        _language(
             "plaintext",
             "text.txt",
             None,

@@ -108,3 +108,16 @@ def test_the_submissions_are_the_caller_s_code_tasks(sdk, server, key):
     result = sdk.run(source_code='print("mine")', language=judge0.PYTHON)
     listed = requests.get(f"{server.url}/tasks", headers={"Authorization": f"Bearer {key}"}, timeout=10).json()
     assert str(result.token) in [task["task_id"] for task in listed["results"] if task["kind"] == "code"]
+
+
+def test_a_multi_file_program(sdk):
+    files = judge0.Filesystem(
+        content=[
+            judge0.File(name="compile", content="gcc -o hello src/hello.c"),
+            judge0.File(name="run", content="./hello"),
+            judge0.File(name="src/hello.c", content='#include <stdio.h>\nint main(void){puts("from a zip");}'),
+        ]
+    )
+    submission = judge0.Submission(source_code="", language=judge0.MULTI_FILE, additional_files=files)
+    result = sdk.run(submissions=submission)  # the SDK sends an empty source_code, which Judge0 takes
+    assert (result.status, result.stdout) == (judge0.Status.ACCEPTED, "from a zip\n")

@@ -2,6 +2,8 @@
 submission is a code task of the caller's."""
 
 import base64
+import io
+import zipfile
 
 import pytest
 from rest_framework.test import APIClient
@@ -126,6 +128,51 @@ def test_limits_map_onto_the_run(api):
     assert shown == {"cpu_time_limit": "1.5", "memory_limit": 65536, "wall_time_limit": "4.0"}
 
 
+def zipped(files: dict[str, str], *, link: str | None = None) -> str:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+        if link:
+            info = zipfile.ZipInfo(link)
+            info.external_attr = 0o120777 << 16
+            archive.writestr(info, "/etc/passwd")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def test_additional_files_and_a_multi_file_program(api):
+    beside = {"source_code": "print(open('data/words.txt').read().upper())", "language_id": PYTHON}
+    shown = submit(api, {**beside, "additional_files": zipped({"data/words.txt": "zipped"})}).json()
+    assert shown["stdout"] == "ZIPPED\n", shown
+    program = zipped(
+        {
+            "compile": "gcc -o greet main.c",
+            "run": './greet "$(cat name)"',
+            "main.c": '#include <stdio.h>\nint main(int c, char **v){printf("hi %s\\n", v[1]);}',
+            "name": "zip",
+        }
+    )
+    shown = submit(api, {"language_id": 89, "additional_files": program}).json()
+    assert (shown["status"]["id"], shown["stdout"]) == (3, "hi zip\n"), shown
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"language_id": 89, "additional_files": zipped({"compile": "true"})}, "needs a `run` script"),
+        ({"language_id": 89, "additional_files": "bm90IGEgemlw"}, "is not a base64-encoded zip"),
+        ({"language_id": 89, "additional_files": zipped({"../run": "x"})}, "not a plain relative path"),
+        ({"language_id": 89, "additional_files": zipped({"run": "x"}, link="data")}, "symbolic link"),
+        ({"language_id": 89, "additional_files": zipped({f"f{n}": "" for n in range(65)})}, "more than 64 files"),
+        ({"language_id": 89, "additional_files": zipped({"run": "0" * (4 * 2**20 + 1)})}, "unpacks to more than"),
+    ],
+    ids=["no-run", "not-a-zip", "climbs-out", "symlink", "too-many", "bomb"],
+)
+def test_hostile_zips_are_refused(api, body, message):
+    response = submit(api, body)
+    assert response.status_code == 422 and message in response.json()["additional_files"][0], response.json()
+
+
 def test_invalid_submissions_get_judge0_s_422(api, settings):
     response = submit(
         api,
@@ -135,6 +182,7 @@ def test_invalid_submissions_get_judge0_s_422(api, settings):
             "memory_limit": "lots",
             "enable_network": True,
             "callback_url": "https://example.com/hook",
+            "compiler_options": "-O3",
             "command_line_arguments": "'unclosed",
         },
     )
@@ -147,6 +195,7 @@ def test_invalid_submissions_get_judge0_s_422(api, settings):
         "command_line_arguments": ["has an unmatched quote"],
         "enable_network": ["this option cannot be enabled"],
         "callback_url": ["setting callback is not allowed"],
+        "compiler_options": ["setting compiler options is not allowed"],
     }
 
 

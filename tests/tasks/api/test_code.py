@@ -23,7 +23,7 @@ def run_code(api, wait_status):
         )
         assert response.status_code == 201, response.content
         task_id = response.json()["task_id"]
-        wait_status(task_id, "ready", timeout=60)
+        wait_status(task_id, "ready", timeout=120)  # kotlinc alone takes seconds of CPU
         return api.get(f"/result/{task_id}").json()["result"]
 
     return run_code
@@ -67,6 +67,25 @@ def test_expected_output_gives_accepted_or_wrong_answer(run_code):
     assert run_code("python", 'print("41")', expected_output="42")["verdict"] == "wrong_answer"
 
 
+def test_files_sit_beside_the_source(run_code):
+    header = {"name": "include/answer.h", "content": "#define ANSWER 42\n"}
+    data = {"name": "data.bin", "content": "AAEC", "encoding": "base64"}
+    source = '#include <stdio.h>\n#include "include/answer.h"\nint main(void){FILE *f = fopen("data.bin", "rb");'
+    source += 'printf("%d %ld\\n", ANSWER, fread((char[8]){0}, 1, 8, f)); return 0;}'
+    result = run_code("c", source, files=[header, data])
+    assert result["verdict"] == "ok" and result["run"]["stdout"] == "42 3\n", result
+
+
+def test_a_multifile_program_compiles_with_its_script_and_runs_with_run(run_code):
+    files = [
+        {"name": "compile", "content": "gcc -O2 -o hello src/main.c src/greet.c"},
+        {"name": "src/main.c", "content": 'void greet(const char *);\nint main(void){greet("files");return 0;}'},
+        {"name": "src/greet.c", "content": '#include <stdio.h>\nvoid greet(const char *w){printf("hi %s\\n", w);}'},
+    ]
+    result = run_code("multifile", "./hello", files=files, tests=[{"stdin": "", "expected_output": "hi files"}] * 2)
+    assert result["verdict"] == "accepted" and [case["stdout"] for case in result["tests"]] == ["hi files\n"] * 2
+
+
 def test_args_reach_the_program(run_code):
     result = run_code("python", "import sys; print(sys.argv[1:])", args=["a b", "c"])
     assert result["run"]["stdout"] == "['a b', 'c']\n"
@@ -84,6 +103,12 @@ def test_args_reach_the_program(run_code):
         ({"language": "python", "source": "x", "limits": {"output_kb": 10**6}}, "#/params/limits/output_kb"),
         ({"language": "python", "source": "x", "limits": {"cpu": 1}}, "#/params/limits/cpu"),
         ({"language": "python", "source": "x", "args": "a b"}, "#/params/args"),
+        ({"language": "python", "source": "x", "files": [{"name": "../up", "content": ""}]}, "#/params/files/0/name"),
+        ({"language": "python", "source": "x", "files": [{"name": "main.py", "content": ""}]}, "#/params/files"),
+        (
+            {"language": "c", "source": "x", "files": [{"name": "a", "content": "!", "encoding": "base64"}]},
+            "#/params/files/0/content",
+        ),
     ],
     ids=[
         "unknown-language",
@@ -95,6 +120,9 @@ def test_args_reach_the_program(run_code):
         "output-over-max",
         "unknown-limit",
         "args-not-list",
+        "file-outside-work",
+        "file-over-the-source",
+        "file-not-base64",
     ],
 )
 def test_bad_submissions_are_400_naming_the_field(api, params, pointer):
