@@ -20,7 +20,7 @@ from typing import Any
 from django.conf import settings
 
 from judge0api import catalog
-from kinds.code.kind import FILE_PATH, MAX_FILES, MAX_FILES_BYTES
+from kinds.code.kind import FILE_PATH, MAX_FILES, MAX_FILES_BYTES, source_bytes
 from kinds.code.languages import LANGUAGES
 from tasks.domain import Task, TaskStatus
 
@@ -120,8 +120,14 @@ def to_params(body: Any, *, base64_encoded: bool) -> dict[str, Any]:
     if not isinstance(body, Mapping):
         raise Invalid({"base": ["the body must be a JSON object"]})
     errors: dict[str, list[str]] = {}
-    texts = {name: _text(body, name, base64_encoded, errors) for name in ENCODED_REQUEST_FIELDS}
     language = _language(body.get("language_id"), errors)
+    binary = language == EXECUTABLE and base64_encoded  # its source is the program's bytes, kept as base64
+    texts = {name: _text(body, name, base64_encoded and not binary, errors) for name in ENCODED_REQUEST_FIELDS}
+    if binary and texts["source_code"]:
+        try:
+            base64.b64decode(texts["source_code"], validate=True)
+        except (binascii.Error, ValueError):
+            errors["source_code"] = ["is not valid base64"]
     files = _files(body.get("additional_files"), errors)
     if language == MULTI_FILE:  # its source is the zip's `run` script
         if texts["source_code"]:
@@ -140,6 +146,8 @@ def to_params(body: Any, *, base64_encoded: bool) -> dict[str, Any]:
     if errors:
         raise Invalid(errors)
     params: dict[str, Any] = {"language": language, "source": texts["source_code"], "args": args}
+    if binary:
+        params["source_encoding"] = "base64"
     if files:
         params["files"] = files
     if texts["stdin"]:
@@ -167,7 +175,7 @@ def _text(body: Mapping[str, Any], name: str, base64_encoded: bool, errors: dict
         return None
 
 
-MULTI_FILE = "multifile"
+MULTI_FILE, EXECUTABLE = "multifile", "executable"
 
 
 def _files(raw: Any, errors: dict[str, list[str]]) -> list[dict[str, str]]:
@@ -322,7 +330,7 @@ def _submission(task: Task, result: Mapping[str, Any] | None) -> dict[str, Any]:
     compiled = (result or {}).get("compile") or {}
     compile_output = _bytes(compiled, "stdout") + _bytes(compiled, "stderr")
     return {
-        "source_code": params["source"].encode(),
+        "source_code": source_bytes(params),
         "language_id": language.judge0_ids[0],
         "stdin": params.get("stdin", "").encode() or None,
         "expected_output": None if params.get("expected_output") is None else params["expected_output"].encode(),

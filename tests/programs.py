@@ -196,5 +196,10 @@ PROGRAMS: dict[str, dict[str, str]] = {
         "broken": "int main(void) { return x; }",
     },
     "multifile": {"hello": 'echo "hello, world"', "echo": "tr a-z A-Z", "fail": "exit 3"},  # the `run` script
+    "executable": {  # any program the kernel runs: a script with its #! line is one
+        "hello": "#!/bin/sh\necho 'hello, world'",
+        "echo": "#!/bin/sh\ntr a-z A-Z",
+        "fail": "#!/bin/sh\nexit 3",
+    },
     "plaintext": {"hello": "hello, world\n"},
 }

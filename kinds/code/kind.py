@@ -154,6 +154,25 @@ class ExtraFile(StrictSerializer):
         return attrs
 
 
+def _check_source(source: str, encoding: str) -> None:
+    """Text up to CODE_MAX_SOURCE_BYTES, or base64 of up to MAX_FILES_BYTES (a binary)."""
+    if encoding == "base64":
+        try:
+            size = len(base64.b64decode(source, validate=True))
+        except ValueError:
+            raise serializers.ValidationError({"source": ["Not valid base64."]}) from None
+        if size > MAX_FILES_BYTES:
+            raise serializers.ValidationError({"source": [f"The source is over {MAX_FILES_BYTES:,} bytes."]})
+    elif len(source.encode()) > settings.CODE_MAX_SOURCE_BYTES:
+        raise serializers.ValidationError({"source": [f"The source is over {settings.CODE_MAX_SOURCE_BYTES:,} bytes."]})
+
+
+def source_bytes(params: Mapping[str, Any]) -> bytes:
+    if params.get("source_encoding") == "base64":
+        return base64.b64decode(params["source"])
+    return params["source"].encode()
+
+
 def file_bytes(extra: Mapping[str, Any]) -> bytes:
     if extra.get("encoding") == "base64":
         return base64.b64decode(extra["content"])
@@ -164,7 +183,14 @@ class CodeParams(ParamsSerializer):
     """Parameters of the `code` kind (see GET /languages for what this host can run)."""
 
     language = StrictCharField(help_text="A name from GET /languages (python, c, cpp, java, javascript, go, ...).")
-    source = StrictCharField(help_text="The program (at most CODE_MAX_SOURCE_BYTES as UTF-8).")
+    source = StrictCharField(
+        help_text="The program (at most CODE_MAX_SOURCE_BYTES as UTF-8; as base64, at most 4 MiB of bytes)."
+    )
+    source_encoding = serializers.ChoiceField(
+        choices=["utf-8", "base64"],
+        default="utf-8",
+        help_text="`base64`: the source is bytes (a binary, for language `executable`).",
+    )
     stdin = StrictCharField(default="", allow_blank=True, help_text="Fed to the program's standard input.")
     args = serializers.ListField(child=StrictCharField(max_length=256), default=list, max_length=32)
     expected_output = StrictCharField(
@@ -211,11 +237,6 @@ class CodeParams(ParamsSerializer):
             raise serializers.ValidationError(f"{name!r} is not a language this host runs; it runs: {offered}.")
         return name
 
-    def validate_source(self, source: str) -> str:
-        if len(source.encode()) > settings.CODE_MAX_SOURCE_BYTES:
-            raise serializers.ValidationError(f"The source is over {settings.CODE_MAX_SOURCE_BYTES:,} bytes.")
-        return source
-
     def validate_stdin(self, stdin: str) -> str:
         if len(stdin.encode()) > settings.CODE_MAX_STDIN_BYTES:
             raise serializers.ValidationError(f"stdin is over {settings.CODE_MAX_STDIN_BYTES:,} bytes.")
@@ -230,6 +251,7 @@ class CodeParams(ParamsSerializer):
             raise serializers.ValidationError(
                 {"tests": ["Put stdin and expected_output in each test, not beside tests."]}
             )
+        _check_source(attrs["source"], attrs["source_encoding"])
         files = attrs.get("files") or []
         names = [extra["name"] for extra in files]
         if len(set(names)) != len(names) or LANGUAGES[attrs["language"]].source_file in names:
@@ -400,9 +422,9 @@ def run(context: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     tests = params.get("tests") or []
     steps = (language.compile is not None) + (len(tests) or 1)  # progress: the compile, then each run
     with box.workdir() as space:
-        source = space.work / language.source_file
-        with open(os.open(source, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644), "w") as file:
-            file.write(language.source_prefix + params["source"])
+        _write_file(space, language.source_file, language.source_prefix.encode() + source_bytes(params))
+        if language.executable_source:
+            os.chmod(space.work / language.source_file, 0o755)
         for extra in params.get("files") or []:
             _write_file(space, extra["name"], file_bytes(extra))
         compiled = None

@@ -40,6 +40,7 @@ class Language:
     read_only: tuple[str, ...] = ()  # host paths outside /usr the toolchain reads (its /etc config)
     source_prefix: str = ""  # written before the source (escript skips a file's first line)
     open_files: int = 64
+    executable_source: bool = False  # the source is the program itself (a binary): written 0755
 
     @functools.cached_property
     def binary(self) -> str | None:
@@ -475,6 +476,17 @@ LANGUAGES: dict[str, Language] = {
             ("/usr/bin/bash", "/bin/bash"),
             (89,),
             "Multi-file program",
+        ),
+        _language(
+            "executable",
+            "a.out",
+            None,
+            ("./a.out",),
+            ("/usr/bin/uname", "-m"),
+            "/usr/bin/uname",
+            (44,),
+            "Executable",
+            executable_source=True,
         ),
         _language(
             "plaintext",

@@ -3,6 +3,7 @@ submission is a code task of the caller's."""
 
 import base64
 import io
+import subprocess
 import zipfile
 
 import pytest
@@ -138,6 +139,17 @@ def zipped(files: dict[str, str], *, link: str | None = None) -> str:
             info.external_attr = 0o120777 << 16
             archive.writestr(info, "/etc/passwd")
     return base64.b64encode(buffer.getvalue()).decode()
+
+
+def test_an_executable_is_its_bytes(api, tmp_path):
+    source = tmp_path / "hello.c"
+    source.write_text('#include <stdio.h>\nint main(void){puts("native");}')
+    subprocess.run(["gcc", "-o", tmp_path / "hello", source], check=True)
+    binary = base64.b64encode((tmp_path / "hello").read_bytes()).decode()
+    body = {"source_code": binary, "language_id": 44}
+    shown = submit(api, body, "wait=true&base64_encoded=true&fields=stdout,status,source_code").json()
+    assert base64.b64decode(shown["stdout"]) == b"native\n" and shown["status"]["id"] == 3
+    assert shown["source_code"] == binary
 
 
 def test_additional_files_and_a_multi_file_program(api):

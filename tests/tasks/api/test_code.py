@@ -1,5 +1,8 @@
 """The code runner through the API: each language's basics, verdicts, and input validation."""
 
+import base64
+import subprocess
+
 import pytest
 
 from kinds.code import kind as code
@@ -86,6 +89,15 @@ def test_a_multifile_program_compiles_with_its_script_and_runs_with_run(run_code
     assert result["verdict"] == "accepted" and [case["stdout"] for case in result["tests"]] == ["hi files\n"] * 2
 
 
+def test_an_executable_runs_as_sent(run_code, tmp_path):
+    source = tmp_path / "hello.c"
+    source.write_text('#include <stdio.h>\nint main(int argc, char **argv){printf("elf %s\\n", argv[1]);}')
+    subprocess.run(["gcc", "-O2", "-o", tmp_path / "hello", source], check=True)
+    binary = base64.b64encode((tmp_path / "hello").read_bytes()).decode()
+    result = run_code("executable", binary, source_encoding="base64", args=["binary"])
+    assert result["verdict"] == "ok" and result["run"]["stdout"] == "elf binary\n", result
+
+
 def test_args_reach_the_program(run_code):
     result = run_code("python", "import sys; print(sys.argv[1:])", args=["a b", "c"])
     assert result["run"]["stdout"] == "['a b', 'c']\n"
@@ -109,6 +121,7 @@ def test_args_reach_the_program(run_code):
             {"language": "c", "source": "x", "files": [{"name": "a", "content": "!", "encoding": "base64"}]},
             "#/params/files/0/content",
         ),
+        ({"language": "executable", "source": "!", "source_encoding": "base64"}, "#/params/source"),
     ],
     ids=[
         "unknown-language",
@@ -123,6 +136,7 @@ def test_args_reach_the_program(run_code):
         "file-outside-work",
         "file-over-the-source",
         "file-not-base64",
+        "source-not-base64",
     ],
 )
 def test_bad_submissions_are_400_naming_the_field(api, params, pointer):
