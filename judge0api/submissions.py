@@ -148,6 +148,8 @@ def to_params(body: Any, *, base64_encoded: bool) -> dict[str, Any]:
     params: dict[str, Any] = {"language": language, "source": texts["source_code"], "args": args}
     if binary:
         params["source_encoding"] = "base64"
+    if body.get("redirect_stderr_to_stdout") in TRUE:
+        params["merge_stderr"] = True
     if files:
         params["files"] = files
     if texts["stdin"]:
@@ -290,8 +292,8 @@ NOT_ALLOWED_TO_ENABLE = (
     "enable_network",
     "enable_per_process_and_thread_time_limit",
     "enable_per_process_and_thread_memory_limit",
-    "redirect_stderr_to_stdout",
 )
+TRUE = (True, "true", 1, "1")
 
 
 def _refuse_what_is_off(body: Mapping[str, Any], errors: dict[str, list[str]]) -> None:
@@ -299,7 +301,7 @@ def _refuse_what_is_off(body: Mapping[str, Any], errors: dict[str, list[str]]) -
         if body.get(name) not in (None, ""):
             errors[name] = [message]
     for name in NOT_ALLOWED_TO_ENABLE:
-        if body.get(name) in (True, "true", 1, "1"):
+        if body.get(name) in TRUE:
             errors[name] = ["this option cannot be enabled"]
 
 
@@ -359,7 +361,7 @@ def _submission(task: Task, result: Mapping[str, Any] | None) -> dict[str, Any]:
         "wall_time": _decimal(run.get("wall_s")),
         "compiler_options": None,
         "command_line_arguments": shlex.join(params["args"]) if params.get("args") else None,
-        "redirect_stderr_to_stdout": False,
+        "redirect_stderr_to_stdout": params.get("merge_stderr", False),
         "callback_url": None,
         "additional_files": None,
         "enable_network": False,

@@ -280,8 +280,10 @@ class Sandbox:
         stdin: bytes,
         limits: Limits,
         environment: Mapping[str, str] | None = None,
+        merge_stderr: bool = False,
     ) -> Outcome:
-        """Run `argv` inside the sandbox in `workspace`; never raises for anything the program does."""
+        """Run `argv` inside the sandbox in `workspace`; never raises for anything the program does.
+        `merge_stderr`: the program's stderr is its stdout's pipe, both interleaved as written."""
         if not limits.address_space and self._cgroups is None:
             raise SandboxFault("a run without an address-space limit needs a memory cgroup, and this host has none")
         stdin_fd = os.memfd_create("stdin", os.MFD_CLOEXEC)  # no file anyone could plant a link for
@@ -290,7 +292,7 @@ class Sandbox:
             os.lseek(stdin_fd, 0, os.SEEK_SET)
             group_limits = GroupLimits(limits.memory_bytes, limits.processes, cpus=1.0)
             with self._cgroups.group(group_limits) if self._cgroups else nullcontext() as group:
-                outcome = self._run(argv, workspace, stdin_fd, limits, group, environment)
+                outcome = self._run(argv, workspace, stdin_fd, limits, group, environment, merge_stderr)
         finally:
             os.close(stdin_fd)
         used = workspace.disk_used_bytes()
@@ -321,6 +323,7 @@ class Sandbox:
         limits: Limits,
         group: RunGroup | None,
         environment: Mapping[str, str] | None,
+        merge_stderr: bool = False,
     ) -> Outcome:
         procs = ":".join(str(path) for path in group.join_files) if group else "-"
         uid = "-" if space.uid is None else str(space.uid)
@@ -335,7 +338,7 @@ class Sandbox:
                 [*launch, *sandbox, SUPERVISOR_PATH, str(report_write), *argv],
                 stdin=stdin_fd,
                 stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
+                stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
                 start_new_session=True,
                 pass_fds=(report_write,),
                 env=LAUNCH_ENVIRONMENT,
@@ -343,7 +346,8 @@ class Sandbox:
         finally:
             os.close(report_write)
         report = os.fdopen(report_read, "rb")
-        captured = {process.stdout: bytearray(), process.stderr: bytearray(), report: bytearray()}
+        streams = (process.stdout, report) if merge_stderr else (process.stdout, process.stderr, report)
+        captured = {stream: bytearray() for stream in streams}
         truncated = wall_timeout = False
         deadline = started + limits.wall_seconds
         with selectors.DefaultSelector() as selector:
@@ -367,7 +371,8 @@ class Sandbox:
         wall = time.monotonic() - started
         for stream in captured:
             stream.close()
-        stderr = bytes(captured[process.stderr])
+        stderr = b"" if merge_stderr else bytes(captured[process.stderr])
+        said = bytes(captured[process.stdout]) if merge_stderr else stderr  # where bwrap and launch wrote
         oom = group.oom_killed() if group else False
         peak = group.peak_memory_bytes() if group else None
         fields = bytes(captured[report]).split()
@@ -377,9 +382,9 @@ class Sandbox:
             cpu, memory = (utime + stime) / 1e6, maxrss
         elif wall_timeout or timed_out or truncated:
             exit_code, sig, cpu, memory = None, signal.SIGKILL, None, None
-        elif stderr.startswith((b"bwrap:", b"launch:")):
+        elif said.startswith((b"bwrap:", b"launch:")):
             self._on_fault()
-            raise SandboxFault(stderr.decode(errors="replace").strip()[:500])
+            raise SandboxFault(said.decode(errors="replace").strip()[:500])
         else:  # the program killed its own supervisor, or the OOM killer did
             exit_code, sig = _decode(status)
             cpu, memory = None, None

@@ -200,6 +200,9 @@ class CodeParams(ParamsSerializer):
         help_text="If given, the verdict is accepted or wrong_answer (trailing whitespace ignored).",
     )
     limits = CodeLimits(required=False)
+    merge_stderr = serializers.BooleanField(
+        default=False, help_text="The program's stderr goes into its stdout, interleaved as written."
+    )
     files = serializers.ListField(
         child=ExtraFile(),
         required=False,
@@ -321,8 +324,9 @@ def compile_limits(language: Language | None = None) -> Limits:
     )
 
 
-def judge(outcome: Outcome, limits: Limits, expected: str | None) -> str:
-    """Judge0's verdicts, in its order of precedence."""
+def judge(outcome: Outcome, limits: Limits, expected: str | None, *, merged: bool = False) -> str:
+    """Judge0's verdicts, in its order of precedence (a runtime's out-of-memory words are looked
+    for in stderr, or in stdout when stderr was merged into it)."""
     cpu = outcome.cpu_seconds or 0.0
     if outcome.wall_timeout or outcome.signal == signal.SIGXCPU or cpu > limits.cpu_seconds:
         return "time_limit_exceeded"
@@ -332,7 +336,7 @@ def judge(outcome: Outcome, limits: Limits, expected: str | None) -> str:
     if failed and (
         outcome.oom_killed
         or (outcome.memory_kb or 0) * 1024 >= 0.9 * limits.memory_bytes
-        or any(marker.encode() in outcome.stderr for marker in MEMORY_MARKERS)
+        or any(marker.encode() in (outcome.stdout[-4096:] if merged else outcome.stderr) for marker in MEMORY_MARKERS)
     ):
         return "memory_limit_exceeded"
     if failed and outcome.disk_full:
@@ -417,6 +421,7 @@ def run(context: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     limits = run_limits(params["limits"], language)
     memory_mb = params["limits"]["memory_mb"]
     environment = dict(language.environment)
+    merged = params.get("merge_stderr", False)
     budget = TaskBudget(params.get("task_s") or TASK_LIMIT.maximum())
     box = sandbox()
     tests = params.get("tests") or []
@@ -443,16 +448,31 @@ def run(context: Context, params: Mapping[str, Any]) -> dict[str, Any]:
         argv = command(language.run, language, memory_mb) + list(params["args"])
         if tests:
             cases = _run_tests(
-                context, box, space, argv, tests, limits, budget, environment, done=steps - len(tests), steps=steps
+                context,
+                box,
+                space,
+                argv,
+                tests,
+                limits,
+                budget,
+                environment,
+                merged,
+                done=steps - len(tests),
+                steps=steps,
             )
             failed = next((case["verdict"] for case in cases if case["verdict"] != "accepted"), "accepted")
             return {"verdict": failed, "language": language.name, "compile": compiled, "run": None, "tests": cases}
         if context.cancelled():
             raise TaskCancelled
         outcome = box.run(
-            argv, workspace=space, stdin=params["stdin"].encode(), limits=budget.cap(limits), environment=environment
+            argv,
+            workspace=space,
+            stdin=params["stdin"].encode(),
+            limits=budget.cap(limits),
+            environment=environment,
+            merge_stderr=merged,
         )
-    verdict = judge(outcome, limits, params["expected_output"])
+    verdict = judge(outcome, limits, params["expected_output"], merged=merged)
     return {"verdict": verdict, "language": language.name, "compile": compiled, "run": _report(outcome)}
 
 
@@ -465,6 +485,7 @@ def _run_tests(
     limits: Limits,
     budget: TaskBudget,
     environment: Mapping[str, str],
+    merged: bool,
     *,
     done: int,
     steps: int,
@@ -482,9 +503,15 @@ def _run_tests(
         with box.workdir() as space:
             _copy_build(built, space)
             outcome = box.run(
-                argv, workspace=space, stdin=test["stdin"].encode(), limits=budget.cap(limits), environment=environment
+                argv,
+                workspace=space,
+                stdin=test["stdin"].encode(),
+                limits=budget.cap(limits),
+                environment=environment,
+                merge_stderr=merged,
             )
-        cases.append({"name": name, "verdict": judge(outcome, limits, test["expected_output"]), **_report(outcome)})
+        verdict = judge(outcome, limits, test["expected_output"], merged=merged)
+        cases.append({"name": name, "verdict": verdict, **_report(outcome)})
         context.report_progress((done + index + 1) / steps)
     return cases
 

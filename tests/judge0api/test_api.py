@@ -123,6 +123,12 @@ def test_expected_output_is_compared_as_judge0_compares(api):
     assert submit(api, {**body, "expected_output": "b"}).json()["status"]["id"] == 4
 
 
+def test_stderr_can_be_merged_into_stdout_in_order(api):
+    source = "import sys\nfor n in range(3):\n    print(n, flush=True); print('e', n, file=sys.stderr, flush=True)"
+    shown = submit(api, {"source_code": source, "language_id": PYTHON, "redirect_stderr_to_stdout": True}).json()
+    assert (shown["stdout"], shown["stderr"]) == ("0\ne 0\n1\ne 1\n2\ne 2\n", None)
+
+
 def test_limits_map_onto_the_run(api):
     body = {"source_code": "print(1)", "language_id": PYTHON, "cpu_time_limit": 1.5, "memory_limit": 65536}
     shown = submit(api, body, "wait=true&fields=cpu_time_limit,memory_limit,wall_time_limit").json()
