@@ -85,7 +85,7 @@ def config_info() -> dict[str, Any]:
     return {
         "maintenance_mode": False,
         "enable_wait_result": True,
-        "enable_compiler_options": False,
+        "enable_compiler_options": True,
         "allowed_languages_for_compile_options": [],
         "enable_command_line_arguments": True,
         "enable_submission_delete": True,

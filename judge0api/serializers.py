@@ -25,7 +25,12 @@ class Judge0SubmissionRequestSerializer(serializers.Serializer):
     max_processes_and_or_threads = serializers.IntegerField(required=False, allow_null=True)
     max_file_size = serializers.IntegerField(required=False, allow_null=True)
     number_of_runs = serializers.IntegerField(required=False, allow_null=True)
-    compiler_options = serializers.CharField(required=False, allow_null=True, help_text="Off here (422).")
+    compiler_options = serializers.CharField(
+        required=False,
+        allow_null=True,
+        max_length=512,
+        help_text="Arguments for the compiler, split as a shell would (never run by one).",
+    )
     callback_url = serializers.CharField(required=False, allow_null=True, help_text="Off here (422).")
     additional_files = serializers.CharField(
         required=False,

@@ -142,12 +142,22 @@ def to_params(body: Any, *, base64_encoded: bool) -> dict[str, Any]:
         errors.setdefault("source_code", ["can't be blank"])
     limits = _limits(body, errors)
     args = _arguments(body.get("command_line_arguments"), errors)
+    compile_options = _arguments(body.get("compiler_options"), errors, "compiler_options")
+    if compile_options and language is not None and not LANGUAGES[language].takes_options:
+        compiled = LANGUAGES[language].compile is not None
+        errors["compiler_options"] = [
+            f"setting compiler options is not supported for {LANGUAGES[language].judge0_name.split(' (')[0]}"
+            if compiled
+            else "setting compiler options is only allowed for compiled languages"
+        ]
     _refuse_what_is_off(body, errors)
     if errors:
         raise Invalid(errors)
     params: dict[str, Any] = {"language": language, "source": texts["source_code"], "args": args}
     if binary:
         params["source_encoding"] = "base64"
+    if compile_options:
+        params["compile_options"] = compile_options
     if body.get("redirect_stderr_to_stdout") in TRUE:
         params["merge_stderr"] = True
     if files:
@@ -266,28 +276,26 @@ def _limits(body: Mapping[str, Any], errors: dict[str, list[str]]) -> dict[str, 
     return limits
 
 
-def _arguments(raw: Any, errors: dict[str, list[str]]) -> list[str]:
+def _arguments(raw: Any, errors: dict[str, list[str]], field: str = "command_line_arguments") -> list[str]:
+    """Arguments as Judge0's shell would split them (after dropping what Judge0 drops), for argv."""
     if raw is None or raw == "":
         return []
     if not isinstance(raw, str) or len(raw) > MAX_OPTION_CHARACTERS:
-        errors["command_line_arguments"] = [f"is too long (maximum is {MAX_OPTION_CHARACTERS} characters)"]
+        errors[field] = [f"is too long (maximum is {MAX_OPTION_CHARACTERS} characters)"]
         return []
     try:
         args = shlex.split(ARGUMENT_CHARACTERS_DROPPED.sub("", raw))
     except ValueError:
-        errors["command_line_arguments"] = ["has an unmatched quote"]
+        errors[field] = ["has an unmatched quote"]
         return []
     if len(args) > 32 or any(len(arg) > 256 for arg in args):
-        errors["command_line_arguments"] = ["at most 32 arguments of at most 256 characters each"]
+        errors[field] = ["at most 32 arguments of at most 256 characters each"]
     return args
 
 
 # What this service does not offer, refused with the message Judge0 gives when its configuration
 # turns the feature off (config_info says so too).
-OFF = {
-    "compiler_options": "setting compiler options is not allowed",
-    "callback_url": "setting callback is not allowed",
-}
+OFF = {"callback_url": "setting callback is not allowed"}
 NOT_ALLOWED_TO_ENABLE = (
     "enable_network",
     "enable_per_process_and_thread_time_limit",
@@ -359,7 +367,7 @@ def _submission(task: Task, result: Mapping[str, Any] | None) -> dict[str, Any]:
         "exit_signal": run.get("signal"),
         "message": message.encode() if message else None,
         "wall_time": _decimal(run.get("wall_s")),
-        "compiler_options": None,
+        "compiler_options": shlex.join(params["compile_options"]) if params.get("compile_options") else None,
         "command_line_arguments": shlex.join(params["args"]) if params.get("args") else None,
         "redirect_stderr_to_stdout": params.get("merge_stderr", False),
         "callback_url": None,

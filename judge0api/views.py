@@ -55,6 +55,7 @@ PARAM_FIELDS = {
     "expected_output": "expected_output",
     "args": "command_line_arguments",
     "files": "additional_files",
+    "compile_options": "compiler_options",
     "time_s": "cpu_time_limit",
     "memory_mb": "memory_limit",
 }

@@ -200,6 +200,12 @@ class CodeParams(ParamsSerializer):
         help_text="If given, the verdict is accepted or wrong_answer (trailing whitespace ignored).",
     )
     limits = CodeLimits(required=False)
+    compile_options = serializers.ListField(
+        child=StrictCharField(max_length=256),
+        required=False,
+        max_length=32,
+        help_text="Arguments for the compiler, put before the source file (compiled languages that take them).",
+    )
     merge_stderr = serializers.BooleanField(
         default=False, help_text="The program's stderr goes into its stdout, interleaved as written."
     )
@@ -255,6 +261,8 @@ class CodeParams(ParamsSerializer):
                 {"tests": ["Put stdin and expected_output in each test, not beside tests."]}
             )
         _check_source(attrs["source"], attrs["source_encoding"])
+        if attrs.get("compile_options") and not LANGUAGES[attrs["language"]].takes_options:
+            raise serializers.ValidationError({"compile_options": [f"{attrs['language']} takes no compile options."]})
         files = attrs.get("files") or []
         names = [extra["name"] for extra in files]
         if len(set(names)) != len(names) or LANGUAGES[attrs["language"]].source_file in names:
@@ -435,7 +443,7 @@ def run(context: Context, params: Mapping[str, Any]) -> dict[str, Any]:
         compiled = None
         if language.compile is not None:
             outcome = box.run(
-                command(language.compile, language, memory_mb),
+                command(language.compile, language, memory_mb, params.get("compile_options") or ()),
                 workspace=space,
                 stdin=b"",
                 limits=budget.cap(compile_limits(language)),

@@ -3,7 +3,8 @@ which of them this host can run: a language whose toolchain is not installed is 
 
 Commands are argv lists, never a shell line built from user input. In them `{binary}` is the
 toolchain found, `{memory_mb}` the run's memory limit and `{heap_mb}` the part of it a runtime
-with its own heap (the JVM, V8, SBCL) may use for that heap.
+with its own heap (the JVM, V8, SBCL) may use for that heap; a compile command's `{options}`
+(put before the source file) becomes the caller's compile options, each one argument.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from __future__ import annotations
 import functools
 import re
 import subprocess
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+OPTIONS = "{options}"  # in a compile command: where the caller's compile options go (none by default)
 JAVA_OPTIONS = ("-XX:+UseSerialGC", "-XX:ActiveProcessorCount=1", "-Xss8m")  # one GC thread, few JIT threads
 GO_ENVIRONMENT = (("GOCACHE", "/tmp/go-cache"), ("GOPATH", "/tmp/go"), ("GO111MODULE", "off"))
 KOTLIN_LIB = "/usr/share/kotlin/kotlinc/lib"
@@ -42,6 +45,11 @@ class Language:
     open_files: int = 64
     executable_source: bool = False  # the source is the program itself (a binary): written 0755
 
+    @property
+    def takes_options(self) -> bool:
+        """Whether the compile command has a place for the caller's compile options."""
+        return self.compile is not None and OPTIONS in self.compile
+
     @functools.cached_property
     def binary(self) -> str | None:
         found = next((path for path in self.candidates if Path(path).exists()), None)
@@ -67,6 +75,9 @@ def _language(
     **options: object,
 ) -> Language:
     candidates = (binary,) if isinstance(binary, str) else binary
+    if compile is not None and source_file in compile:  # the caller's compile options go before the source
+        at = compile.index(source_file)
+        compile = (*compile[:at], OPTIONS, *compile[at:])
     return Language(name, source_file, compile, run, version_command, candidates, judge0_ids, judge0_name, **options)
 
 
@@ -502,9 +513,17 @@ LANGUAGES: dict[str, Language] = {
 }
 
 
-def command(template: tuple[str, ...], language: Language, memory_mb: int = 256) -> list[str]:
+def command(
+    template: tuple[str, ...], language: Language, memory_mb: int = 256, options: Sequence[str] = ()
+) -> list[str]:
     heap_mb = max(memory_mb - 64, memory_mb // 2)  # the rest: the runtime's own code, stacks, buffers
-    return [part.format(binary=language.binary, memory_mb=memory_mb, heap_mb=heap_mb) for part in template]
+    argv: list[str] = []
+    for part in template:
+        if part == OPTIONS:
+            argv += options
+        else:
+            argv.append(part.format(binary=language.binary, memory_mb=memory_mb, heap_mb=heap_mb))
+    return argv
 
 
 @functools.cache

@@ -123,6 +123,15 @@ def test_expected_output_is_compared_as_judge0_compares(api):
     assert submit(api, {**body, "expected_output": "b"}).json()["status"]["id"] == 4
 
 
+def test_compiler_options_reach_the_compiler(api):
+    source = "#include <stdio.h>\nint main(void){puts(GREETING);}"
+    body = {"source_code": source, "language_id": C, "compiler_options": "-DGREETING='\"hi there\"' -Wall"}
+    shown = submit(api, body, "wait=true&fields=stdout,compiler_options").json()
+    assert shown == {"stdout": "hi there\n", "compiler_options": "'-DGREETING=\"hi there\"' -Wall"}
+    refused = submit(api, {"source_code": "print(1)", "language_id": PYTHON, "compiler_options": "-O"})
+    assert refused.json() == {"compiler_options": ["setting compiler options is only allowed for compiled languages"]}
+
+
 def test_stderr_can_be_merged_into_stdout_in_order(api):
     source = "import sys\nfor n in range(3):\n    print(n, flush=True); print('e', n, file=sys.stderr, flush=True)"
     shown = submit(api, {"source_code": source, "language_id": PYTHON, "redirect_stderr_to_stdout": True}).json()
@@ -200,7 +209,6 @@ def test_invalid_submissions_get_judge0_s_422(api, settings):
             "memory_limit": "lots",
             "enable_network": True,
             "callback_url": "https://example.com/hook",
-            "compiler_options": "-O3",
             "command_line_arguments": "'unclosed",
         },
     )
@@ -213,7 +221,6 @@ def test_invalid_submissions_get_judge0_s_422(api, settings):
         "command_line_arguments": ["has an unmatched quote"],
         "enable_network": ["this option cannot be enabled"],
         "callback_url": ["setting callback is not allowed"],
-        "compiler_options": ["setting compiler options is not allowed"],
     }
 
 
