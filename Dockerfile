@@ -3,6 +3,8 @@
 # The code runner needs user namespaces for its bubblewrap sandbox; Docker's default seccomp and
 # AppArmor profiles forbid them: add --security-opt seccomp=unconfined --security-opt apparmor=unconfined
 # (or a profile that allows unshare/clone of namespaces). Without them, code tasks answer 503.
+# Runtimes bounded by a cgroup alone (the JVM, Go, Node, BEAM, Mono...: docs/languages.md) are
+# offered only where runs get one: as root with cgroups writable (--user root), not as `app`.
 # The code runner's languages: LANGUAGES=core (python, c, cpp, java, javascript, typescript, go,
 # rust, bash, ruby, php) or LANGUAGES=all (every language docs/languages.md lists as offered):
 #   docker build --build-arg LANGUAGES=all -t taskservice .

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.conf import settings
 
-from kinds.code.kind import MAX_FILES_BYTES, CodeLimits
-from kinds.code.languages import Language, available, command, version_number
+from kinds.code.kind import MAX_FILES_BYTES, CodeLimits, offered_languages
+from kinds.code.languages import Language, command, version_number
 
 VERSION = "1.13.1"
 BATCH_MAX = 20  # Judge0's MAX_SUBMISSION_BATCH_SIZE
@@ -38,7 +38,7 @@ def status(status_id: int) -> dict[str, Any]:
 
 def by_id() -> dict[int, Language]:
     """Every id a Judge0 client may send for a language installed here (C is 48, 49 and 50)."""
-    return {judge0_id: language for language in available() for judge0_id in language.judge0_ids}
+    return {judge0_id: language for language in offered_languages() for judge0_id in language.judge0_ids}
 
 
 def name(language: Language) -> str:
@@ -47,7 +47,7 @@ def name(language: Language) -> str:
 
 def listed() -> list[dict[str, Any]]:
     """`GET /languages`: one entry per language, under the id Judge0 lists it by."""
-    entries = [{"id": language.judge0_ids[0], "name": name(language)} for language in available()]
+    entries = [{"id": language.judge0_ids[0], "name": name(language)} for language in offered_languages()]
     return sorted(entries, key=lambda entry: entry["id"])
 
 

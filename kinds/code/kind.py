@@ -241,8 +241,8 @@ class CodeParams(ParamsSerializer):
     def validate_language(self, name: str) -> str:
         name = LANGUAGE_ALIASES.get(name.lower(), name.lower())
         language = LANGUAGES.get(name)
-        if language is None or language.binary is None:
-            offered = ", ".join(language.name for language in available())
+        if language is None or language not in offered_languages():
+            offered = ", ".join(language.name for language in offered_languages())
             raise serializers.ValidationError(f"{name!r} is not a language this host runs; it runs: {offered}.")
         return name
 
@@ -296,6 +296,16 @@ def sandbox() -> Sandbox:
         read_only=tuple(sorted({path for language in available() for path in language.read_only})),
         on_fault=metrics.SANDBOX_FAULTS.inc,
     )
+
+
+def offered_languages() -> list[Language]:
+    """The installed languages, less those whose runtime needs a cgroup's memory bound (no
+    RLIMIT_AS) where runs get none (a service that is not root): never run with memory unbounded."""
+    try:
+        bounded = sandbox().bounds_tree_memory
+    except SandboxUnavailable:  # nothing runs here at all (submissions get 503): list what is installed
+        bounded = True
+    return [language for language in available() if language.address_space or bounded]
 
 
 def isolation() -> str:
@@ -659,7 +669,7 @@ def languages() -> list[dict[str, Any]]:
             "run_command": " ".join(command(language.run, language)),
             "isolation": isolation(),
         }
-        for language in available()
+        for language in offered_languages()
     ]
 
 

@@ -161,6 +161,19 @@ def test_no_sandbox_means_503_at_submit(api, monkeypatch):
         code.sandbox.cache_clear()
 
 
+def test_runtimes_that_need_a_cgroup_are_not_offered_without_one(api, monkeypatch):
+    class RlimitsOnly:
+        bounds_tree_memory = False
+        isolation = "rlimits only: the service is not root"
+
+    monkeypatch.setattr(code, "sandbox", RlimitsOnly)
+    names = {item["name"] for item in api.get("/languages").json()}
+    assert {"python", "c"} <= names and not {"java", "go", "javascript"} & names
+    body = {"kind": "code", "params": {"language": "java", "source": "class Main {}"}}
+    assert_problem(api.post("/task", body, format="json"), 400, "invalid-params")
+    assert 62 not in {item["id"] for item in api.get("/judge0/languages").json()}
+
+
 def test_languages_lists_what_this_host_runs(api):
     languages = {item["name"]: item for item in api.get("/languages").json()}
     assert list(languages) == INSTALLED
