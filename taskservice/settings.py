@@ -272,6 +272,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 5,
     # Redis re-delivers an unacknowledged message this long after it was taken (a dead worker's).
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=10),
+    # ...checked every 10 s (kombu's default scans every 10th check: a message a worker held when
+    # the broker went down came back up to 100 s after its visibility timeout).
+    "unacked_restore_throttle": 1,
 }
 # Fairness across owners: each owner's tasks go to one of these queues (executors/celery/executor.py).
 TASK_FAIR_LANES = 8  # web and workers must agree on the queue names, so not a per-process knob
