@@ -302,6 +302,7 @@ def offered_languages() -> list[Language]:
     """The installed languages, less those whose runtime needs a cgroup's memory bound (no
     RLIMIT_AS) where runs get none (a service that is not root): never run with memory unbounded."""
     try:
+        sandbox_ready()
         bounded = sandbox().bounds_tree_memory
     except SandboxUnavailable:  # nothing runs here at all (submissions get 503): list what is installed
         bounded = True
@@ -311,6 +312,7 @@ def offered_languages() -> list[Language]:
 def isolation() -> str:
     """How runs are isolated on this host (cgroup v1/v2 or rlimits only), for /languages and /readyz."""
     try:
+        sandbox_ready()
         return sandbox().isolation
     except SandboxUnavailable as exc:
         return f"unavailable: {exc}"

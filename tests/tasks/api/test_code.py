@@ -166,7 +166,12 @@ def test_runtimes_that_need_a_cgroup_are_not_offered_without_one(api, monkeypatc
         bounds_tree_memory = False
         isolation = "rlimits only: the service is not root"
 
+        def check(self) -> None:
+            """Programs run (without cgroups)."""
+
     monkeypatch.setattr(code, "sandbox", RlimitsOnly)
+    code.sandbox_ready.cache_clear()
+    monkeypatch.setattr(code, "sandbox_ready", code.sandbox_ready.__wrapped__)
     names = {item["name"] for item in api.get("/languages").json()}
     assert {"python", "c"} <= names and not {"java", "go", "javascript"} & names
     body = {"kind": "code", "params": {"language": "java", "source": "class Main {}"}}
