@@ -166,6 +166,8 @@ def direct_language(language: Language, source: str, _: int = 0) -> float:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as path:
         Path(path, language.source_file).write_text(language.source_prefix + source)
+        if language.executable_source:
+            os.chmod(Path(path, language.source_file), 0o755)
         environment = {**os.environ, "HOME": path, **dict(language.environment)}
         environment.update({name: value.replace("/tmp/", f"{path}/") for name, value in language.environment})
         for template in (language.compile, language.run):
