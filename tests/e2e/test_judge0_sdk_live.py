@@ -46,6 +46,7 @@ def languages(server) -> dict[int, str]:
 def test_every_listed_language_says_hello(sdk, server):
     listed = languages(server)
     assert set(listed) == set(OURS)  # every toolchain is installed where the suite runs
+    del listed[89]  # a multi-file program is a zip, not a source: test_a_multi_file_program
     submissions = [judge0.Submission(source_code=HELLO[OURS[id_]], language=id_, cpu_time_limit=5) for id_ in listed]
     for language_id, result in zip(listed, sdk.run(submissions=submissions), strict=True):
         assert (result.status, result.stdout) == (judge0.Status.ACCEPTED, "hello, world\n"), listed[language_id]
