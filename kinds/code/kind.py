@@ -436,12 +436,35 @@ class TaskBudget:
         )
 
 
+@dataclasses.dataclass(frozen=True)
+class Program:
+    """How the built program runs, the same for the run and for each test case."""
+
+    box: Sandbox
+    argv: list[str]
+    limits: Limits
+    budget: TaskBudget
+    environment: Mapping[str, str]
+    merged: bool  # stderr merged into stdout
+
+    def run(self, space: Workspace, stdin: str) -> Outcome:
+        return self.box.run(
+            self.argv,
+            workspace=space,
+            stdin=stdin.encode(),
+            limits=self.budget.cap(self.limits),
+            environment=self.environment,
+            merge_stderr=self.merged,
+        )
+
+    def judge(self, outcome: Outcome, expected: str | None) -> str:
+        return judge(outcome, self.limits, expected, merged=self.merged)
+
+
 def run(context: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     language: Language = LANGUAGES[params["language"]]
-    limits = run_limits(params["limits"], language)
     memory_mb = params["limits"]["memory_mb"]
     environment = dict(language.environment)
-    merged = params.get("merge_stderr", False)
     budget = TaskBudget(params.get("task_s") or TASK_LIMIT.maximum())
     box = sandbox()
     tests = params.get("tests") or []
@@ -465,50 +488,27 @@ def run(context: Context, params: Mapping[str, Any]) -> dict[str, Any]:
             if outcome.exit_code != 0:
                 return {"verdict": "compile_error", "language": language.name, "compile": compiled, "run": None}
             context.report_progress(1 / steps)
-        argv = command(language.run, language, memory_mb) + list(params["args"])
+        program = Program(
+            box,
+            command(language.run, language, memory_mb) + list(params["args"]),
+            run_limits(params["limits"], language),
+            budget,
+            environment,
+            params.get("merge_stderr", False),
+        )
         if tests:
-            cases = _run_tests(
-                context,
-                box,
-                space,
-                argv,
-                tests,
-                limits,
-                budget,
-                environment,
-                merged,
-                done=steps - len(tests),
-                steps=steps,
-            )
+            cases = _run_tests(context, program, space, tests, done=steps - len(tests), steps=steps)
             failed = next((case["verdict"] for case in cases if case["verdict"] != "accepted"), "accepted")
             return {"verdict": failed, "language": language.name, "compile": compiled, "run": None, "tests": cases}
         if context.cancelled():
             raise TaskCancelled
-        outcome = box.run(
-            argv,
-            workspace=space,
-            stdin=params["stdin"].encode(),
-            limits=budget.cap(limits),
-            environment=environment,
-            merge_stderr=merged,
-        )
-    verdict = judge(outcome, limits, params["expected_output"], merged=merged)
+        outcome = program.run(space, params["stdin"])
+    verdict = program.judge(outcome, params["expected_output"])
     return {"verdict": verdict, "language": language.name, "compile": compiled, "run": _report(outcome)}
 
 
 def _run_tests(
-    context: Context,
-    box: Sandbox,
-    built: Workspace,
-    argv: list[str],
-    tests: list[Mapping[str, Any]],
-    limits: Limits,
-    budget: TaskBudget,
-    environment: Mapping[str, str],
-    merged: bool,
-    *,
-    done: int,
-    steps: int,
+    context: Context, program: Program, built: Workspace, tests: list[Mapping[str, Any]], *, done: int, steps: int
 ) -> list[dict[str, Any]]:
     """Each case in a fresh workspace (its own uid and /work) holding a copy of what was built, so
     nothing one case leaves behind reaches the next; progress after each, cancel between them."""
@@ -517,21 +517,13 @@ def _run_tests(
         if context.cancelled():
             raise TaskCancelled
         name = test.get("name") or f"test {index + 1}"
-        if budget.left() <= 0:  # the task's budget is spent: the cases left are not run
+        if program.budget.left() <= 0:  # the task's budget is spent: the cases left are not run
             cases.append({"name": name, "verdict": "time_limit_exceeded", "skipped": "the task's time budget is spent"})
             continue
-        with box.workdir() as space:
+        with program.box.workdir() as space:
             _copy_build(built, space)
-            outcome = box.run(
-                argv,
-                workspace=space,
-                stdin=test["stdin"].encode(),
-                limits=budget.cap(limits),
-                environment=environment,
-                merge_stderr=merged,
-            )
-        verdict = judge(outcome, limits, test["expected_output"], merged=merged)
-        cases.append({"name": name, "verdict": verdict, **_report(outcome)})
+            outcome = program.run(space, test["stdin"])
+        cases.append({"name": name, "verdict": program.judge(outcome, test["expected_output"]), **_report(outcome)})
         context.report_progress((done + index + 1) / steps)
     return cases
 
