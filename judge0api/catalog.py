@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 
-from kinds.code.kind import MAX_FILES_BYTES, CodeLimits, offered_languages
+from kinds.code.kind import MAX_FILES_BYTES, CodeLimits, offered_languages, wall_seconds
 from kinds.code.languages import Language, command, version_number
 
 VERSION = "1.13.1"
@@ -73,9 +73,18 @@ def defaults() -> dict[str, Any]:
     }
 
 
-def wall_seconds(cpu_seconds: float) -> float:
-    """The wall-clock limit the code kind gives a run of `cpu_seconds` (kinds.code.kind.run_limits)."""
-    return cpu_seconds * 2 + 1
+def maxima() -> dict[str, Any]:
+    """The largest limits a submission may ask for (config_info's `max_*`), from the settings."""
+    return {
+        "max_cpu_time_limit": settings.CODE_MAX_TIME_S,
+        "max_cpu_extra_time": 0.0,
+        "max_wall_time_limit": wall_seconds(settings.CODE_MAX_TIME_S),
+        "max_memory_limit": settings.CODE_MAX_MEMORY_MB * 1024,
+        "max_stack_limit": 8192,
+        "max_max_processes_and_or_threads": settings.CODE_MAX_PROCESSES,
+        "max_max_file_size": settings.CODE_MAX_FILE_KB,
+        "max_number_of_runs": 1,
+    }
 
 
 def config_info() -> dict[str, Any]:
@@ -83,6 +92,7 @@ def config_info() -> dict[str, Any]:
     reads it (the official SDK does) never sends what would be refused."""
     given = defaults()
     return {
+        **maxima(),
         "maintenance_mode": False,
         "enable_wait_result": True,
         "enable_compiler_options": True,
@@ -95,25 +105,17 @@ def config_info() -> dict[str, Any]:
         "enable_additional_files": True,
         "max_queue_size": settings.TASK_QUEUE_SIZE,
         "cpu_time_limit": given["cpu_time_limit"],
-        "max_cpu_time_limit": settings.CODE_MAX_TIME_S,
         "cpu_extra_time": 0.0,
-        "max_cpu_extra_time": 0.0,
         "wall_time_limit": given["wall_time_limit"],
-        "max_wall_time_limit": wall_seconds(settings.CODE_MAX_TIME_S),
         "memory_limit": given["memory_limit"],
-        "max_memory_limit": settings.CODE_MAX_MEMORY_MB * 1024,
         "stack_limit": 8192,
-        "max_stack_limit": 8192,
         "max_processes_and_or_threads": settings.CODE_MAX_PROCESSES,
-        "max_max_processes_and_or_threads": settings.CODE_MAX_PROCESSES,
         "enable_per_process_and_thread_time_limit": False,
         "allow_enable_per_process_and_thread_time_limit": False,
         "enable_per_process_and_thread_memory_limit": False,
         "allow_enable_per_process_and_thread_memory_limit": False,
         "max_file_size": settings.CODE_MAX_FILE_KB,
-        "max_max_file_size": settings.CODE_MAX_FILE_KB,
         "number_of_runs": 1,
-        "max_number_of_runs": 1,
         "redirect_stderr_to_stdout": False,
         "max_extract_size": MAX_FILES_BYTES // 1024,
         "enable_batched_submissions": True,

@@ -20,7 +20,7 @@ from typing import Any
 from django.conf import settings
 
 from judge0api import catalog
-from kinds.code.kind import FILE_PATH, MAX_FILES, MAX_FILES_BYTES, source_bytes
+from kinds.code.kind import FILE_PATH, MAX_FILES, MAX_FILES_BYTES, source_bytes, wall_seconds
 from kinds.code.languages import LANGUAGES
 from tasks.domain import Task, TaskStatus
 
@@ -259,7 +259,7 @@ def _number(body: Mapping[str, Any], name: str, errors: dict[str, list[str]], lo
 def _limits(body: Mapping[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
     """cpu_time_limit and memory_limit (KB) become the run's limits; the others are checked
     against what config_info says this service enforces (the sandbox's own values)."""
-    config = catalog.config_info()
+    config = catalog.maxima()
     limits: dict[str, Any] = {}
     cpu = _number(body, "cpu_time_limit", errors, 0.1, config["max_cpu_time_limit"])
     if cpu is not None:
@@ -355,7 +355,7 @@ def _submission(task: Task, result: Mapping[str, Any] | None) -> dict[str, Any]:
         "number_of_runs": 1,
         "cpu_time_limit": _decimal(limits["time_s"]),
         "cpu_extra_time": "0.0",
-        "wall_time_limit": _decimal(catalog.wall_seconds(limits["time_s"])),
+        "wall_time_limit": _decimal(wall_seconds(limits["time_s"])),
         "memory_limit": limits["memory_mb"] * 1024,
         "stack_limit": 8192,
         "max_processes_and_or_threads": settings.CODE_MAX_PROCESSES,

@@ -47,6 +47,7 @@ from tasks.errors import InvalidParams, InvalidTaskId, ResultUnavailable, TaskNo
 KIND = "code"
 TAG = ["judge0"]
 UTF8_ERROR = "some attributes for this submission cannot be converted to UTF-8, use base64_encoded=true query parameter"
+UTF8_ERROR_MANY = UTF8_ERROR.replace("this submission", "one or more submissions")
 # The service's own names for a code task's params, as Judge0 names the field they came from.
 PARAM_FIELDS = {
     "language": "language_id",
@@ -232,6 +233,7 @@ class SubmissionsView(Judge0View):
     )
     def get(self, request: Request) -> Response:
         fields = requested_fields(request.query_params)
+        base64_encoded = flag(request.query_params, "base64_encoded")
         try:
             page = int(request.query_params.get("page", 1))
             per_page = int(request.query_params.get("per_page", 20))
@@ -243,9 +245,9 @@ class SubmissionsView(Judge0View):
             return _error(f"invalid per_page: {per_page}")
         tasks, more = _page(owner_of(request), page, per_page)
         try:
-            shown = [_shown(task, fields, flag(request.query_params, "base64_encoded")) for task in tasks]
+            shown = [_shown(task, fields, base64_encoded) for task in tasks]
         except NotUtf8:
-            return _error(UTF8_ERROR.replace("this submission", "one or more submissions"))
+            return _error(UTF8_ERROR_MANY)
         meta = {
             "current_page": page,
             "next_page": page + 1 if more else None,
@@ -361,7 +363,7 @@ class BatchView(Judge0View):
                 None if (task := _task(t, owner)) is None else _shown(task, fields, base64_encoded) for t in tokens
             ]
         except NotUtf8:
-            return _error(UTF8_ERROR.replace("this submission", "one or more submissions"))
+            return _error(UTF8_ERROR_MANY)
         return Response({"submissions": shown})
 
 

@@ -318,10 +318,15 @@ def isolation() -> str:
         return f"unavailable: {exc}"
 
 
+def wall_seconds(cpu_seconds: float) -> float:
+    """A run's wall-clock limit for its CPU limit: room to wait on I/O, still bounded."""
+    return cpu_seconds * 2 + 1
+
+
 def run_limits(limits: Mapping[str, Any], language: Language | None = None) -> Limits:
     return Limits(
         cpu_seconds=limits["time_s"],
-        wall_seconds=limits["time_s"] * 2 + 1,
+        wall_seconds=wall_seconds(limits["time_s"]),
         memory_bytes=limits["memory_mb"] * MIB,
         output_bytes=limits["output_kb"] * 1024,
         processes=settings.CODE_MAX_PROCESSES,
