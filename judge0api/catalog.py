@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 
 from kinds.code.kind import MAX_FILES_BYTES, CodeLimits, offered_languages, wall_seconds
-from kinds.code.languages import Language, command, version_number
+from kinds.code.languages import PROCESSES, Language, command, version_number
 
 VERSION = "1.13.1"
 BATCH_MAX = 20  # Judge0's MAX_SUBMISSION_BATCH_SIZE
@@ -109,7 +109,7 @@ def config_info() -> dict[str, Any]:
         "wall_time_limit": given["wall_time_limit"],
         "memory_limit": given["memory_limit"],
         "stack_limit": 8192,
-        "max_processes_and_or_threads": settings.CODE_MAX_PROCESSES,
+        "max_processes_and_or_threads": PROCESSES,  # RUNTIME_PROCESSES for the JVM, Go, BEAM, .NET, V8...
         "enable_per_process_and_thread_time_limit": False,
         "allow_enable_per_process_and_thread_time_limit": False,
         "enable_per_process_and_thread_memory_limit": False,

@@ -20,7 +20,7 @@ from typing import Any
 from django.conf import settings
 
 from judge0api import catalog
-from kinds.code.kind import FILE_PATH, MAX_FILES, MAX_FILES_BYTES, source_bytes, wall_seconds
+from kinds.code.kind import FILE_PATH, MAX_FILES, MAX_FILES_BYTES, run_processes, source_bytes, wall_seconds
 from kinds.code.languages import LANGUAGES
 from tasks.domain import Task, TaskStatus
 
@@ -257,8 +257,8 @@ def _number(body: Mapping[str, Any], name: str, errors: dict[str, list[str]], lo
 
 
 def _limits(body: Mapping[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
-    """cpu_time_limit and memory_limit (KB) become the run's limits; the others are checked
-    against what config_info says this service enforces (the sandbox's own values)."""
+    """cpu_time_limit, wall_time_limit, memory_limit (KB) and max_processes_and_or_threads become the
+    run's limits; the others are checked against what config_info says this service enforces."""
     config = catalog.maxima()
     limits: dict[str, Any] = {}
     cpu = _number(body, "cpu_time_limit", errors, 0.1, config["max_cpu_time_limit"])
@@ -267,10 +267,14 @@ def _limits(body: Mapping[str, Any], errors: dict[str, list[str]]) -> dict[str, 
     memory = _number(body, "memory_limit", errors, 16 * 1024, config["max_memory_limit"])
     if memory is not None:
         limits["memory_mb"] = math.ceil(memory / 1024)
-    _number(body, "wall_time_limit", errors, 1, config["max_wall_time_limit"])
+    wall = _number(body, "wall_time_limit", errors, 1, config["max_wall_time_limit"])
+    if wall is not None:
+        limits["wall_s"] = wall
     _number(body, "cpu_extra_time", errors, 0, config["max_cpu_extra_time"])
     _number(body, "stack_limit", errors, 0, config["max_stack_limit"])
-    _number(body, "max_processes_and_or_threads", errors, 1, config["max_max_processes_and_or_threads"])
+    processes = _number(body, "max_processes_and_or_threads", errors, 1, config["max_max_processes_and_or_threads"])
+    if processes is not None:
+        limits["processes"] = int(processes)
     _number(body, "max_file_size", errors, 0, config["max_max_file_size"])
     _number(body, "number_of_runs", errors, 1, config["max_number_of_runs"])
     return limits
@@ -355,10 +359,10 @@ def _submission(task: Task, result: Mapping[str, Any] | None) -> dict[str, Any]:
         "number_of_runs": 1,
         "cpu_time_limit": _decimal(limits["time_s"]),
         "cpu_extra_time": "0.0",
-        "wall_time_limit": _decimal(wall_seconds(limits["time_s"])),
+        "wall_time_limit": _decimal(limits.get("wall_s") or wall_seconds(limits["time_s"])),
         "memory_limit": limits["memory_mb"] * 1024,
         "stack_limit": 8192,
-        "max_processes_and_or_threads": settings.CODE_MAX_PROCESSES,
+        "max_processes_and_or_threads": run_processes(limits, language),
         "enable_per_process_and_thread_time_limit": False,
         "enable_per_process_and_thread_memory_limit": False,
         "max_file_size": settings.CODE_MAX_FILE_KB,

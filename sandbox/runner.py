@@ -50,6 +50,9 @@ MIB = 1024 * 1024
 TMP_BYTES = 64 * MIB
 SHM_BYTES = 16 * MIB
 KILL_GRACE_SECONDS = 2.0  # for the launcher to kill and reap the run before it is killed itself
+# Processes of the sandbox's own in a run's cgroup and uid (bwrap outside the PID namespace, the
+# supervisor inside), added to the program's cap so a cap of N leaves the program N.
+OWN_PROCESSES = 2
 
 
 class SandboxUnavailable(RuntimeError):
@@ -66,7 +69,7 @@ class Limits:
     wall_seconds: float
     memory_bytes: int
     output_bytes: int
-    processes: int
+    processes: int  # the program's processes and threads together (the sandbox's own come on top)
     file_bytes: int
     open_files: int = 64
     # False for runtimes that reserve far more address space than they use (the JVM, Go, BEAM,
@@ -195,9 +198,8 @@ def rlimit_arg(limits: Limits) -> str:
     """The launcher's RLIMITS argument (its CPU hard limit is one second above the soft one)."""
     cpu = max(1, int(limits.cpu_seconds + 0.999))
     address_space = f"as={limits.memory_bytes}," if limits.address_space else ""
-    return (
-        f"cpu={cpu},{address_space}nproc={limits.processes},fsize={limits.file_bytes},nofile={limits.open_files},core=0"
-    )
+    processes = limits.processes + OWN_PROCESSES
+    return f"cpu={cpu},{address_space}nproc={processes},fsize={limits.file_bytes},nofile={limits.open_files},core=0"
 
 
 class UidPool:
@@ -290,7 +292,7 @@ class Sandbox:
         try:
             _write_all(stdin_fd, stdin)
             os.lseek(stdin_fd, 0, os.SEEK_SET)
-            group_limits = GroupLimits(limits.memory_bytes, limits.processes, cpus=1.0)
+            group_limits = GroupLimits(limits.memory_bytes, limits.processes + OWN_PROCESSES, cpus=1.0)
             with self._cgroups.group(group_limits) if self._cgroups else nullcontext() as group:
                 outcome = self._run(argv, workspace, stdin_fd, limits, group, environment, merge_stderr)
         finally:

@@ -23,6 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from core.env import env_float
 from core.limits import Limit
@@ -94,6 +95,17 @@ class CodeLimits(StrictSerializer):
     time_s = StrictFloatField(default=2.0, min_value=0.1, help_text="CPU seconds (at most CODE_MAX_TIME_S).")
     memory_mb = StrictIntegerField(default=256, min_value=16, help_text="Address space (at most CODE_MAX_MEMORY_MB).")
     output_kb = StrictIntegerField(default=1024, min_value=1, help_text="Per stream (at most CODE_MAX_OUTPUT_KB).")
+    wall_s = StrictFloatField(
+        required=False,
+        min_value=0.1,
+        help_text="Wall-clock seconds per run (at most 2 x CODE_MAX_TIME_S + 1); left out: 2 x time_s + 1.",
+    )
+    processes = StrictIntegerField(
+        required=False,
+        min_value=1,
+        help_text="Processes and threads of the run together (at most CODE_MAX_PROCESSES); left out: the "
+        "language's own cap (16, or 64 for runtimes that start threads: the JVM, Go, BEAM, .NET, V8...).",
+    )
 
     def get_fields(self) -> dict:
         # Maxima follow the settings (and appear in the schema): above them is a 400, not a clamp.
@@ -102,12 +114,14 @@ class CodeLimits(StrictSerializer):
             ("time_s", "CODE_MAX_TIME_S"),
             ("memory_mb", "CODE_MAX_MEMORY_MB"),
             ("output_kb", "CODE_MAX_OUTPUT_KB"),
+            ("processes", "CODE_MAX_PROCESSES"),
+            ("wall_s", None),
         ):
             field = fields[name]
             fields[name] = type(field)(
-                default=field.default,
+                **({"required": False} if field.default is empty else {"default": field.default}),
                 min_value=field.min_value,
-                max_value=getattr(settings, setting),
+                max_value=getattr(settings, setting) if setting else wall_seconds(settings.CODE_MAX_TIME_S),
                 help_text=field.help_text,
             )
         return fields
@@ -326,14 +340,20 @@ def wall_seconds(cpu_seconds: float) -> float:
 def run_limits(limits: Mapping[str, Any], language: Language | None = None) -> Limits:
     return Limits(
         cpu_seconds=limits["time_s"],
-        wall_seconds=wall_seconds(limits["time_s"]),
+        wall_seconds=limits.get("wall_s") or wall_seconds(limits["time_s"]),
         memory_bytes=limits["memory_mb"] * MIB,
         output_bytes=limits["output_kb"] * 1024,
-        processes=settings.CODE_MAX_PROCESSES,
+        processes=run_processes(limits, language),
         file_bytes=settings.CODE_MAX_FILE_KB * 1024,
         address_space=language.address_space if language else True,
         open_files=language.open_files if language else 64,
     )
+
+
+def run_processes(limits: Mapping[str, Any], language: Language | None) -> int:
+    """The run's process and thread cap: the caller's, else the language's, within the service's."""
+    asked = limits.get("processes") or (language.processes if language else settings.CODE_MAX_PROCESSES)
+    return min(asked, settings.CODE_MAX_PROCESSES)
 
 
 def compile_limits(language: Language | None = None) -> Limits:

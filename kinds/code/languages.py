@@ -22,6 +22,11 @@ JAVA_OPTIONS = ("-XX:+UseSerialGC", "-XX:ActiveProcessorCount=1", "-Xss8m")  # o
 GO_ENVIRONMENT = (("GOCACHE", "/tmp/go-cache"), ("GOPATH", "/tmp/go"), ("GO111MODULE", "off"))
 KOTLIN_LIB = "/usr/share/kotlin/kotlinc/lib"
 ERLANG_ENVIRONMENT = (("ERL_CRASH_DUMP_SECONDS", "0"),)  # no crash dump written into /work
+# Processes and threads a run may have together (its cgroup's pids.max and RLIMIT_NPROC), unless
+# the caller asks for fewer: a program of one process with room for a pipeline or a small pool,
+# and a runtime that starts its own threads (JIT, GC, schedulers, I/O) with room for them too.
+PROCESSES = 16
+RUNTIME_PROCESSES = 64
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class Language:
     source_prefix: str = ""  # written before the source (escript skips a file's first line)
     open_files: int = 64
     executable_source: bool = False  # the source is the program itself (a binary): written 0755
+    processes: int = PROCESSES  # the run's cap (compiles have the service's own: CODE_MAX_PROCESSES)
 
     @property
     def takes_options(self) -> bool:
@@ -155,6 +161,7 @@ LANGUAGES: dict[str, Language] = {
             (62,),
             "Java (OpenJDK {version})",
             address_space=False,
+            processes=RUNTIME_PROCESSES,
             read_only=("/etc/java-17-openjdk",),
         ),
         _language(
@@ -167,6 +174,7 @@ LANGUAGES: dict[str, Language] = {
             (63,),
             "JavaScript (Node.js {version})",
             address_space=False,
+            processes=RUNTIME_PROCESSES,
         ),
         _language(
             "typescript",
@@ -178,6 +186,7 @@ LANGUAGES: dict[str, Language] = {
             (74,),
             "TypeScript ({version})",
             address_space=False,
+            processes=RUNTIME_PROCESSES,
         ),
         _language(
             "go",
@@ -189,6 +198,7 @@ LANGUAGES: dict[str, Language] = {
             (60,),
             "Go ({version})",
             address_space=False,
+            processes=RUNTIME_PROCESSES,
             environment=GO_ENVIRONMENT,
         ),
         _language(
@@ -313,6 +323,7 @@ LANGUAGES: dict[str, Language] = {
             (55,),
             "Common Lisp (SBCL {version})",
             address_space=False,
+            processes=RUNTIME_PROCESSES,
         ),
         _language(
             "prolog",
@@ -339,6 +350,7 @@ LANGUAGES: dict[str, Language] = {
             (58,),
             "Erlang (OTP {version})",
             address_space=False,
+            processes=RUNTIME_PROCESSES,
             environment=ERLANG_ENVIRONMENT,
             source_prefix="\n",
         ),
@@ -352,6 +364,7 @@ LANGUAGES: dict[str, Language] = {
             (57,),
             "Elixir ({version})",
             address_space=False,
+            processes=RUNTIME_PROCESSES,
             environment=ERLANG_ENVIRONMENT,
         ),
         _language(
@@ -375,6 +388,7 @@ LANGUAGES: dict[str, Language] = {
             (51,),
             "C# (Mono {version})",
             address_space=False,
+            processes=RUNTIME_PROCESSES,
             read_only=("/etc/mono",),
         ),
         _language(
@@ -387,6 +401,7 @@ LANGUAGES: dict[str, Language] = {
             (61,),
             "Haskell (GHC {version})",
             address_space=False,  # GHC's runtime reserves a terabyte of address space
+            processes=RUNTIME_PROCESSES,
             read_only=("/var/lib/ghc",),
         ),
         _language(
@@ -399,6 +414,7 @@ LANGUAGES: dict[str, Language] = {
             (78,),
             "Kotlin ({version})",
             address_space=False,
+            processes=RUNTIME_PROCESSES,
             read_only=("/etc/java-17-openjdk",),
         ),
         _language(
@@ -411,6 +427,7 @@ LANGUAGES: dict[str, Language] = {
             (81,),
             "Scala ({version})",
             address_space=False,
+            processes=RUNTIME_PROCESSES,
             read_only=("/etc/java-17-openjdk",),
         ),
         _language(
@@ -423,6 +440,7 @@ LANGUAGES: dict[str, Language] = {
             (88,),
             "Groovy ({version})",
             address_space=False,
+            processes=RUNTIME_PROCESSES,
             read_only=("/etc/java-17-openjdk", "/etc/groovy"),
             environment=(("JAVA_OPTS", "-XX:+UseSerialGC -XX:ActiveProcessorCount=1"),),
         ),
@@ -436,6 +454,7 @@ LANGUAGES: dict[str, Language] = {
             (86,),
             "Clojure ({version})",
             address_space=False,
+            processes=RUNTIME_PROCESSES,
             read_only=("/etc/java-17-openjdk",),
         ),
         _language(
@@ -461,6 +480,7 @@ LANGUAGES: dict[str, Language] = {
             (66,),
             "Octave ({version})",
             address_space=False,
+            processes=RUNTIME_PROCESSES,
         ),
         _language(
             "objectivec",

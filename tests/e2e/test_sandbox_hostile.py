@@ -307,7 +307,8 @@ def test_a_fork_bomb_in_one_service_process_does_not_starve_another(gunicorn):
         "import os, time\nwhile True:\n    try:\n        if os.fork() == 0: break\n    except OSError: break\n"
         "time.sleep(30)"
     )
-    bomb = {"kind": "code", "params": {"language": "python", "source": hold, "limits": {"time_s": 4}}}
+    limits = {"time_s": 4, "processes": settings.CODE_MAX_PROCESSES}  # the most a run may have
+    bomb = {"kind": "code", "params": {"language": "python", "source": hold, "limits": limits}}
     task_id = requests.post(f"{bombed.url}/task", json=bomb, timeout=10).json()["task_id"]
     from tests.support import wait_for
 

@@ -142,6 +142,16 @@ def test_limits_map_onto_the_run(api):
     body = {"source_code": "print(1)", "language_id": PYTHON, "cpu_time_limit": 1.5, "memory_limit": 65536}
     shown = submit(api, body, "wait=true&fields=cpu_time_limit,memory_limit,wall_time_limit").json()
     assert shown == {"cpu_time_limit": "1.5", "memory_limit": 65536, "wall_time_limit": "4.0"}
+    threads = "from threading import *\nfor _ in range(2):\n    Thread(target=Event().wait, daemon=True).start()"
+    body = {"source_code": threads, "language_id": PYTHON, "max_processes_and_or_threads": 2}
+    shown = submit(api, body, "wait=true&fields=status,max_processes_and_or_threads,stderr").json()
+    assert shown["status"]["id"] == 11 and "can't start new thread" in shown["stderr"], shown
+    assert shown["max_processes_and_or_threads"] == 2
+    body = {"source_code": "import time; time.sleep(3)", "language_id": PYTHON, "wall_time_limit": 1}
+    shown = submit(api, body, "wait=true&fields=status,wall_time_limit,wall_time").json()
+    assert shown["status"]["id"] == 5 and shown["wall_time_limit"] == "1.0" and float(shown["wall_time"]) < 2.5
+    default = submit(api, {"source_code": "1", "language_id": PYTHON}, "wait=true&fields=max_processes_and_or_threads")
+    assert default.json() == {"max_processes_and_or_threads": 16}
 
 
 def zipped(files: dict[str, str], *, link: str | None = None) -> str:

@@ -7,6 +7,7 @@ forged report (exit 0, no CPU time). These tests run that exploit and a census o
 process against the real sandbox (bubblewrap, the helpers, cgroups), with no server around it.
 """
 
+import dataclasses
 import functools
 import json
 from pathlib import Path
@@ -139,3 +140,20 @@ def test_the_host_s_usr_local_and_kernel_symbols_stay_outside():
     assert listing == "[]", outcome  # python3 here is Debian's /usr/bin/python3: nothing of /usr/local is needed
     assert kernel[0] == "PermissionError", outcome
     assert kernel[1] in ("PermissionError", "FileNotFoundError"), outcome  # no modules on a monolithic kernel
+
+
+def test_a_cap_of_n_processes_leaves_the_program_exactly_n():
+    """The sandbox's own processes (bwrap, the supervisor) come on top of the program's cap."""
+    two_threads = (  # with the main thread: three at once
+        "import threading\ngo = threading.Event()\n"
+        "threads = [threading.Thread(target=go.wait) for _ in range(2)]\n"
+        "try:\n    [thread.start() for thread in threads]\nfinally:\n    go.set()\n"
+    )
+    chosen = sandbox()
+    for cap, started in ((3, True), (2, False)):
+        with chosen.workdir() as space:
+            (space.work / "main.py").write_text(two_threads)
+            limits = dataclasses.replace(LIMITS, processes=cap)
+            outcome = chosen.run(["/usr/bin/python3", "main.py"], workspace=space, stdin=b"", limits=limits)
+        assert (outcome.exit_code == 0) is started, (cap, outcome)
+        assert started or b"can't start new thread" in outcome.stderr, outcome

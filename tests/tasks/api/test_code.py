@@ -103,6 +103,30 @@ def test_args_reach_the_program(run_code):
     assert result["run"]["stdout"] == "['a b', 'c']\n"
 
 
+THREADS = """
+import threading
+threading.stack_size(256 * 1024)  # 24 threads of 8 MB stacks would not fit the address space
+threads = [threading.Thread(target=threading.Event().wait, args=(1,)) for _ in range(24)]
+try:
+    for thread in threads:
+        thread.start()
+    print("started all")
+except RuntimeError as exc:
+    print("refused:", exc)
+"""
+
+
+def test_a_run_s_processes_are_capped_by_its_language_unless_the_caller_sets_them(run_code):
+    assert code.LANGUAGES["python"].processes < 24 < code.LANGUAGES["java"].processes
+    assert run_code("python", THREADS)["run"]["stdout"].startswith("refused: can't start new thread")
+    assert run_code("python", THREADS, limits={"processes": 32})["run"]["stdout"] == "started all\n"
+
+
+def test_the_wall_clock_limit_can_be_set_apart_from_the_cpu_limit(run_code):
+    result = run_code("python", "import time; time.sleep(5)", limits={"time_s": 2, "wall_s": 0.5})
+    assert result["verdict"] == "time_limit_exceeded" and result["run"]["wall_s"] < 3, result
+
+
 @pytest.mark.parametrize(
     ("params", "pointer"),
     [
@@ -114,6 +138,8 @@ def test_args_reach_the_program(run_code):
         ({"language": "python", "source": "x", "limits": {"memory_mb": 4096}}, "#/params/limits/memory_mb"),
         ({"language": "python", "source": "x", "limits": {"output_kb": 10**6}}, "#/params/limits/output_kb"),
         ({"language": "python", "source": "x", "limits": {"cpu": 1}}, "#/params/limits/cpu"),
+        ({"language": "python", "source": "x", "limits": {"processes": 65}}, "#/params/limits/processes"),
+        ({"language": "python", "source": "x", "limits": {"wall_s": 22}}, "#/params/limits/wall_s"),
         ({"language": "python", "source": "x", "args": "a b"}, "#/params/args"),
         ({"language": "python", "source": "x", "files": [{"name": "../up", "content": ""}]}, "#/params/files/0/name"),
         ({"language": "python", "source": "x", "files": [{"name": "main.py", "content": ""}]}, "#/params/files"),
@@ -132,6 +158,8 @@ def test_args_reach_the_program(run_code):
         "memory-over-max",
         "output-over-max",
         "unknown-limit",
+        "processes-over-max",
+        "wall-over-max",
         "args-not-list",
         "file-outside-work",
         "file-over-the-source",
