@@ -3,6 +3,7 @@ where a cycle hides from `python -c "import ..."`): packages import only the lay
 own, and no module may import itself through others."""
 
 import ast
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -141,3 +142,15 @@ def test_kinds_do_no_schema_work():
             if isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
             assert not [name for name in names if name.startswith(("drf_spectacular", "httpapi.openapi"))], path
+
+
+def test_the_command_line_client_uses_the_public_api_only():
+    """tsk (client/) is a program of the service's users: it imports none of the service's code,
+    only the standard library, its own modules and its declared dependencies."""
+    allowed = {"tsk", "httpx", "rich", *sys.stdlib_module_names}
+    for path in (ROOT / "client" / "tsk").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            assert {name.split(".")[0] for name in names} <= allowed, (path.name, names)

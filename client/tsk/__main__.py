@@ -1,0 +1,3 @@
+from tsk.cli import main
+
+raise SystemExit(main())
