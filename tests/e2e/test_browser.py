@@ -24,6 +24,7 @@ pytestmark = pytest.mark.e2e
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 SLOW = 60_000  # ms: a task on a busy 2-core CI machine
+TIMES = "\N{MULTIPLICATION SIGN}"
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +163,7 @@ def test_quota_and_size_errors_are_readable(strict_page, tmp_path):
     page.goto("/")
     page.click("#tab-code")
     page.select_option("#language", "python")
-    page.fill("#source", "import time\ntime.sleep(4)\n")
+    set_source(page, "import time\ntime.sleep(4)\n")
     page.click("#code-submit")  # the one task an anonymous caller may have in progress
     expect(page.locator("#code-state")).to_contain_text("running", timeout=SLOW)
     page.click("#tab-photo")
@@ -188,9 +189,15 @@ def test_quota_and_size_errors_are_readable(strict_page, tmp_path):
     shot(page, "error-too-big")
 
 
+def set_source(page: Page, source: str) -> None:
+    """The whole source at once, through the editor's own API (typing it would auto-indent and
+    close brackets: the test of typing is below)."""
+    page.evaluate("source => codeEditor.setValue(source, 1)", source)
+
+
 def run_code(page: Page, language: str, source: str, verdict: str) -> None:
     page.select_option("#language", language)
-    page.fill("#source", source)
+    set_source(page, source)
     page.click("#code-submit")
     expect(page.locator("#verdict")).to_have_text(verdict, timeout=SLOW)
 
@@ -199,16 +206,22 @@ def test_code_runner_runs_python_and_shows_compile_errors(page):
     page.goto("/")
     page.click("#tab-code")
     page.select_option("#language", "python")
-    page.fill("#source", "for word in ['browser', 'says', 'hi']:\n")
-    page.focus("#source")
-    page.keyboard.press("End")
-    page.keyboard.press("Control+End")
-    page.keyboard.press("Tab")  # the editor indents instead of moving focus
+    editor = page.locator("#source-editor")
+    expect(editor).to_be_visible()
+    expect(page.locator("#source")).to_be_hidden()  # the editor replaced the plain textarea
+    editor.locator(".ace_content").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    page.keyboard.type("for word in ['browser', 'says', 'hi']:")
+    page.keyboard.press("Enter")  # the editor indents the loop's body by itself
     page.keyboard.type("print(word, end=' ')")
-    assert page.input_value("#source").endswith("\n    print(word, end=' ')")
+    assert page.input_value("#source") == "for word in ['browser', 'says', 'hi']:\n    print(word, end=' ')"
+    expect(editor.locator(".ace_keyword").first).to_be_visible()  # highlighted as Python: for, in
+    expect(editor.locator(".ace_gutter-cell")).to_have_count(2)  # line numbers
     page.fill("#expected", "browser says hi")
     shot(page, "code-1-python")
-    page.click("#code-submit")
+    editor.locator(".ace_content").click()
+    page.keyboard.press("Control+Enter")  # runs it, as the button does
     expect(page.locator("#verdict")).to_have_text("accepted", timeout=SLOW)
     expect(page.locator("#stdout")).to_have_text("browser says hi ")
     expect(page.locator("#run-stats")).to_contain_text("memory")
@@ -365,7 +378,7 @@ def test_code_runner_shows_a_table_of_test_cases(page):
     page.goto("/")
     page.click("#tab-code")
     page.select_option("#language", "python")
-    page.fill("#source", "print(sum(map(int, input().split())))\n")
+    set_source(page, "print(sum(map(int, input().split())))\n")
     page.fill(
         "#tests",
         '[{"name": "small", "stdin": "2 40", "expected_output": "42"}, {"stdin": "1 1", "expected_output": "3"}]',
@@ -378,3 +391,59 @@ def test_code_runner_shows_a_table_of_test_cases(page):
     expect(rows.nth(0)).to_contain_text("accepted")
     expect(rows.nth(1)).to_contain_text("wrong answer")
     shot(page, "code-4-test-cases")
+
+
+def test_the_editor_highlights_every_language_the_service_offers(page, site):
+    from web.editor import MODES
+
+    offered = [language["name"] for language in requests.get(f"{site.url}/languages", timeout=10).json()]
+    page.goto("/")
+    page.click("#tab-code")
+    for language in offered:
+        page.select_option("#language", language)
+        mode = f"ace/mode/{MODES[language]}"
+        page.wait_for_function("mode => codeEditor.session.getMode().$id === mode", arg=mode)
+    page.select_option("#language", "c")
+    set_source(page, "int main(void) { return 0; }\n")
+    expect(page.locator("#source-editor .ace_storage, #source-editor .ace_keyword").first).to_be_visible()
+
+
+def test_the_matrix_tool_shows_dimensions_values_and_a_heatmap(page):
+    page.goto("/")
+    page.click("#tab-matrix")
+    page.click("#matrix-submit")  # the example: [[1, 2], [3, 4]] @ [[5, 6], [7, 8]]
+    expect(page.locator("#matrix-shape")).to_have_text(f"2 {TIMES} 2 float64", timeout=SLOW)
+    expect(page.locator("#matrix-corner")).to_have_text("19\t22\n43\t50")
+    expect(page.locator("#matrix-heatmap")).to_have_attribute("data-cells", "2x2")
+    page.fill("#matrix-a", "300x300 seed 3")
+    page.fill("#matrix-b", "300x200")  # 60,000 values: JSON
+    page.click("#matrix-submit")
+    expect(page.locator("#matrix-shape")).to_have_text(f"300 {TIMES} 200 float64", timeout=SLOW)
+    expect(page.locator("#matrix-heatmap")).to_have_attribute("data-cells", "64x64")
+    page.fill("#matrix-b", "300x300")  # 90,000 values: the service sends a .npy file
+    page.click("#matrix-submit")
+    expect(page.locator("#matrix-shape")).to_have_text(f"300 {TIMES} 300 float64", timeout=SLOW)
+    expect(page.locator("#matrix-stats")).to_contain_text("crc32:")
+    shot(page, "matrix-heatmap")
+
+
+def test_my_tasks_shows_a_running_task_s_progress_bar_moving(page, site):
+    key = new_key(site, "dave")
+    page.goto("/")
+    page.click("#key-panel summary")
+    page.fill("#api-key", key)
+    page.click("text=Save key")
+    expect(page.locator("#who")).to_have_text("dave")
+    body = {"kind": "sleep", "params": {"seconds": 6}}
+    headers = {"Authorization": f"Bearer {key}"}
+    task_id = requests.post(f"{site.url}/task", json=body, headers=headers, timeout=10).json()["task_id"]
+    page.click("#tab-tasks")
+    bar = page.locator(f'#task-rows tr[data-task-id="{task_id}"] progress')
+    value = "id => (document.querySelector(`#task-rows tr[data-task-id='${id}'] progress`) || {value: 1}).value"
+    page.wait_for_function(f"id => ({value})(id) > 0 && ({value})(id) < 1", arg=task_id, timeout=SLOW)
+    first = page.evaluate(f"({value})", task_id)
+    page.wait_for_function(f"([id, seen]) => ({value})(id) > seen", arg=[task_id, first], timeout=SLOW)
+    shot(page, "tasks-progress")
+    row = page.locator(f'#task-rows tr[data-task-id="{task_id}"]')
+    expect(row).to_contain_text("ready", timeout=SLOW)
+    expect(bar).to_have_count(0)  # a finished task has no bar

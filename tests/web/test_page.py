@@ -1,6 +1,7 @@
 """The page at `/` is served with its static files, and its script calls only the public API."""
 
 import re
+from pathlib import Path
 
 from django.contrib.staticfiles import finders
 
@@ -37,3 +38,23 @@ def test_the_script_calls_only_documented_endpoints(client):
         path = re.sub(r"\$\{[^}]+\}", "x", call).split("?")[0]
         assert any(pattern.match(path) for pattern in documented), call
     assert "fetch(" in source and source.count("fetch(") == 1  # every request goes through api()
+
+
+def test_every_language_has_an_editor_mode_and_its_vendored_file():
+    """The editor highlights each language the code runner has (web/editor.py), from a file
+    scripts/vendor-editor put under /static with Ace's licence: nothing comes from a CDN."""
+    from kinds.code.languages import LANGUAGES
+    from web.editor import ACE_VERSION, MODES
+
+    vendored = Path(__file__).resolve().parents[2] / "web" / "static" / "web" / "vendor" / "ace"
+    assert set(MODES) == set(LANGUAGES)
+    for mode in set(MODES.values()):
+        assert (vendored / f"mode-{mode}.js").is_file(), mode
+    assert (vendored / "ace.js").is_file() and "Redistribution and use" in (vendored / "LICENSE").read_text()
+    assert ACE_VERSION in (vendored / "VERSION").read_text()
+
+
+def test_the_page_hands_the_editor_its_modes_and_a_local_base_path(client):
+    page = client.get("/").content.decode()
+    assert '<script id="editor-modes" type="application/json">' in page and '"python": "python"' in page
+    assert 'data-ace-base="/static/web/vendor/ace/"' in page and "/static/web/vendor/ace/ace.js" in page

@@ -386,26 +386,76 @@ const SAMPLES = {
   c: '#include <stdio.h>\n\nint main(void) {\n    printf("hello, world\\n");\n    return 0;\n}\n',
   cpp: '#include <iostream>\n\nint main() {\n    std::cout << "hello, world" << std::endl;\n}\n',
   bash: 'echo "hello, world"\n',
+  java: 'public class Main {\n    public static void main(String[] args) {\n        System.out.println("hello, world");\n    }\n}\n',
+  javascript: 'console.log("hello, world");\n',
+  typescript: 'const greeting: string = "hello, world";\nconsole.log(greeting);\n',
+  go: 'package main\n\nimport "fmt"\n\nfunc main() {\n\tfmt.Println("hello, world")\n}\n',
+  rust: 'fn main() {\n    println!("hello, world");\n}\n',
+  ruby: 'puts "hello, world"\n',
+  php: '<?php\necho "hello, world\\n";\n',
 };
 
-function setUpEditor(editor) {
+// The plain textarea's own Tab handling: what the page falls back to without Ace.
+function setUpTextarea(textarea) {
   let leaving = false; // after Esc, Tab moves focus as usual (keyboard users must be able to leave)
-  editor.addEventListener("keydown", (event) => {
+  textarea.addEventListener("keydown", (event) => {
     if (event.key === "Escape") { leaving = true; return; }
     if (event.key === "Tab" && !event.shiftKey && !leaving) {
       event.preventDefault();
-      const { selectionStart: start, selectionEnd: end, value } = editor;
-      editor.value = `${value.slice(0, start)}    ${value.slice(end)}`;
-      editor.selectionStart = editor.selectionEnd = start + 4;
+      const { selectionStart: start, selectionEnd: end, value } = textarea;
+      textarea.value = `${value.slice(0, start)}    ${value.slice(end)}`;
+      textarea.selectionStart = textarea.selectionEnd = start + 4;
       return;
     }
     leaving = false;
   });
 }
 
+// The code editor: Ace, vendored under /static (scripts/vendor-editor), over the textarea it
+// replaces and keeps in step (the form reads the textarea either way). Highlighting follows the
+// language (web/editor.py maps each to its Ace mode); Ctrl/Cmd+Enter runs the program; Esc then
+// Tab leaves the editor, Enter on it edits again. Without Ace the textarea stays as it was.
+const EDITOR_MODES = JSON.parse(document.getElementById("editor-modes")?.textContent || "{}");
+let codeEditor = null;
+
+function setUpAce(textarea) {
+  const box = $("source-editor");
+  if (!window.ace) return null;
+  ace.config.set("basePath", box.dataset.aceBase); // modes load from this service, never a CDN
+  const editor = ace.edit(box, {
+    value: textarea.value,
+    mode: "ace/mode/text",
+    useWorker: false, // no syntax-check workers: the program's own compiler says what is wrong
+    tabSize: 4,
+    useSoftTabs: true,
+    showPrintMargin: false,
+    fontSize: "0.92rem",
+    minLines: 14,
+    maxLines: 40,
+    enableKeyboardAccessibility: true,
+    textInputAriaLabel: "Source",
+  });
+  textarea.hidden = true;
+  textarea.required = false; // a hidden required field would block the form; submitCode checks instead
+  box.hidden = false;
+  editor.session.on("change", () => { textarea.value = editor.getValue(); });
+  editor.commands.addCommand({
+    name: "run",
+    bindKey: { win: "Ctrl-Enter", mac: "Command-Enter" },
+    exec: () => $("code-form").requestSubmit(),
+  });
+  $("source-label").addEventListener("click", () => editor.focus());
+  return editor;
+}
+
+function setSource(text) {
+  if (codeEditor) codeEditor.setValue(text, 1); else $("source").value = text;
+}
+
 async function setUpCodeRunner() {
-  const editor = $("source");
-  setUpEditor(editor);
+  const textarea = $("source");
+  setUpTextarea(textarea);
+  codeEditor = setUpAce(textarea);
   $("code-form").addEventListener("submit", submitCode);
   const languages = await (await api("/languages")).json();
   const select = $("language");
@@ -413,7 +463,8 @@ async function setUpCodeRunner() {
   const pick = () => {
     const language = languages.find((item) => item.name === select.value);
     $("language-version").textContent = language ? language.version : "";
-    if (!editor.value.trim() || Object.values(SAMPLES).includes(editor.value)) editor.value = SAMPLES[select.value] || "";
+    if (!textarea.value.trim() || Object.values(SAMPLES).includes(textarea.value)) setSource(SAMPLES[select.value] || "");
+    if (codeEditor) codeEditor.session.setMode(`ace/mode/${EDITOR_MODES[select.value] || "text"}`);
   };
   select.addEventListener("change", pick);
   pick();
@@ -425,6 +476,10 @@ async function submitCode(event) {
   hideError(errorBox);
   $("code-result").hidden = true;
   const params = { language: $("language").value, source: $("source").value, stdin: $("stdin").value };
+  if (!params.source.trim()) {
+    showError(errorBox, new Error("Write a program first: the source is empty."));
+    return;
+  }
   if ($("expected").value) params.expected_output = $("expected").value;
   const button = $("code-submit");
   button.disabled = true;
@@ -555,8 +610,18 @@ async function refreshTasks() {
 function taskRow(task) {
   const row = document.createElement("tr");
   row.dataset.taskId = task.task_id;
-  const status = task.status === "in_progress" ? `${task.state} ${Math.round(task.progress * 100)}%` : task.status;
-  for (const text of [task.kind, status, age(task.created_at)]) row.insertCell().textContent = text;
+  row.insertCell().textContent = task.kind;
+  const status = row.insertCell();
+  if (task.status === "in_progress") {
+    const bar = document.createElement("progress");
+    bar.max = 1;
+    bar.value = task.progress;
+    bar.setAttribute("aria-label", `Progress of task ${task.task_id}`);
+    status.append(bar, ` ${task.state} ${Math.round(task.progress * 100)}%`);
+  } else {
+    status.textContent = task.status;
+  }
+  row.insertCell().textContent = age(task.created_at);
   const link = document.createElement("a");
   link.textContent = task.task_id.slice(0, 8);
   link.title = task.task_id;
@@ -600,6 +665,115 @@ async function openResult(taskId) {
   }
 }
 
+// --- matrices ------------------------------------------------------------------------------
+
+// "300x300" or "300x300 seed 7": generated by the service; anything else is rows of numbers.
+function matrixParam(text) {
+  const shape = text.trim().match(/^(\d+)\s*[x×]\s*(\d+)(?:\s+seed\s+(\d+))?$/i);
+  if (shape) return { shape: [Number(shape[1]), Number(shape[2])], seed: Number(shape[3] || 1) };
+  return text.trim().split("\n").filter((line) => line.trim()).map((line) => line.trim().split(/[\s,]+/).map(Number));
+}
+
+async function submitMatrix(event) {
+  event.preventDefault();
+  const errorBox = $("matrix-error");
+  hideError(errorBox);
+  $("matrix-result").hidden = true;
+  const params = { a: matrixParam($("matrix-a").value), dtype: $("matrix-dtype").value };
+  if ($("matrix-b").value.trim()) params.b = matrixParam($("matrix-b").value);
+  else params.power = Number($("matrix-power").value || 1);
+  const button = $("matrix-submit");
+  button.disabled = true;
+  try {
+    const body = JSON.stringify({ kind: "matrix", params });
+    const reporter = progressReporter($("matrix-progress-row"), $("matrix-progress"), $("matrix-state"));
+    const status = await runTask({ body, headers: { "Content-Type": "application/json" } }, reporter);
+    if (status.status !== "ready") throw failure(status);
+    const answer = await api(`/result/${status.task_id}`);
+    const matrix = answer.headers.get("Content-Type").startsWith("application/json")
+      ? fromRows((await answer.json()).result.result)
+      : fromNpy(await answer.arrayBuffer());
+    showMatrix(matrix, status.result.meta);
+  } catch (error) {
+    showError(errorBox, error);
+  } finally {
+    button.disabled = false;
+    refreshIdentity();
+  }
+}
+
+function fromRows(rows) {
+  return { rows: rows.length, columns: rows.length ? rows[0].length : 0, values: rows.flat().map(Number) };
+}
+
+// A .npy file as the service writes it: 2-D, C order, little-endian float64, float32 or int64.
+function fromNpy(buffer) {
+  const bytes = new Uint8Array(buffer);
+  const view = new DataView(buffer);
+  const major = bytes[6];
+  const headerSize = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  const start = (major === 1 ? 10 : 12) + headerSize;
+  const header = new TextDecoder().decode(bytes.slice(major === 1 ? 10 : 12, start));
+  const [rows, columns] = header.match(/'shape':\s*\((\d+),\s*(\d+)\)/).slice(1).map(Number);
+  const descr = header.match(/'descr':\s*'([^']+)'/)[1];
+  const data = buffer.slice(start);
+  const typed = { "<f8": Float64Array, "<f4": Float32Array, "<i8": BigInt64Array }[descr];
+  if (!typed) throw new Error(`The result is a .npy of ${descr}, which this page cannot show: download it from My tasks.`);
+  return { rows, columns, values: Array.from(new typed(data), Number) };
+}
+
+function showMatrix(matrix, meta) {
+  const { rows, columns, values } = matrix;
+  let low = Infinity;
+  let high = -Infinity;
+  for (const value of values) { if (value < low) low = value; if (value > high) high = value; }
+  $("matrix-shape").textContent = `${rows} × ${columns} ${meta.dtype}`;
+  $("matrix-stats").textContent = `min ${low.toPrecision(4)}, max ${high.toPrecision(4)}, ${meta.checksum}`;
+  drawHeatmap($("matrix-heatmap"), matrix);
+  const corner = [];
+  for (let r = 0; r < Math.min(rows, 6); r += 1) {
+    const cells = values.slice(r * columns, r * columns + Math.min(columns, 6)).map((v) => Number(v.toPrecision(6)));
+    corner.push(cells.join("\t") + (columns > 6 ? "\t…" : ""));
+  }
+  $("matrix-corner").textContent = corner.join("\n") + (rows > 6 ? "\n…" : "");
+  $("matrix-result").hidden = false;
+}
+
+// At most 64 × 64 cells, each the mean of its block, coloured from blue (the lowest mean) through
+// white to red (the highest); the canvas keeps the matrix's proportions.
+function drawHeatmap(canvas, { rows, columns, values }) {
+  const down = Math.min(rows, 64);
+  const across = Math.min(columns, 64);
+  const means = [];
+  for (let i = 0; i < down; i += 1) {
+    for (let j = 0; j < across; j += 1) {
+      let sum = 0;
+      let count = 0;
+      for (let r = Math.floor((i * rows) / down); r < Math.floor(((i + 1) * rows) / down); r += 1) {
+        for (let c = Math.floor((j * columns) / across); c < Math.floor(((j + 1) * columns) / across); c += 1) {
+          sum += values[r * columns + c];
+          count += 1;
+        }
+      }
+      means.push(sum / count);
+    }
+  }
+  const low = Math.min(...means);
+  const high = Math.max(...means);
+  const scale = 256 / Math.max(down, across);
+  canvas.width = Math.max(8, Math.round(across * scale));
+  canvas.height = Math.max(8, Math.round(down * scale));
+  const context = canvas.getContext("2d");
+  means.forEach((mean, index) => {
+    const t = high > low ? (mean - low) / (high - low) : 0.5;
+    const pale = Math.round(255 * Math.min(2 * t, 2 * (1 - t))); // white in the middle
+    context.fillStyle = t < 0.5 ? `rgb(${pale}, ${pale}, 255)` : `rgb(255, ${pale}, ${pale})`;
+    const row = Math.floor(index / across);
+    context.fillRect((index % across) * scale, row * scale, Math.ceil(scale), Math.ceil(scale));
+  });
+  canvas.dataset.cells = `${down}x${across}`;
+}
+
 // --- start ---------------------------------------------------------------------------------
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -607,4 +781,5 @@ document.addEventListener("DOMContentLoaded", () => {
   setUpKeyPanel();
   setUpPhotoEditor().catch((error) => showError($("photo-error"), error));
   setUpCodeRunner().catch((error) => showError($("code-error"), error));
+  $("matrix-form").addEventListener("submit", submitMatrix);
 });
