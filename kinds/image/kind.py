@@ -127,7 +127,11 @@ class ImageParams(ParamsSerializer):
     `output.animated` asks for every frame."""
 
     image = ImageDataField(help_text="PNG, JPEG, WebP, GIF or BMP; at most IMAGE_MAX_BYTES and IMAGE_MAX_PIXELS.")
-    filters = serializers.ListField(child=FilterStepField(), min_length=1, help_text="1..IMAGE_MAX_STEPS steps.")
+    filters = serializers.ListField(
+        child=FilterStepField(),
+        min_length=0,
+        help_text="0..IMAGE_MAX_STEPS steps (none: the image is only encoded again, e.g. as WebP).",
+    )
     output = OutputParams(required=False)
 
     def validate_filters(self, steps: list) -> list:

@@ -142,10 +142,12 @@ def _working_mode(image: Image.Image) -> str:
 
 
 def open_image(data: bytes) -> tuple[Image.Image, Image.Exif]:
-    """Decode an already-inspected image: first frame, EXIF orientation applied, a mode the ops take.
+    """Open an already-inspected image: first frame, EXIF orientation applied, a mode the ops take.
 
     Returns the image and its EXIF (for callers that asked to keep metadata). Transposing and
-    converting each copy the whole image, so each runs only when it changes something.
+    converting each copy the whole image, so each runs only when it changes something. When
+    neither is needed the pixels are left to the first step to decode: a JPEG shrunk first
+    (resize, thumbnail) then decodes at a fraction of its size (ops._draft).
     """
     image = Image.open(io.BytesIO(data))  # in memory: no file handle to close
     image.seek(0)  # animated images: the first frame only (documented in the schema)
@@ -156,8 +158,6 @@ def open_image(data: bytes) -> tuple[Image.Image, Image.Exif]:
     mode = _working_mode(image)
     if image.mode != mode:
         image = image.convert(mode)
-    else:
-        image.load()
     if icc:
         image.info["icc_profile"] = icc
     return image, exif

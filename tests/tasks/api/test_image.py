@@ -81,6 +81,14 @@ def test_output_formats(api, wait_status, source_format, output, magic):
     assert api.get(f"/result/{task_id}").content.startswith(magic)
 
 
+def test_no_steps_only_converts_the_format(api, wait_status):
+    source = photo(40, 30)
+    response = submit_json(api, encoded(source, "JPEG"), filters=[], output={"format": "webp", "quality": 80})
+    task_id, status = finished(api, wait_status, response)
+    converted = decode(api.get(f"/result/{task_id}").content)
+    assert (converted.format, converted.size) == ("WEBP", (40, 30)) and status["progress"] == 1.0
+
+
 def test_progress_and_pipeline_of_many_steps(api, wait_status):
     steps = [
         {"op": "rotate", "degrees": 90},
@@ -168,10 +176,10 @@ def test_upload_handler_stops_reading_past_the_limit(rf):
         ([{"op": "melt"}], "#/params/filters/0/op"),
         ([{"op": "grayscale"}, {"op": "blur", "radius": 1000}], "#/params/filters/1/radius"),
         (["grayscale"], "#/params/filters/0/op"),
-        ([], "#/params/filters"),
         ([{"op": "grayscale"}] * 21, "#/params/filters"),
+        ("grayscale", "#/params/filters"),
     ],
-    ids=["unknown-op", "out-of-range", "not-an-object", "empty", "too-many-steps"],
+    ids=["unknown-op", "out-of-range", "not-an-object", "too-many-steps", "not-a-list"],
 )
 def test_bad_pipelines_are_400_naming_the_step(api, filters, pointer):
     body = assert_problem(submit_json(api, encoded(photo()), filters=filters), 400, "invalid-params")
