@@ -75,7 +75,7 @@ schema: $(STAMP)  ## Validate the OpenAPI document (fails on warnings).
 bench: $(STAMP)  ## API benchmark against a live gunicorn (needs wrk: apt-get install wrk).
 	$(BIN)/python bench/api.py
 
-bench-image: $(STAMP)  ## Photo editor benchmark: the service against direct Pillow.
+bench-image: $(STAMP)  ## Photo editor benchmark: five pipelines, the service against careful Pillow and pyvips (apt-get install libvips42).
 	$(BIN)/python bench/image.py
 
 bench-code: $(STAMP)  ## Code runner benchmark: the service against direct subprocess and the sandbox alone.

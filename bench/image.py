@@ -1,9 +1,17 @@
-"""Photo editor benchmark: N tasks (default 200) on a 1920x1080 photo-like JPEG with the
-pipeline resize -> sharpen -> grayscale -> JPEG, through the live service, against the same
-pipeline called directly with Pillow in the same run: 1 worker, and TASK_WORKERS workers as
-threads and as processes (the best of those is the machine's limit, "direct").
+"""Photo editor benchmark: five pipelines on a 1920x1080 and a 6000x4000 photo-like JPEG, through
+the live service (2 task workers, quotas out of reach) against, in the same run, careful direct
+Pillow (draft on open, reducing_gap) and direct pyvips (libvips: shrink-on-load, lazy), each in
+1 and 2 processes. Per pipeline and photo: tasks/s of each, the service's ratio to the faster
+direct library, and peak RSS per task (direct: one process's growth over the pipeline; service:
+the gunicorn worker's peak growth while one task at a time runs).
 
-Usage: python bench/image.py [--tasks 200] [--workers 2]
+Pipelines: p1 thumbnail 400 px wide -> JPEG q85; p2 resize 1280 wide -> gaussian blur sigma 2 ->
+rotate 90 -> sharpen -> JPEG q85; p3 crop the centre 50% -> resize 50% -> PNG; p4 WebP q80;
+p5 resize 960 wide -> sharpen -> grayscale -> JPEG q85.
+
+Usage: python bench/image.py [--tasks 60] [--big-tasks 16] [--workers 2] [--only p1,p2]
+pyvips needs libvips: apt-get install libvips42 (requirements-dev has pyvips); without it its
+columns are left out.
 """
 
 from __future__ import annotations
@@ -11,10 +19,11 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
+import resource
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
@@ -23,15 +32,20 @@ from PIL import Image, ImageFilter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.live import RESULTS, gunicorn, machine, percentile, server_figures, wait_done
+from bench.live import RESULTS, machine, serve, server_figures, wait_done, worker_pid
 
-STEPS = [{"op": "resize", "width": 960}, {"op": "sharpen"}, {"op": "grayscale"}]
-OUTPUT = {"format": "jpeg", "quality": 85}
+try:
+    import pyvips
+except (ImportError, OSError):  # no libvips on this machine
+    pyvips = None
+
+GAP = 2.0
+SHARPEN = [[-2, -2, -2], [-2, 32, -2], [-2, -2, -2]]  # Pillow's ImageFilter.SHARPEN, scale 16
 
 
-def make_photo() -> bytes:
+def make_photo(width: int, height: int) -> bytes:
     """Smooth shapes plus sensor-like noise, so JPEG sizes and decode costs look like a photo's."""
-    size = (1920, 1080)
+    size = (width, height)
     base = Image.effect_mandelbrot(size, (-2.2, -1.2, 1.0, 1.2), 60)
     grain = Image.effect_noise(size, 24)
     red = Image.blend(base, grain, 0.3)
@@ -42,96 +56,203 @@ def make_photo() -> bytes:
     return buffer.getvalue()
 
 
-def direct_pipeline(data: bytes) -> bytes:
-    """The same work with plain Pillow and nothing else: decode, resize, sharpen, grayscale, encode.
-    (The photo is RGB with no EXIF orientation, so there is nothing to transpose or convert.)"""
-    image = Image.open(io.BytesIO(data))
-    height = round(image.height * 960 / image.width)
-    image = image.resize((960, height), Image.Resampling.LANCZOS).filter(ImageFilter.SHARPEN).convert("L")
+def service_steps(name: str, width: int, height: int) -> tuple[list[dict], dict]:
+    """The service's filters and output for pipeline `name` on a photo of this size."""
+    jpeg = {"format": "jpeg", "quality": 85}
+    if name == "p1":
+        return [{"op": "resize", "width": 400}], jpeg
+    if name == "p2":
+        steps = [
+            {"op": "resize", "width": 1280},
+            {"op": "blur", "radius": 2},
+            {"op": "rotate", "degrees": 90, "expand": True},
+            {"op": "sharpen"},
+        ]
+        return steps, jpeg
+    if name == "p3":
+        box = {"left": width // 4, "top": height // 4, "right": width * 3 // 4, "bottom": height * 3 // 4}
+        return [{"op": "crop", **box}, {"op": "resize", "width": width // 4}], {"format": "png"}
+    if name == "p4":
+        return [], {"format": "webp", "quality": 80}
+    return [{"op": "resize", "width": 960}, {"op": "sharpen"}, {"op": "grayscale"}], jpeg
+
+
+def _shrunk(image: Image.Image, width: int) -> Image.Image:
+    """Careful Pillow: decode at the DCT scale that leaves twice the output, then reduce + LANCZOS."""
+    height = round(image.height * width / image.width)
+    image.draft("RGB", (int(width * GAP), int(height * GAP)))
+    return image.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=GAP)
+
+
+def _saved(image: Image.Image, fmt: str, **options: object) -> bytes:
     buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=85)
+    image.save(buffer, fmt, **options)
     return buffer.getvalue()
 
 
-def run_direct(data: bytes, tasks: int, workers: int, pool: str) -> dict:
-    executor = ProcessPoolExecutor if pool == "processes" else ThreadPoolExecutor
-    with executor(workers) as runner:
-        list(runner.map(direct_pipeline, [data] * workers))  # warm up (process start, imports)
-        latencies: list[float] = []
+def pillow(name: str, data: bytes) -> bytes:
+    image = Image.open(io.BytesIO(data))
+    if name == "p1":
+        return _saved(_shrunk(image, 400), "JPEG", quality=85)
+    if name == "p2":
+        image = _shrunk(image, 1280).filter(ImageFilter.GaussianBlur(2)).transpose(Image.Transpose.ROTATE_90)
+        return _saved(image.filter(ImageFilter.SHARPEN), "JPEG", quality=85)
+    if name == "p3":  # the crop's half-size resize lets the decode run at 1/2 scale
+        width, height = image.size
+        image.draft("RGB", (width // 2, height // 2))
+        scale = image.width / width
+        box = [round(v * scale) for v in (width // 4, height // 4, width * 3 // 4, height * 3 // 4)]
+        target = (width // 4, round((height * 3 // 4 - height // 4) * (width // 4) / (width * 3 // 4 - width // 4)))
+        return _saved(image.crop(box).resize(target, Image.Resampling.LANCZOS, reducing_gap=GAP), "PNG")
+    if name == "p4":
+        return _saved(image, "WEBP", quality=80, method=4)
+    return _saved(_shrunk(image, 960).filter(ImageFilter.SHARPEN).convert("L"), "JPEG", quality=85)
 
-        def timed(_: int) -> float:
-            started = time.perf_counter()
-            direct_pipeline(data)
-            return time.perf_counter() - started
 
+def vips(name: str, data: bytes) -> bytes:
+    if name == "p1":
+        return pyvips.Image.thumbnail_buffer(data, 400).jpegsave_buffer(Q=85)
+    if name == "p2":
+        image = pyvips.Image.thumbnail_buffer(data, 1280).gaussblur(2).copy_memory().rot90()  # rot90: random access
+        return image.conv(pyvips.Image.new_from_array(SHARPEN, scale=16)).cast("uchar").jpegsave_buffer(Q=85)
+    if name == "p3":
+        image = pyvips.Image.new_from_buffer(data, "", access="sequential")
+        width, height = image.width, image.height
+        image = image.crop(width // 4, height // 4, width // 2, height // 2).resize(0.5)
+        return image.pngsave_buffer()
+    if name == "p4":
+        return pyvips.Image.new_from_buffer(data, "").webpsave_buffer(Q=80)
+    image = pyvips.Image.thumbnail_buffer(data, 960)
+    image = image.conv(pyvips.Image.new_from_array(SHARPEN, scale=16)).cast("uchar").colourspace("b-w")
+    return image.jpegsave_buffer(Q=85)
+
+
+LIBRARIES: dict[str, Callable[[str, bytes], bytes]] = {"pillow": pillow, "pyvips": vips}
+
+
+def _peak_rss(library: str, name: str, data: bytes) -> int:
+    """KB a fresh process grows by running the pipeline once (its peak over its start)."""
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    LIBRARIES[library](name, data)
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+
+
+def _one(args: tuple[str, str, bytes]) -> int:
+    library, name, data = args
+    return len(LIBRARIES[library](name, data))
+
+
+def run_direct(library: str, name: str, data: bytes, tasks: int, workers: int) -> dict:
+    with ProcessPoolExecutor(workers) as pool:
+        list(pool.map(_one, [(library, name, data)] * workers))  # warm up: imports, process start
         started = time.perf_counter()
-        if pool == "processes":
-            list(runner.map(direct_pipeline, [data] * tasks, chunksize=4))
-        else:
-            latencies = list(runner.map(timed, range(tasks)))
+        list(pool.map(_one, [(library, name, data)] * tasks))
         elapsed = time.perf_counter() - started
-    return {"tasks_per_s": tasks / elapsed, "latency_ms": [1000 * x for x in latencies]}
+    with ProcessPoolExecutor(1) as fresh:
+        rss_kb = fresh.submit(_peak_rss, library, name, data).result()
+    return {"tasks_per_s": tasks / elapsed, "rss_kb": rss_kb}
 
 
-def run_service(data: bytes, tasks: int, workers: int) -> dict:
-    env = {"TASK_WORKERS": str(workers), "ACCESS_LOG": "0"}
-    with gunicorn(env, "image-gunicorn.log") as url:
-        form = {"kind": "image", "filters": json.dumps(STEPS), "output": json.dumps(OUTPUT)}
-        warm = requests.post(f"{url}/task", data=form, files={"image": ("p.jpg", data)}, timeout=30).json()
-        wait_done(requests.Session(), url, warm["task_id"])
+def run_service(url: str, worker: int, name: str, data: bytes, size: tuple[int, int], tasks: int, workers: int) -> dict:
+    """Tasks/s through HTTP with every task queued at once; then the worker's peak RSS growth
+    while one task runs at a time (queued inputs held in the store would count otherwise)."""
+    steps, output = service_steps(name, *size)
+    form = {"kind": "image", "filters": json.dumps(steps), "output": json.dumps(output)}
+    http = requests.Session()
 
-        def submit(count: int) -> list[str]:
-            with requests.Session() as http:
-                return [
-                    http.post(f"{url}/task", data=form, files={"image": ("p.jpg", data)}, timeout=30).json()["task_id"]
-                    for _ in range(count)
-                ]
-
-        started = time.perf_counter()
-        with ThreadPoolExecutor(4) as clients:
-            ids = [
-                task_id
-                for batch in clients.map(submit, [tasks // 4 + (i < tasks % 4) for i in range(4)])
-                for task_id in batch
+    def submit(count: int) -> list[str]:
+        with requests.Session() as client:
+            return [
+                client.post(f"{url}/task", data=form, files={"image": ("p.jpg", data)}, timeout=60).json()["task_id"]
+                for _ in range(count)
             ]
-        http = requests.Session()
-        statuses = [wait_done(http, url, task_id) for task_id in ids]
-        wall = time.perf_counter() - started
-        sizes = [len(http.get(f"{url}/result/{task_id}", timeout=30).content) for task_id in ids[:5]]
+
+    wait_done(http, url, submit(1)[0])  # warm up
+    with ThreadPoolExecutor(4) as clients:
+        batches = clients.map(submit, [tasks // 4 + (i < tasks % 4) for i in range(4)])
+        ids = [task_id for batch in batches for task_id in batch]
+    statuses = [wait_done(http, url, task_id) for task_id in ids]
     assert all(s["status"] == "ready" for s in statuses), [s for s in statuses if s["status"] != "ready"][:1]
-    tasks_per_s, latencies = server_figures(statuses)
-    return {"tasks_per_s": tasks_per_s, "client_wall_s": wall, "latency_ms": latencies, "result_bytes": sizes}
+    tasks_per_s, _ = server_figures(statuses)
+    _delete(http, url, ids)
+    Path(f"/proc/{worker}/clear_refs").write_text("5")  # VmHWM restarts from the RSS now
+    idle_kb = _status_kb(worker, "VmRSS")
+    alone: list[str] = []
+    for _ in range(3):  # one task at a time
+        alone.append(submit(1)[0])
+        wait_done(http, url, alone[-1])
+    peak_kb = _status_kb(worker, "VmHWM")
+    _delete(http, url, alone)
+    return {"tasks_per_s": tasks_per_s, "rss_kb": peak_kb - idle_kb}
+
+
+def _delete(http: requests.Session, url: str, ids: list[str]) -> None:
+    """The store's bytes are bounded (TASK_MAX_STORED_BYTES): what a figure made goes after it."""
+    for task_id in ids:
+        http.delete(f"{url}/task/{task_id}", timeout=30)
+
+
+def _status_kb(pid: int, field: str) -> int:
+    """VmRSS (now) or VmHWM (the peak since the last reset) of a process, in KB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no {field} for process {pid}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tasks", type=int, default=200)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--tasks", type=int, default=60, help="per pipeline on the 1920x1080 photo")
+    parser.add_argument("--big-tasks", type=int, default=16, help="per pipeline on the 6000x4000 photo")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--only", default="p1,p2,p3,p4,p5")
     args = parser.parse_args()
-    data = make_photo()
-    print(f"machine: {machine()}; {args.tasks} tasks, 1920x1080 JPEG of {len(data):,} bytes, {args.workers} workers")
-
-    rows = {
-        "direct, 1 worker": run_direct(data, args.tasks, 1, "threads"),
-        f"direct, {args.workers} threads": run_direct(data, args.tasks, args.workers, "threads"),
-        f"direct, {args.workers} processes": run_direct(data, args.tasks, args.workers, "processes"),
-        f"service, {args.workers} task workers": run_service(data, args.tasks, args.workers),
-    }
-    single = rows["direct, 1 worker"]["tasks_per_s"]
-    best_direct = max(v["tasks_per_s"] for k, v in rows.items() if k.startswith("direct") and k != "direct, 1 worker")
-    print(f"{'setup':28} {'tasks/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs 1 worker':>12} {'vs direct':>10}")
-    for name, row in rows.items():
-        lat = row["latency_ms"]
-        p50 = f"{statistics.median(lat):8.1f}" if lat else f"{'-':>8}"
-        p99 = f"{percentile(lat, 0.99):8.1f}" if lat else f"{'-':>8}"
-        print(
-            f"{name:28} {row['tasks_per_s']:8.1f} {p50} {p99} {row['tasks_per_s'] / single:11.2f}x "
-            f"{row['tasks_per_s'] / best_direct:9.2f}x"
-        )
-    service = rows[f"service, {args.workers} task workers"]
-    print(f"service latency is submit -> ready (queueing included); client wall time {service['client_wall_s']:.1f}s")
-    print("targets: service >= 0.85x direct; direct/service close to 2x of 1 worker on 2 cores")
-    (RESULTS / "image.json").write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2))
+    names = args.only.split(",")
+    libraries = ["pillow", "pyvips"] if pyvips is not None else ["pillow"]
+    versions = f"Pillow {Image.__version__}" + (
+        f", libvips {pyvips.version(0)}.{pyvips.version(1)}.{pyvips.version(2)}" if pyvips else ", no libvips"
+    )
+    print(f"machine: {machine()}; {versions}; service with {args.workers} task workers, direct in processes")
+    photos = {"1920x1080": (1920, 1080), "6000x4000": (6000, 4000)}
+    rows: list[dict] = []
+    env = {"TASK_WORKERS": str(args.workers), "ACCESS_LOG": "0", "IMAGE_MAX_BYTES": str(64 << 20)}
+    with serve(env, "image-gunicorn.log") as (url, master):
+        worker = worker_pid(master)
+        for label, size in photos.items():
+            data = make_photo(*size)
+            tasks = args.tasks if size[0] < 4000 else args.big_tasks
+            print(f"\n{label} JPEG, {len(data):,} bytes, {tasks} tasks per figure")
+            header = "pipeline  " + "".join(f"{lib + ' 1w':>12}{lib + ' 2w':>12}" for lib in libraries)
+            print(f"{header}{'service':>10}{'vs faster':>11}{'RSS MB d/s':>14}")
+            for name in names:
+                row: dict = {"photo": label, "pipeline": name}
+                for library in libraries:
+                    for workers in (1, args.workers):
+                        row[f"{library}_{workers}w"] = run_direct(library, name, data, tasks, workers)
+                row["service"] = run_service(url, worker, name, data, size, tasks, args.workers)
+                fastest = max(libraries, key=lambda lib: row[f"{lib}_{args.workers}w"]["tasks_per_s"])
+                best = row[f"{fastest}_{args.workers}w"]
+                row["ratio"] = row["service"]["tasks_per_s"] / best["tasks_per_s"]
+                row["faster"] = fastest
+                rows.append(row)
+                cells = "".join(
+                    f"{row[f'{lib}_{w}w']['tasks_per_s']:12.1f}" for lib in libraries for w in (1, args.workers)
+                )
+                rss = f"{best['rss_kb'] / 1024:.0f}/{row['service']['rss_kb'] / 1024:.0f}"
+                print(
+                    f"{name:10}{cells}{row['service']['tasks_per_s']:10.1f}{row['ratio']:10.2f}x {rss:>13} ({fastest})"
+                )
+    scaling = [
+        row[f"{lib}_{args.workers}w"]["tasks_per_s"] / row[f"{lib}_1w"]["tasks_per_s"]
+        for row in rows
+        for lib in libraries
+    ]
+    print(f"\n1 -> {args.workers} process scaling of the direct libraries: median {statistics.median(scaling):.2f}x")
+    print("target: service >= 0.85x the faster library on every pipeline; RSS per task <= 1.5x the faster one's")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "image.json").write_text(
+        json.dumps({"machine": machine(), "versions": versions, "rows": rows}, indent=2)
+    )
 
 
 if __name__ == "__main__":

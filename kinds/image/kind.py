@@ -170,6 +170,10 @@ class ImageParams(ParamsSerializer):
         return {**attrs, "output": output, "source": source_info}
 
 
+# Damage inside whole compressed data, found by the decoder when the task runs (source.verify_stream).
+DAMAGED = "the image data is damaged and cannot be decoded"
+
+
 class FilterFailed(Exception):
     """A step could not be applied to the image it got (e.g. a crop box outside it)."""
 
@@ -183,7 +187,10 @@ def run(context: Context, params: Mapping[str, Any]) -> TaskResult:
         frames, loop = open_frames(params["image"])
         exif = None
     else:
-        image, exif = open_image(params["image"])
+        try:
+            image, exif = open_image(params["image"])  # a PNG's trailing chunks need its pixels read
+        except OSError as exc:
+            raise FilterFailed(f"{DAMAGED} ({exc})") from exc
         frames, loop = iter([(image, 0)]), 0
     done, durations = [], []
     for number, (frame, duration) in enumerate(frames):
@@ -226,9 +233,12 @@ def _pipeline(
         if context.cancelled():
             raise TaskCancelled
         budget.check(f"before step {index} ({step['op']}){where}")
+        undecoded = bool(getattr(image, "tile", None))  # the first step decodes (source.verify_stream)
         try:
             image = OPS[step["op"]].apply(image, step, max_pixels)
         except Exception as exc:
+            if undecoded and isinstance(exc, OSError):
+                raise FilterFailed(f"{DAMAGED} ({exc})") from exc
             raise FilterFailed(f"step {index} ({step['op']}){where}: {exc}") from exc
         context.report_progress((frame * len(steps) + index + 1) / (frames * len(steps) + 1))
     return image

@@ -56,18 +56,76 @@ def read_header(data: bytes) -> SourceInfo:
 
 
 def verify_stream(data: bytes, source: SourceInfo) -> int:
-    """Decode the compressed stream to the end, so truncated or corrupt data is refused now
-    rather than in a worker. JPEGs decode at 1/8 scale: the whole entropy-coded stream is still
-    read, at a fraction of the cost. Call only once the size and scans are known to be allowed.
-    Returns the size of the image's EXIF block (chunks after the pixels are known only now)."""
+    """Refuse data that stops short, now rather than in a worker, without decoding what the web
+    tier will not process: JPEG, PNG and WebP by their structure (an end-of-image marker after
+    the first scan; every PNG chunk whole up to IEND; the RIFF size), which reads headers only;
+    GIF and BMP by decoding them. Damage inside whole compressed data (a broken zlib stream) is
+    the decoder's to find when the task runs: the task fails with its message. Call only once the
+    size and scans are known to be allowed. Returns the size of the image's EXIF block."""
     try:
+        if source.format == "JPEG":
+            return _whole_jpeg(data)
+        if source.format == "PNG":
+            return _whole_png(data)
+        if source.format == "WEBP":
+            return _whole_webp(data)
         with Image.open(io.BytesIO(data)) as image:
-            if image.format == "JPEG":
-                image.draft(image.mode, (max(1, source.width // 8), max(1, source.height // 8)))
             image.load()
             return len(image.info.get("exif", b""))
+    except ImageRejected:
+        raise
     except Exception as exc:
         raise ImageRejected(f"corrupt or truncated image data ({exc})") from None
+
+
+def _truncated(what: str) -> ImageRejected:
+    return ImageRejected(f"truncated image data: {what}")
+
+
+def _whole_jpeg(data: bytes) -> int:
+    """The segments up to the first scan are whole, and an end-of-image marker follows it (0xFF in
+    entropy-coded data is always stuffed, so FF D9 there is the real end)."""
+    position, exif = 2, 0
+    while True:
+        if position + 4 > len(data) or data[position] != 0xFF:
+            raise _truncated("the JPEG's segments stop before its first scan")
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte
+            position += 1
+            continue
+        length = int.from_bytes(data[position + 2 : position + 4], "big")
+        if marker == 0xE1 and data[position + 4 : position + 10] == b"Exif\0\0":
+            exif = max(exif, length - 2)  # as Pillow reads it: the Exif header and the TIFF data
+        if marker == 0xDA:
+            break
+        position += 2 + length
+    if data.rfind(b"\xff\xd9", position) < 0:
+        raise _truncated("the JPEG stops before its end-of-image marker")
+    return exif
+
+
+def _whole_png(data: bytes) -> int:
+    """Every chunk's length fits in the data, up to IEND."""
+    position, exif = 8, 0
+    while position + 12 <= len(data):
+        length = int.from_bytes(data[position : position + 4], "big")
+        kind = data[position + 4 : position + 8]
+        if position + 12 + length > len(data):
+            break
+        if kind == b"eXIf":
+            exif = length + 6  # Pillow gives it the 6-byte Exif header a JPEG's segment has
+        if kind == b"IEND":
+            return exif
+        position += 12 + length
+    raise _truncated("the PNG stops before its IEND chunk")
+
+
+def _whole_webp(data: bytes) -> int:
+    """The RIFF container holds as many bytes as its header says."""
+    if len(data) < 8 + int.from_bytes(data[4:8], "little"):
+        raise _truncated("the WebP is shorter than its RIFF header says")
+    with Image.open(io.BytesIO(data)) as image:
+        return len(image.info.get("exif", b""))
 
 
 def inspect_image(data: bytes, *, max_pixels: int, max_scans: int = 64) -> SourceInfo:

@@ -1,7 +1,9 @@
+import io
+
 import pytest
 from PIL import Image
 
-from kinds.image.source import ImageRejected, inspect_image, open_image
+from kinds.image.source import ImageRejected, inspect_image, open_image, read_header, verify_stream
 from tests.images import encoded, photo, png_bomb
 
 LIMIT = 40_000_000
@@ -62,3 +64,41 @@ def test_modes_are_normalised_for_the_ops():
     assert open_image(encoded(photo(mode="P")))[0].mode == "RGB"
     assert open_image(encoded(photo(mode="RGBA")))[0].mode == "RGBA"
     assert open_image(encoded(photo(mode="L")))[0].mode == "L"
+
+
+def _cut_points(data: bytes, format: str) -> list[int]:
+    """Where a transfer may stop: in the headers, in the compressed data, just before the end."""
+    return [40, len(data) // 3, len(data) - 2 if format == "JPEG" else len(data) - 6]
+
+
+@pytest.mark.parametrize("format", ["PNG", "JPEG", "WEBP"])
+def test_data_cut_anywhere_is_refused_without_decoding(format):
+    data = encoded(photo(120, 90), format)
+    inspect_image(data, max_pixels=LIMIT)  # whole: accepted
+    for cut in _cut_points(data, format):
+        with pytest.raises(ImageRejected, match=r"truncated|corrupt|unreadable|not an image"):
+            inspect_image(data[:cut], max_pixels=LIMIT)
+
+
+def test_the_exif_size_is_read_from_the_structure_as_pillow_reads_it():
+    exif = Image.Exif()
+    exif[0x010E] = "x" * 5000  # ImageDescription
+    for format in ("JPEG", "PNG", "WEBP"):
+        data = encoded(photo(40, 30), format, exif=exif.tobytes())
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            expected = len(image.info["exif"])
+        source = read_header(data)
+        assert verify_stream(data, source) == expected, format
+
+
+def test_damage_inside_whole_compressed_data_is_left_to_the_run():
+    """A PNG whose chunks are whole but whose zlib stream is garbage passes the structural check;
+    decoding it fails (the task then fails with the decoder's message)."""
+    data = bytearray(encoded(photo(64, 48)))
+    start = data.index(b"IDAT") + 4
+    data[start + 2 : start + 40] = bytes(38)  # inside the compressed pixels, lengths untouched
+    data = bytes(data)
+    assert inspect_image(data, max_pixels=LIMIT).format == "PNG"
+    with pytest.raises(Exception):  # noqa: B017 (zlib's or Pillow's own error)
+        open_image(data)[0].load()

@@ -81,6 +81,16 @@ def test_output_formats(api, wait_status, source_format, output, magic):
     assert api.get(f"/result/{task_id}").content.startswith(magic)
 
 
+def test_damaged_but_whole_data_fails_the_task_with_the_decoder_s_reason(api, wait_status):
+    """The web tier checks the structure only (kinds/image/source.verify_stream): damage inside a
+    whole zlib stream is found by the decoder at run time, and said."""
+    data = bytearray(encoded(photo(64, 48)))
+    start = data.index(b"IDAT") + 4
+    data[start + 2 : start + 40] = bytes(38)
+    _, status = finished(api, wait_status, submit_json(api, bytes(data)), status="failed")
+    assert "the image data is damaged and cannot be decoded (broken data stream" in status["error"], status
+
+
 def test_no_steps_only_converts_the_format(api, wait_status):
     source = photo(40, 30)
     response = submit_json(api, encoded(source, "JPEG"), filters=[], output={"format": "webp", "quality": 80})
