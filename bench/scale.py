@@ -1,7 +1,9 @@
 """Scaling benchmark: end-to-end throughput (submit -> ready) of tiny tasks and of the image
 pipeline in three setups measured in one run: memory+threads, postgres+celery with 1 worker,
 and postgres+celery with 2 workers; against a bare Celery app (bench/bare_celery.py) with 1 and
-2 worker processes, measured in the same run. Needs the local PostgreSQL and Redis.
+2 worker processes, and against the conventional peer (bench/peers/conventional: Django + DRF +
+Celery + django-celery-results, 2 gunicorn and 2 Celery processes on the same PostgreSQL and
+Redis), measured in the same run. Needs the local PostgreSQL and Redis.
 
 Usage: python bench/scale.py [--tiny 300] [--images 60]
 """
@@ -30,8 +32,8 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.cpu import cpu_per_task
-from bench.image import OUTPUT, STEPS, make_photo
-from bench.live import RESULTS, ROOT, KeepAlive, gunicorn, machine, percentile, server_figures, wait_done
+from bench.image import make_photo, service_steps
+from bench.live import RESULTS, ROOT, KeepAlive, free_port, gunicorn, machine, percentile, server_figures, wait_done
 
 DATABASE = "taskservice_bench"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -113,6 +115,73 @@ def bare_celery(workers: int, count: int) -> dict:
         return {"tasks_per_s": count / elapsed, "cpu_ms": cpu_ms}
 
 
+PEER_DATABASE = "peer_bench"
+PEER_REDIS = os.environ.get("BENCH_PEER_REDIS_URL", "redis://127.0.0.1:6379/11")
+
+
+@contextmanager
+def conventional_peer(workers: int) -> Iterator[str]:
+    """bench/peers/conventional on a fresh, migrated database: 2 gunicorn sync workers (gunicorn's
+    default kind) and `workers` Celery worker processes. Yields its URL."""
+    with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{PEER_DATABASE}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{PEER_DATABASE}"')
+    redis.Redis.from_url(PEER_REDIS).flushdb()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.peers.conventional.settings",
+        "PEER_DATABASE_URL": PG_ADMIN.rsplit("/", 1)[0] + f"/{PEER_DATABASE}",
+        "PEER_REDIS_URL": PEER_REDIS,
+    }
+    subprocess.run([sys.executable, "-m", "django", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "bench.peers.conventional.wsgi"]
+    with (RESULTS / "peer-gunicorn.log").open("wb") as log:
+        web = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        with celery_workers("bench.peers.conventional", workers, env, "peer-worker"):
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    requests.get(f"{url}/status/warm", timeout=5).raise_for_status()
+                    break
+                except requests.RequestException:
+                    if time.monotonic() > deadline or web.poll() is not None:
+                        raise RuntimeError(f"the peer did not start; see {RESULTS / 'peer-gunicorn.log'}") from None
+                    time.sleep(0.2)
+            yield url
+    finally:
+        os.killpg(web.pid, signal.SIGTERM)
+        web.wait(30)
+
+
+def measure_peer(url: str, bodies: list[dict]) -> dict:
+    """As `measure`, for the peer: its status is Celery's (`PENDING` ... `SUCCESS`)."""
+    clients = threading.local()
+
+    def submit(body: dict) -> str:
+        if not hasattr(clients, "http"):
+            clients.http = KeepAlive(url)
+        return clients.http.call("POST", "/task", body)["task_id"]
+
+    def finished(poller: KeepAlive, task_id: str) -> str:
+        while (state := poller.call("GET", f"/status/{task_id}")["status"]) not in ("SUCCESS", "FAILURE"):
+            time.sleep(POLL_SECONDS)
+        return state
+
+    warm = KeepAlive(url)
+    finished(warm, submit(bodies[0]))
+    with cpu_per_task(len(bodies)) as cpu_ms:
+        started = time.perf_counter()
+        with ThreadPoolExecutor(4) as pool:
+            ids = list(pool.map(submit, bodies))
+        states = [finished(warm, task_id) for task_id in ids]
+        elapsed = time.perf_counter() - started
+    assert set(states) == {"SUCCESS"}, states[:3]
+    return {"wall_tasks_per_s": len(bodies) / elapsed, "cpu_ms": cpu_ms}
+
+
 def lone_latency(url: str, body: dict, rounds: int = 20) -> float:
     """Median submit -> ready of one task at a time on an idle service, by the server's clock."""
     http = requests.Session()
@@ -135,14 +204,17 @@ def measure(url: str, bodies: list[dict]) -> dict:
     warm = submit(bodies[0])
     wait_done(requests.Session(), url, warm)
     with cpu_per_task(len(bodies)) as cpu_ms:
+        started = time.perf_counter()
         with ThreadPoolExecutor(4) as pool:
             ids = list(pool.map(submit, bodies))
         poller = KeepAlive(url)
         statuses = [poller.wait_done(task_id, POLL_SECONDS) for task_id in ids]
+        elapsed = time.perf_counter() - started
     assert all(s["status"] == "ready" for s in statuses), [s for s in statuses if s["status"] != "ready"][:1]
     tasks_per_s, latencies = server_figures(statuses)
     return {
         "tasks_per_s": tasks_per_s,
+        "wall_tasks_per_s": len(bodies) / elapsed,  # by the client's clock, as the peer is measured
         "p50_ms": statistics.median(latencies),
         "p99_ms": percentile(latencies, 0.99),
         "cpu_ms": cpu_ms,
@@ -165,10 +237,11 @@ def main() -> None:
     parser.add_argument("--tiny", type=int, default=300)
     parser.add_argument("--images", type=int, default=60)
     args = parser.parse_args()
-    image = base64.b64encode(make_photo()).decode()
+    image = base64.b64encode(make_photo(1920, 1080)).decode()
+    steps, output = service_steps("p5", 1920, 1080)  # resize 960 -> sharpen -> grayscale -> JPEG
     workloads = {
         "tiny (sleep 0)": [{"kind": "sleep", "params": {"seconds": 0}}] * args.tiny,
-        "image pipeline": [{"kind": "image", "params": {"image": image, "filters": STEPS, "output": OUTPUT}}]
+        "image pipeline": [{"kind": "image", "params": {"image": image, "filters": steps, "output": output}}]
         * args.images,
     }
     results: dict[str, dict[str, dict]] = {}
@@ -185,6 +258,8 @@ def main() -> None:
                 name: measure(url, bodies) for name, bodies in workloads.items()
             }
             lone[workers] = lone_latency(url, workloads["tiny (sleep 0)"][0])
+    with conventional_peer(2) as url:
+        peer = {name: measure_peer(url, bodies) for name, bodies in workloads.items()}
     print(f"machine: {machine()}; {args.tiny} tiny tasks, {args.images} image tasks (1920x1080)")
     print(f"{'setup':30} {'workload':16} {'tasks/s':>8} {'p50 ms':>9} {'p99 ms':>9}")
     for setup, rows in results.items():
@@ -201,10 +276,21 @@ def main() -> None:
             f"ours {ours / baseline:.2f}x of it (target >= 0.5x); "
             f"a lone tiny task, submit -> ready p50 {lone[workers]:.1f} ms (target <= 30 ms)"
         )
+    print("against the conventional peer (Django + DRF + Celery + django-celery-results, 2 + 2 processes),")
+    print("tasks/s by the client's clock from the first submit to the last task seen done:")
+    ours_two = results["postgres + celery, 2 workers"]
+    for workload, row in peer.items():
+        ours = ours_two[workload]["wall_tasks_per_s"]
+        print(
+            f"  {workload:16} peer {row['wall_tasks_per_s']:7.1f}, ours (postgres + celery, 2 workers) {ours:7.1f}: "
+            f"{ours / row['wall_tasks_per_s']:.2f}x (target >= 1.0x)"
+        )
+    print_cpu("tiny (sleep 0)", {"conventional peer": peer["tiny (sleep 0)"]["cpu_ms"]})
+    print_cpu("image pipeline", {"conventional peer": peer["image pipeline"]["cpu_ms"]})
     one = results["postgres + celery, 1 worker"]["image pipeline"]["tasks_per_s"]
     two = results["postgres + celery, 2 workers"]["image pipeline"]["tasks_per_s"]
     print(f"image pipeline, 2 workers / 1 worker: {two / one:.2f}x (target >= 1.8x on 2 cores)")
-    summary = {"machine": machine(), "results": results, "bare_celery": bare, "lone_p50_ms": lone}
+    summary = {"machine": machine(), "results": results, "bare_celery": bare, "peer": peer, "lone_p50_ms": lone}
     (RESULTS / "scale.json").write_text(json.dumps(summary, indent=2))
 
 
