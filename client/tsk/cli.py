@@ -340,16 +340,19 @@ def submit_task(api: Api, args: argparse.Namespace) -> int:
         target[last] = _value(value)
     task = api.submit(args.kind, params)
     if not args.wait:
-        _json(task) if args.json else out.print(task["task_id"])
+        if args.json:
+            _json(task)
+        else:
+            out.print(task["task_id"])
         return OK
     status = follow(api, task["task_id"], show=not args.json, label=args.kind)
-    _json(status) if args.json else _print_status(status)
+    _show_status(status, args.json)
     return OK if status["state"] == "succeeded" else FINISHED_OTHERWISE
 
 
 def show_status(api: Api, args: argparse.Namespace) -> int:
     status = api.status(checked(args.task_id), wait=args.wait)
-    _json(status) if args.json else _print_status(status)
+    _show_status(status, args.json)
     return OK
 
 
@@ -373,13 +376,13 @@ def show_result(api: Api, args: argparse.Namespace) -> int:
 
 def wait_task(api: Api, args: argparse.Namespace) -> int:
     status = follow(api, checked(args.task_id), show=not (args.quiet or args.json))
-    _json(status) if args.json else _print_status(status)
+    _show_status(status, args.json)
     return OK if status["state"] == "succeeded" else FINISHED_OTHERWISE
 
 
 def cancel_task(api: Api, args: argparse.Namespace) -> int:
     status = api.cancel(checked(args.task_id))
-    _json(status) if args.json else _print_status(status)
+    _show_status(status, args.json)
     return OK
 
 
@@ -474,13 +477,19 @@ def log_out(api: Api, args: argparse.Namespace) -> int:
 # --- printing ----------------------------------------------------------------------------------
 
 
-def _print_status(status: dict[str, Any]) -> None:
+def _show_status(status: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        _json(status)
+        return
     line = f"{status['task_id']} {status['kind']} {status['state']} {100 * (status.get('progress') or 0):.0f}%"
     out.print(line + (f": {status['error']}" if status.get("error") else ""))
 
 
 def _unfinished(status: dict[str, Any], as_json: bool) -> int:
-    _json(status) if as_json else err.print(f"task {status['task_id']} {status['state']}: {status.get('error') or ''}")
+    if as_json:
+        _json(status)
+    else:
+        err.print(f"task {status['task_id']} {status['state']}: {status.get('error') or ''}")
     return FINISHED_OTHERWISE
 
 
