@@ -20,7 +20,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -158,12 +158,7 @@ def conventional_peer(workers: int) -> Iterator[str]:
 
 def measure_peer(url: str, bodies: list[dict]) -> dict:
     """As `measure`, for the peer: its status is Celery's (`PENDING` ... `SUCCESS`)."""
-    clients = threading.local()
-
-    def submit(body: dict) -> str:
-        if not hasattr(clients, "http"):
-            clients.http = KeepAlive(url)
-        return clients.http.call("POST", "/task", body)["task_id"]
+    submit = submitter(url)
 
     def finished(poller: KeepAlive, task_id: str) -> str:
         while (state := poller.call("GET", f"/status/{task_id}")["status"]) not in ("SUCCESS", "FAILURE"):
@@ -193,7 +188,8 @@ def lone_latency(url: str, body: dict, rounds: int = 20) -> float:
     return statistics.median(latencies)
 
 
-def measure(url: str, bodies: list[dict]) -> dict:
+def submitter(url: str) -> Callable[[dict], str]:
+    """`POST /task` of a body, answering its id: one kept-alive connection per client thread."""
     clients = threading.local()
 
     def submit(body: dict) -> str:
@@ -201,6 +197,11 @@ def measure(url: str, bodies: list[dict]) -> dict:
             clients.http = KeepAlive(url)
         return clients.http.call("POST", "/task", body)["task_id"]
 
+    return submit
+
+
+def measure(url: str, bodies: list[dict]) -> dict:
+    submit = submitter(url)
     warm = submit(bodies[0])
     wait_done(requests.Session(), url, warm)
     with cpu_per_task(len(bodies)) as cpu_ms:

@@ -403,25 +403,31 @@ def list_tasks(api: Api, args: argparse.Namespace) -> int:
 
 
 def list_languages(api: Api, args: argparse.Namespace) -> int:
-    languages = api.json("GET", "/languages")
-    if args.json:
-        _json(languages)
-        return OK
-    table = Table("language", "source file", "version", box=None)
-    for language in languages:
-        table.add_row(language["name"], language["source_file"], language["version"].splitlines()[0])
-    out.print(table)
-    return OK
+    return _listing(
+        api.json("GET", "/languages"),
+        args.json,
+        ("language", "source file", "version"),
+        lambda language: (language["name"], language["source_file"], language["version"].splitlines()[0]),
+    )
 
 
 def list_kinds(api: Api, args: argparse.Namespace) -> int:
-    kinds = api.json("GET", "/kinds")
-    if args.json:
-        _json(kinds)
+    return _listing(
+        api.json("GET", "/kinds"),
+        args.json,
+        ("kind", "params", "summary"),
+        lambda kind: (kind["name"], ", ".join(kind["params_schema"].get("properties", {})), kind["summary"]),
+    )
+
+
+def _listing(items: list[dict[str, Any]], as_json: bool, columns: tuple[str, ...], row: Callable) -> int:
+    """A list from the service: as it came (--json), or a table of `columns`, `row` giving each line."""
+    if as_json:
+        _json(items)
         return OK
-    table = Table("kind", "params", "summary", box=None)
-    for kind in kinds:
-        table.add_row(kind["name"], ", ".join(kind["params_schema"].get("properties", {})), kind["summary"])
+    table = Table(*columns, box=None)
+    for item in items:
+        table.add_row(*row(item))
     out.print(table)
     return OK
 

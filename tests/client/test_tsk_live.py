@@ -93,8 +93,8 @@ def test_progress_of_a_multi_second_task_then_its_status_and_result(tsk):
     assert result["result"]["slept_seconds"] == 3.0
 
 
-def test_ctrl_c_offers_to_cancel_and_cancels_on_yes(server, tsk, tmp_path):
-    task_id = tsk("submit", "sleep", "--param", "seconds=15").stdout.strip()
+def interrupt_wait(server, tmp_path, task_id: str, answer: str) -> tuple[int, str]:
+    """`tsk wait` on the task, Ctrl-C once it shows progress, `answer` to its question: (exit, stderr)."""
     process = subprocess.Popen(
         [str(TSK), "wait", task_id],
         stdin=subprocess.PIPE,
@@ -107,33 +107,25 @@ def test_ctrl_c_offers_to_cancel_and_cancels_on_yes(server, tsk, tmp_path):
         first = process.stderr.readline()  # once the task runs, tsk shows its progress
         assert first.startswith(f"{task_id}: "), first
         process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate("y\n", timeout=60)
+        _, stderr = process.communicate(answer, timeout=60)
     finally:
         process.kill()
         process.wait()
-    assert process.returncode == 130, stderr
+    return process.returncode, stderr
+
+
+def test_ctrl_c_offers_to_cancel_and_cancels_on_yes(server, tsk, tmp_path):
+    task_id = tsk("submit", "sleep", "--param", "seconds=15").stdout.strip()
+    code, stderr = interrupt_wait(server, tmp_path, task_id, "y\n")
+    assert code == 130, stderr
     assert f"Cancel task {task_id}? [y/N]" in stderr and f"cancelled {task_id}" in stderr, stderr
     assert json.loads(tsk("status", task_id, "--json").stdout)["state"] == "cancelled"
 
 
 def test_ctrl_c_without_a_yes_leaves_the_task_running(server, tsk, tmp_path):
     task_id = tsk("submit", "sleep", "--param", "seconds=2").stdout.strip()
-    process = subprocess.Popen(
-        [str(TSK), "wait", task_id],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=environment(server, tmp_path, None),
-    )
-    try:
-        process.stderr.readline()
-        process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate("\n", timeout=60)
-    finally:
-        process.kill()
-        process.wait()
-    assert process.returncode == 130 and f"left running: tsk wait {task_id}" in stderr, stderr
+    code, stderr = interrupt_wait(server, tmp_path, task_id, "\n")
+    assert code == 130 and f"left running: tsk wait {task_id}" in stderr, stderr
     assert tsk("wait", task_id, "--quiet").returncode == 0
 
 
