@@ -43,13 +43,18 @@ BROKER = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 POLL_SECONDS = 0.25
 
 
+def start_afresh(database: str, broker: str) -> None:
+    """An empty PostgreSQL database of that name and an empty Redis database for the broker."""
+    with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{database}"')
+    redis.Redis.from_url(broker).flushdb()
+
+
 @contextmanager
 def celery_setup(workers: int) -> Iterator[dict[str, str]]:
     """A fresh database and broker queue, migrations, and `workers` Celery worker processes."""
-    with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{DATABASE}"')
-    redis.Redis.from_url(BROKER).flushdb()
+    start_afresh(DATABASE, BROKER)
     env = {
         **os.environ,
         "TASK_STORE": "postgres",
@@ -123,10 +128,7 @@ PEER_REDIS = os.environ.get("BENCH_PEER_REDIS_URL", "redis://127.0.0.1:6379/11")
 def conventional_peer(workers: int) -> Iterator[str]:
     """bench/peers/conventional on a fresh, migrated database: 2 gunicorn sync workers (gunicorn's
     default kind) and `workers` Celery worker processes. Yields its URL."""
-    with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{PEER_DATABASE}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{PEER_DATABASE}"')
-    redis.Redis.from_url(PEER_REDIS).flushdb()
+    start_afresh(PEER_DATABASE, PEER_REDIS)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.peers.conventional.settings",
