@@ -138,7 +138,7 @@ def layer_costs(runs: int) -> dict[str, float]:
     def with_group(work: Path) -> None:
         if not isinstance(groups, cgroups.Cgroups):
             return bare(work, True, True)
-        with groups.group(GroupLimits(limits.memory_bytes, limits.processes, 1.0)) as group:
+        with groups.group(GroupLimits(limits.memory_bytes, limits.total_processes, 1.0)) as group:
             bare(work, True, True, group)
 
     layers = {

@@ -76,6 +76,11 @@ class Limits:
     # .NET, V8): no RLIMIT_AS, so memory is bounded by the run's cgroup alone, which then must exist.
     address_space: bool = True
 
+    @property
+    def total_processes(self) -> int:
+        """The cap for the run's cgroup and uid: the program's, and the sandbox's own on top."""
+        return self.processes + OWN_PROCESSES
+
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
@@ -198,8 +203,8 @@ def rlimit_arg(limits: Limits) -> str:
     """The launcher's RLIMITS argument (its CPU hard limit is one second above the soft one)."""
     cpu = max(1, int(limits.cpu_seconds + 0.999))
     address_space = f"as={limits.memory_bytes}," if limits.address_space else ""
-    processes = limits.processes + OWN_PROCESSES
-    return f"cpu={cpu},{address_space}nproc={processes},fsize={limits.file_bytes},nofile={limits.open_files},core=0"
+    files = f"fsize={limits.file_bytes},nofile={limits.open_files}"
+    return f"cpu={cpu},{address_space}nproc={limits.total_processes},{files},core=0"
 
 
 class UidPool:
@@ -292,7 +297,7 @@ class Sandbox:
         try:
             _write_all(stdin_fd, stdin)
             os.lseek(stdin_fd, 0, os.SEEK_SET)
-            group_limits = GroupLimits(limits.memory_bytes, limits.processes + OWN_PROCESSES, cpus=1.0)
+            group_limits = GroupLimits(limits.memory_bytes, limits.total_processes, cpus=1.0)
             with self._cgroups.group(group_limits) if self._cgroups else nullcontext() as group:
                 outcome = self._run(argv, workspace, stdin_fd, limits, group, environment, merge_stderr)
         finally:

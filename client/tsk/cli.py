@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tsk import __version__, config, matrices
-from tsk.api import Api, Problem, Unreachable, checked
+from tsk.api import Api, Problem, Unreachable
 from tsk.follow import Interrupted, follow
 
 OK, FINISHED_OTHERWISE, USAGE, REFUSED, UNAUTHORIZED, QUOTA, UNREACHABLE, INTERRUPTED = 0, 1, 2, 3, 4, 5, 6, 130
@@ -351,13 +351,13 @@ def submit_task(api: Api, args: argparse.Namespace) -> int:
 
 
 def show_status(api: Api, args: argparse.Namespace) -> int:
-    status = api.status(checked(args.task_id), wait=args.wait)
+    status = api.status(args.task_id, wait=args.wait)
     _show_status(status, args.json)
     return OK
 
 
 def show_result(api: Api, args: argparse.Namespace) -> int:
-    answer = api.result(checked(args.task_id))
+    answer = api.result(args.task_id)
     is_json = answer.headers.get("content-type", "").startswith("application/json")
     if args.output is not None:
         content = json.dumps(answer.json()["result"], indent=2).encode() + b"\n" if is_json else answer.content
@@ -375,13 +375,13 @@ def show_result(api: Api, args: argparse.Namespace) -> int:
 
 
 def wait_task(api: Api, args: argparse.Namespace) -> int:
-    status = follow(api, checked(args.task_id), show=not (args.quiet or args.json))
+    status = follow(api, args.task_id, show=not (args.quiet or args.json))
     _show_status(status, args.json)
     return OK if status["state"] == "succeeded" else FINISHED_OTHERWISE
 
 
 def cancel_task(api: Api, args: argparse.Namespace) -> int:
-    status = api.cancel(checked(args.task_id))
+    status = api.cancel(args.task_id)
     _show_status(status, args.json)
     return OK
 

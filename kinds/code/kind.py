@@ -110,18 +110,19 @@ class CodeLimits(StrictSerializer):
     def get_fields(self) -> dict:
         # Maxima follow the settings (and appear in the schema): above them is a 400, not a clamp.
         fields = super().get_fields()
-        for name, setting in (
-            ("time_s", "CODE_MAX_TIME_S"),
-            ("memory_mb", "CODE_MAX_MEMORY_MB"),
-            ("output_kb", "CODE_MAX_OUTPUT_KB"),
-            ("processes", "CODE_MAX_PROCESSES"),
-            ("wall_s", None),
-        ):
+        maxima = {
+            "time_s": settings.CODE_MAX_TIME_S,
+            "memory_mb": settings.CODE_MAX_MEMORY_MB,
+            "output_kb": settings.CODE_MAX_OUTPUT_KB,
+            "processes": settings.CODE_MAX_PROCESSES,
+            "wall_s": wall_seconds(settings.CODE_MAX_TIME_S),
+        }
+        for name, maximum in maxima.items():
             field = fields[name]
             fields[name] = type(field)(
                 **({"required": False} if field.default is empty else {"default": field.default}),
                 min_value=field.min_value,
-                max_value=getattr(settings, setting) if setting else wall_seconds(settings.CODE_MAX_TIME_S),
+                max_value=maximum,
                 help_text=field.help_text,
             )
         return fields

@@ -166,10 +166,15 @@ def _resized(size: Size, params: Mapping[str, Any]) -> Size:
 REDUCING_GAP = 2.0
 
 
+def _undecoded_jpeg(image: Image.Image) -> bool:
+    """A JPEG whose pixels are not decoded yet (the first step's input): it can still be drafted."""
+    return image.format == "JPEG" and bool(image.tile)
+
+
 def _draft(image: Image.Image, size: Size) -> None:
     """A JPEG not decoded yet (the first step) decodes at the smallest DCT scale (1/2, 1/4 or 1/8)
     still REDUCING_GAP times `size`: the full-size pixels are never made. Anything else is as is."""
-    if image.format == "JPEG" and image.tile:
+    if _undecoded_jpeg(image):
         image.draft(image.mode, (math.ceil(size[0] * REDUCING_GAP), math.ceil(size[1] * REDUCING_GAP)))
 
 
@@ -220,7 +225,7 @@ def _crop(image: Image.Image, params: Mapping[str, Any], max_pixels: int) -> Ima
 
 def _thumbnail(image: Image.Image, params: Mapping[str, Any], max_pixels: int) -> Image.Image:
     # A JPEG not decoded yet is the pipeline's own: thumbnail() drafts it in place (see _draft).
-    result = image if image.format == "JPEG" and image.tile else image.copy()
+    result = image if _undecoded_jpeg(image) else image.copy()
     result.thumbnail((params["max_width"], params["max_height"]), Image.Resampling.LANCZOS, REDUCING_GAP)
     return result
 

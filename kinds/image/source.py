@@ -85,23 +85,15 @@ def _truncated(what: str) -> ImageRejected:
 def _whole_jpeg(data: bytes) -> int:
     """The segments up to the first scan are whole, and an end-of-image marker follows it (0xFF in
     entropy-coded data is always stuffed, so FF D9 there is the real end)."""
-    position, exif = 2, 0
-    while True:
-        if position + 4 > len(data) or data[position] != 0xFF:
-            raise _truncated("the JPEG's segments stop before its first scan")
-        marker = data[position + 1]
-        if marker == 0xFF:  # fill byte
-            position += 1
-            continue
-        length = int.from_bytes(data[position + 2 : position + 4], "big")
+    exif = 0
+    for marker, position, length in _jpeg_segments(data):
         if marker == 0xE1 and data[position + 4 : position + 10] == b"Exif\0\0":
             exif = max(exif, length - 2)  # as Pillow reads it: the Exif header and the TIFF data
         if marker == 0xDA:
-            break
-        position += 2 + length
-    if data.rfind(b"\xff\xd9", position) < 0:
-        raise _truncated("the JPEG stops before its end-of-image marker")
-    return exif
+            if data.rfind(b"\xff\xd9", position) < 0:
+                raise _truncated("the JPEG stops before its end-of-image marker")
+            return exif
+    raise _truncated("the JPEG's segments stop before its first scan")
 
 
 def _whole_png(data: bytes) -> int:
@@ -150,34 +142,37 @@ def jpeg_scans(data: bytes) -> int:
     upper = data.count(b"\xff\xda")  # every SOS marker, and any FF DA inside other segments
     if upper <= 1:
         return upper  # a baseline JPEG: no walk needed (0xFF in scan data is always stuffed)
-    scans, position, end = 0, 2, len(data)
+    return sum(marker == 0xDA for marker, _, _ in _jpeg_segments(data))
+
+
+def _jpeg_segments(data: bytes) -> Iterator[tuple[int, int, int]]:
+    """(marker, position, length) of each segment of a JPEG in order, the entropy-coded data after
+    each scan skipped (lazily: a caller that stops at a scan never reads its data). Stops at the
+    end of the image, or where no marker stands where one must (the decoder says what is wrong)."""
+    position, end = 2, len(data)
     while position + 4 <= end:
         if data[position] != 0xFF:
-            return scans  # not a marker where one must be: the decoder will say what is wrong
+            return
         marker = data[position + 1]
         if marker == 0xFF:  # fill byte
             position += 1
             continue
         if marker == 0xD9:  # end of image
-            return scans
+            return
         if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # restart markers, TEM: no length
             position += 2
             continue
         length = int.from_bytes(data[position + 2 : position + 4], "big")
+        yield marker, position, length
         position += 2 + length
-        if marker != 0xDA:
-            continue
-        scans += 1
-        while True:  # entropy-coded data: up to a 0xFF that is neither stuffing (00) nor a restart
+        while marker == 0xDA:  # entropy-coded data: up to a 0xFF that is neither stuffing (00) nor a restart
             position = data.find(b"\xff", position)
             if position < 0 or position + 1 >= end:
-                return scans
+                return
             following = data[position + 1]
-            if following == 0x00 or 0xD0 <= following <= 0xD7 or following == 0xFF:
-                position += 2 if following != 0xFF else 1
-                continue
-            break
-    return scans
+            if following != 0x00 and not 0xD0 <= following <= 0xD7 and following != 0xFF:
+                break
+            position += 2 if following != 0xFF else 1
 
 
 def open_frames(data: bytes) -> tuple[Iterator[tuple[Image.Image, int]], int]:

@@ -131,6 +131,19 @@ def test_photo_editor_applies_grayscale_and_resize(page, tmp_path):
     assert download.get_attribute("download").endswith(".png")
 
 
+def test_a_photo_converts_to_another_format_with_no_step(page, tmp_path):
+    source = tmp_path / "photo.png"
+    source.write_bytes(encoded(photo(40, 30)))
+    page.goto("/")
+    page.set_input_files("#photo-file", source)
+    page.click("#photo-submit")
+    expect(page.locator("#photo-error")).to_contain_text("Add a filter step, or choose an output format")
+    page.select_option("#out-format", "webp")
+    page.click("#photo-submit")
+    expect(page.locator("#edited")).to_be_visible(timeout=SLOW)
+    expect(page.locator("#download")).to_have_attribute("download", "edited.webp")
+
+
 def test_steps_can_be_reordered_and_removed_with_the_keyboard(page):
     page.goto("/")
     for op in ("sepia", "blur", "invert"):

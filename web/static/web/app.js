@@ -350,20 +350,17 @@ async function submitPhoto(event) {
   const errorBox = $("photo-error");
   hideError(errorBox);
   if (!photo.file) return showError(errorBox, { message: "Choose a photo first." });
-  if (!photo.steps.length) return showError(errorBox, { message: "Add at least one filter step." });
+  if (!photo.steps.length && !$("out-format").value) {
+    return showError(errorBox, { message: "Add a filter step, or choose an output format to convert the photo." });
+  }
   $("edited").hidden = $("download").hidden = true; // a result shown is always this submission's
   const form = new FormData();
   form.append("kind", "image");
   form.append("image", photo.file);
   form.append("filters", JSON.stringify(photo.steps.map((step) => ({ op: step.op, ...step.params }))));
   if ($("out-format").value) form.append("output", JSON.stringify({ format: $("out-format").value }));
-  const button = $("photo-submit");
-  button.disabled = true;
-  try {
-    const status = await runTask({ body: form }, progressReporter($("photo-progress-row"), $("photo-progress"), $("photo-state")));
-    if (status.status !== "ready") throw failure(status);
-    const blob = await (await api(`/result/${status.task_id}`)).blob();
-    const url = URL.createObjectURL(blob);
+  await runTool("photo", () => ({ body: form }), async (status, answer) => {
+    const url = URL.createObjectURL(await answer.blob());
     const edited = $("edited");
     edited.src = url;
     edited.hidden = false;
@@ -371,8 +368,22 @@ async function submitPhoto(event) {
     download.href = url;
     download.download = status.result.filename || "edited";
     download.hidden = false;
+  });
+}
+
+// One tool's task: its button off while it runs, its progress bar fed, its error box for any
+// refusal or failure. `request` makes the POST /task options (it may throw: a bad form);
+// `show` gets the final status and the result's response.
+async function runTool(tool, request, show) {
+  const button = $(`${tool}-submit`);
+  button.disabled = true;
+  try {
+    const reporter = progressReporter($(`${tool}-progress-row`), $(`${tool}-progress`), $(`${tool}-state`));
+    const status = await runTask(request(), reporter);
+    if (status.status !== "ready") throw failure(status);
+    await show(status, await api(`/result/${status.task_id}`));
   } catch (error) {
-    showError(errorBox, error);
+    showError($(`${tool}-error`), error);
   } finally {
     button.disabled = false;
     refreshIdentity();
@@ -481,9 +492,7 @@ async function submitCode(event) {
     return;
   }
   if ($("expected").value) params.expected_output = $("expected").value;
-  const button = $("code-submit");
-  button.disabled = true;
-  try {
+  const request = () => {
     if ($("tests").value.trim()) {
       try {
         params.tests = JSON.parse($("tests").value);
@@ -492,17 +501,9 @@ async function submitCode(event) {
       }
       delete params.stdin;
     }
-    const body = JSON.stringify({ kind: "code", params });
-    const reporter = progressReporter($("code-progress-row"), $("code-progress"), $("code-state"));
-    const status = await runTask({ body, headers: { "Content-Type": "application/json" } }, reporter);
-    if (status.status !== "ready") throw failure(status);
-    showVerdict((await (await api(`/result/${status.task_id}`)).json()).result);
-  } catch (error) {
-    showError(errorBox, error);
-  } finally {
-    button.disabled = false;
-    refreshIdentity();
-  }
+    return { body: JSON.stringify({ kind: "code", params }), headers: { "Content-Type": "application/json" } };
+  };
+  await runTool("code", request, async (status, answer) => showVerdict((await answer.json()).result));
 }
 
 // Output that is not valid UTF-8 is stored as base64 (stdout_encoding): show it as text anyway.
@@ -676,30 +677,18 @@ function matrixParam(text) {
 
 async function submitMatrix(event) {
   event.preventDefault();
-  const errorBox = $("matrix-error");
-  hideError(errorBox);
+  hideError($("matrix-error"));
   $("matrix-result").hidden = true;
   const params = { a: matrixParam($("matrix-a").value), dtype: $("matrix-dtype").value };
   if ($("matrix-b").value.trim()) params.b = matrixParam($("matrix-b").value);
   else params.power = Number($("matrix-power").value || 1);
-  const button = $("matrix-submit");
-  button.disabled = true;
-  try {
-    const body = JSON.stringify({ kind: "matrix", params });
-    const reporter = progressReporter($("matrix-progress-row"), $("matrix-progress"), $("matrix-state"));
-    const status = await runTask({ body, headers: { "Content-Type": "application/json" } }, reporter);
-    if (status.status !== "ready") throw failure(status);
-    const answer = await api(`/result/${status.task_id}`);
+  const body = JSON.stringify({ kind: "matrix", params });
+  await runTool("matrix", () => ({ body, headers: { "Content-Type": "application/json" } }), async (status, answer) => {
     const matrix = answer.headers.get("Content-Type").startsWith("application/json")
       ? fromRows((await answer.json()).result.result)
       : fromNpy(await answer.arrayBuffer());
     showMatrix(matrix, status.result.meta);
-  } catch (error) {
-    showError(errorBox, error);
-  } finally {
-    button.disabled = false;
-    refreshIdentity();
-  }
+  });
 }
 
 function fromRows(rows) {
