@@ -107,6 +107,8 @@ DATABASES = {
         "TEST": {"NAME": env_str("TEST_DATABASE_NAME", "") or None},
     }
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "stores.postgres.backend"  # its health check costs no round trip
 if DATABASES["default"]["ENGINE"].endswith("sqlite3") and DATABASES["default"]["NAME"] != ":memory:":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 
@@ -143,9 +145,12 @@ if TASK_STORE == "memory" and TASK_EXECUTOR == "celery":
 TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 3, minimum=1)
 TASK_HEARTBEAT_SECONDS = env_float("TASK_HEARTBEAT_SECONDS", 5.0, minimum=0.1)
 TASK_LOST_AFTER_SECONDS = env_float("TASK_LOST_AFTER_SECONDS", 30.0, minimum=1.0)
-# A queued task the executor never got, this long after its submit, is sent again (Celery only).
 TASK_REAP_SECONDS = env_float("TASK_REAP_SECONDS", 10.0, minimum=0.1)  # lost tasks, orphans, overdue webhooks
+# A queued task the executor never got, this long after its submit, is sent again (Celery only).
 TASK_REDISPATCH_AFTER_SECONDS = env_float("TASK_REDISPATCH_AFTER_SECONDS", 30.0, minimum=0.1)
+# How long a web process gathers the hand-offs it made before recording them in one statement
+# (Celery only): well under the above, or a task would be sent twice (it still runs once).
+TASK_HAND_OFF_RECORD_SECONDS = env_float("TASK_HAND_OFF_RECORD_SECONDS", 0.2, minimum=0.01, maximum=5.0)
 TASK_WORKERS = env_int("TASK_WORKERS", os.cpu_count() or 1, minimum=1, maximum=256)
 TASK_MAX_BATCH = env_int("TASK_MAX_BATCH", 20, minimum=1, maximum=1000)  # tasks per POST /tasks/batch
 TASK_QUEUE_SIZE = env_int("TASK_QUEUE_SIZE", 10_000, minimum=1)
