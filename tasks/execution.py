@@ -22,7 +22,9 @@ MAX_ERROR_CHARS = 1000
 
 
 class RepositoryContext:
-    """A handler's view of its task. Cancellation checks hit the store at most every interval."""
+    """A handler's view of its task. Cancellation checks hit the store at most every interval,
+    the first one an interval after the claim (which found no cancel requested): a task shorter
+    than that reads its row no more than once, when it is claimed."""
 
     def __init__(
         self,
@@ -36,7 +38,7 @@ class RepositoryContext:
         self._repository = repository
         self._stopping = stopping
         self._check_interval = check_interval
-        self._next_check = 0.0
+        self._next_check = time.monotonic() + check_interval
         self._cancelled = False
 
     def report_progress(self, fraction: float) -> None:

@@ -13,16 +13,13 @@ from tasks.repositories.base import TaskRepository
 
 
 class Executor(Protocol):
-    # True when the hand-off outlives this process (a broker message): the store then records it,
-    # so a task whose hand-off never happened is found and sent again. Threads die with their
-    # tasks, so for them that record would be a write per submit that nothing reads.
-    durable: bool
-
     def __init__(self, repository: TaskRepository) -> None: ...
 
     def submit(self, task_id: uuid.UUID, *, owner: str | None = None) -> None:
         """Queue the task for execution; raises QueueFull, BrokerUnavailable or DispatcherStopped,
-        never blocks. Owners take turns: one owner's many tasks do not hold up another's."""
+        never blocks. Owners take turns: one owner's many tasks do not hold up another's. A
+        hand-off that outlives this process (a broker message) is recorded in the store
+        (`mark_dispatched`), so a task whose hand-off never happened is found and sent again."""
 
     def deliver_callback(self, task_id: uuid.UUID) -> None:
         """Have the finished task's webhook delivered where this executor delivers them; a failed

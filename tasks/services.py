@@ -3,7 +3,6 @@ and otherwise get the ones the settings chose from `providers`."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
 import time
@@ -182,7 +181,7 @@ def _store_and_dispatch(
             repository.delete(task.id)
         raise
     metrics.submitted(tasks)
-    return [_record_dispatch(repository, executor, task) for task in tasks]
+    return tasks
 
 
 def get_task(*, task_id: str | uuid.UUID, owner: str | None = None, repository: TaskRepository | None = None) -> Task:
@@ -360,7 +359,7 @@ def redispatch_orphans(repository: TaskRepository, executor: Executor) -> int:
     cutoff = utcnow() - timedelta(seconds=settings.TASK_REDISPATCH_AFTER_SECONDS)
     orphans = repository.find_undispatched(created_before=cutoff, limit=500)
     for task in orphans:
-        _dispatch(repository, executor, task)
+        executor.submit(task.id, owner=task.owner)
         logger.warning("task %s: queued but never dispatched; sent now", task.id)
     return len(orphans)
 
@@ -374,27 +373,12 @@ def recover_lost_tasks(repository: TaskRepository, executor: Executor) -> int:
         if task.attempts < settings.TASK_MAX_ATTEMPTS:
             if repository.transition(task.id, expected=TaskStatus.RUNNING, target=TaskStatus.QUEUED, at=utcnow()):
                 faults.point("after-requeue")  # failing here leaves it undispatched: redispatch_orphans
-                _dispatch(repository, executor, task)
+                executor.submit(task.id, owner=task.owner)
                 logger.warning("task %s: worker lost, running it again (attempt %d)", task.id, task.attempts + 1)
         else:
             execution.fail_unfinished(task.id, WORKER_LOST, repository=repository)
             logger.warning("task %s: worker lost after %d attempts; failed", task.id, task.attempts)
     return len(lost)
-
-
-def _dispatch(repository: TaskRepository, executor: Executor, task: Task) -> None:
-    executor.submit(task.id, owner=task.owner)
-    _record_dispatch(repository, executor, task)
-
-
-def _record_dispatch(repository: TaskRepository, executor: Executor, task: Task) -> Task:
-    """For a hand-off that outlives this process, record it: a queued task without the record is
-    sent again by `redispatch_orphans`."""
-    if not executor.durable:
-        return task
-    dispatched = dataclasses.replace(task, dispatched_at=utcnow())
-    repository.mark_dispatched(task.id, dispatched.dispatched_at)
-    return dispatched
 
 
 def purge_expired(repository: TaskRepository) -> int:

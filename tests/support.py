@@ -61,11 +61,10 @@ POSTGRES = pytest.param("postgres", marks=pytest.mark.django_db(transaction=True
 class RecordingExecutor:
     """An executor that only remembers what it was given (the test runs tasks itself)."""
 
-    def __init__(self, *, fail_with: Exception | None = None, durable: bool = True) -> None:
+    def __init__(self, *, fail_with: Exception | None = None) -> None:
         self.submitted: list[uuid.UUID] = []
         self.callbacks: list[uuid.UUID] = []
         self.fail_with = fail_with
-        self.durable = durable
 
     def submit(self, task_id: uuid.UUID, *, owner: str | None = None) -> None:
         if self.fail_with is not None:

@@ -11,6 +11,7 @@ from celery import current_app
 from django.conf import settings
 from kombu.exceptions import OperationalError
 
+from executors.celery.ledger import HandOffs
 from tasks.errors import BrokerUnavailable
 from tasks.repositories.base import TaskRepository
 
@@ -29,18 +30,21 @@ def lane(owner: str | None) -> str:
 
 class CeleryExecutor:
     """Owners are spread over TASK_FAIR_LANES queues; workers consume them all, and the broker
-    transport serves them round-robin, so one owner's backlog holds up only its own lane."""
+    transport serves them round-robin, so one owner's backlog holds up only its own lane.
 
-    durable = True
+    A message outlives this process, so each one sent is recorded in the store (in bulk, a
+    moment later: executors/celery/ledger.py); a queued task without that record is sent again
+    by `redispatch_orphans`."""
 
     def __init__(self, repository: TaskRepository) -> None:
-        """The store is the workers' to use: this side only sends messages."""
+        self._hand_offs = HandOffs(repository.mark_dispatched, every=settings.TASK_HAND_OFF_RECORD_SECONDS)
 
     def submit(self, task_id: uuid.UUID, *, owner: str | None = None) -> None:
         try:
             current_app.send_task(EXECUTE, args=[str(task_id)], queue=lane(owner), retry=False)
         except OperationalError as exc:
             raise BrokerUnavailable(str(exc)) from None
+        self._hand_offs.add(task_id)
 
     def deliver_callback(self, task_id: uuid.UUID) -> None:
         """For any worker, on the jobs' queue (beside no task lane)."""
@@ -52,7 +56,8 @@ class CeleryExecutor:
             logger.warning("task %s: webhook not handed over (%s); the overdue sweep will", task_id, exc)
 
     def shutdown(self) -> None:
-        """Nothing to settle: queued tasks wait in the broker for any worker."""
+        """Queued tasks wait in the broker for any worker; only the last hand-offs are recorded."""
+        self._hand_offs.close()
 
     def check(self) -> None:
         try:

@@ -11,12 +11,13 @@ from celery.signals import worker_process_init, worker_process_shutdown
 from django.conf import settings
 
 from executors.celery.executor import DELIVER_CALLBACK, EXECUTE
+from executors.celery.ledger import Heartbeats
 from tasks import callbacks, execution, providers, services
 from tasks.callback_queue import CallbackQueue, delivering_for
-from tasks.domain import utcnow
 
 _lock = threading.Lock()
 _webhooks: CallbackQueue | None = None
+_heartbeats: Heartbeats | None = None
 
 
 @worker_process_init.connect
@@ -27,32 +28,38 @@ def _prepare_kinds(**_: object) -> None:
 
 @worker_process_shutdown.connect
 def _settle(**_: object) -> None:
-    """Webhook attempts under way finish; their retries are due in the store (overdue sweep)."""
-    global _webhooks
+    """Webhook attempts under way finish; their retries are due in the store (overdue sweep).
+    The sweeps' last hand-offs are recorded."""
+    global _webhooks, _heartbeats
     with _lock:
         if _webhooks is not None:
             _webhooks.shutdown()
-        _webhooks = None
+        if _heartbeats is not None:
+            _heartbeats.close()
+        _webhooks = _heartbeats = None
+    providers.shutdown()
+
+
+def _beating() -> Heartbeats:
+    global _heartbeats
+    with _lock:
+        if _heartbeats is None:
+            repository = providers.task_repository()
+            _heartbeats = Heartbeats(repository.heartbeat, every=settings.TASK_HEARTBEAT_SECONDS)
+        return _heartbeats
 
 
 @shared_task(name=EXECUTE)
 def execute(task_id: str) -> None:
-    """Run one task, beating its heartbeat so a lost worker is noticed (see `reap_lost_tasks`)."""
-    repository = providers.task_repository()
+    """Run one task, its heartbeat beaten (with this process's others) so a lost worker is noticed
+    (see `reap_lost_tasks`)."""
     key = uuid.UUID(task_id)
-    done = threading.Event()
-
-    def beat() -> None:
-        while not done.wait(settings.TASK_HEARTBEAT_SECONDS):
-            repository.heartbeat(key, utcnow())
-
-    beater = threading.Thread(target=beat, name=f"heartbeat-{task_id}", daemon=True)
-    beater.start()
+    heartbeats = _beating()
+    heartbeats.add(key)
     try:
-        execution.run_task(key, repository=repository)
+        execution.run_task(key, repository=providers.task_repository())
     finally:
-        done.set()
-        beater.join()
+        heartbeats.discard(key)
 
 
 @shared_task(name="tasks.jobs.redispatch_orphans")

@@ -20,8 +20,6 @@ from tasks.repositories.base import TaskRepository
 
 
 class ThreadsExecutor:
-    durable = False
-
     def __init__(self, repository: TaskRepository) -> None:
         self._repository = repository
         self._lock = threading.Lock()

@@ -22,8 +22,6 @@ class ThreadPool:
     """Runs `run(task_id, stopping)` on `workers` threads; at most `queue_size` tasks wait, and
     owners take turns (FairQueue)."""
 
-    durable = False
-
     def __init__(
         self,
         *,

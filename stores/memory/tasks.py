@@ -122,17 +122,19 @@ class InMemoryTaskRepository:
             if task is not None and task.status is TaskStatus.RUNNING:
                 self._tasks[task_id] = dataclasses.replace(task.with_progress(progress), heartbeat_at=utcnow())
 
-    def heartbeat(self, task_id: uuid.UUID, at: datetime) -> None:
-        with self._lock:
-            task = self._tasks.get(task_id)
-            if task is not None and task.status is TaskStatus.RUNNING:
-                self._tasks[task_id] = dataclasses.replace(task, heartbeat_at=at)
+    def heartbeat(self, task_ids: Collection[uuid.UUID], at: datetime) -> None:
+        self._stamp(task_ids, TaskStatus.RUNNING, heartbeat_at=at)
 
-    def mark_dispatched(self, task_id: uuid.UUID, at: datetime) -> None:
+    def mark_dispatched(self, task_ids: Collection[uuid.UUID], at: datetime) -> None:
+        self._stamp(task_ids, TaskStatus.QUEUED, dispatched_at=at)
+
+    def _stamp(self, task_ids: Collection[uuid.UUID], status: TaskStatus, **stamp: datetime) -> None:
+        """Set a time on those of the tasks that are in `status`."""
         with self._lock:
-            task = self._tasks.get(task_id)
-            if task is not None:
-                self._tasks[task_id] = dataclasses.replace(task, dispatched_at=at)
+            for task_id in task_ids:
+                task = self._tasks.get(task_id)
+                if task is not None and task.status is status:
+                    self._tasks[task_id] = dataclasses.replace(task, **stamp)
 
     def find_undispatched(self, *, created_before: datetime, limit: int) -> list[Task]:
         with self._lock:

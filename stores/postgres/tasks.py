@@ -295,13 +295,17 @@ class PostgresTaskRepository:
             [min(1.0, max(0.0, progress)), utcnow(), task_id, TaskStatus.RUNNING.value],
         )
 
-    def heartbeat(self, task_id: uuid.UUID, at: datetime) -> None:
+    def heartbeat(self, task_ids: Collection[uuid.UUID], at: datetime) -> None:
         _execute(
-            "UPDATE task SET heartbeat_at = %s WHERE id = %s AND status = %s", [at, task_id, TaskStatus.RUNNING.value]
+            "UPDATE task SET heartbeat_at = %s WHERE id = ANY(%s) AND status = %s",
+            [at, list(task_ids), TaskStatus.RUNNING.value],
         )
 
-    def mark_dispatched(self, task_id: uuid.UUID, at: datetime) -> None:
-        _execute("UPDATE task SET dispatched_at = %s WHERE id = %s", [at, task_id])
+    def mark_dispatched(self, task_ids: Collection[uuid.UUID], at: datetime) -> None:
+        _execute(
+            "UPDATE task SET dispatched_at = %s WHERE id = ANY(%s) AND status = %s",
+            [at, list(task_ids), TaskStatus.QUEUED.value],
+        )
 
     def find_undispatched(self, *, created_before: datetime, limit: int) -> list[Task]:
         return _fetch_tasks(

@@ -77,14 +77,15 @@ class TaskRepository(Protocol):
     def set_progress(self, task_id: uuid.UUID, progress: float) -> None:
         """Record progress of a running task (a heartbeat too); ignored once it left `running`."""
 
-    def heartbeat(self, task_id: uuid.UUID, at: datetime) -> None:
-        """Record that the worker running the task is alive."""
+    def heartbeat(self, task_ids: Collection[uuid.UUID], at: datetime) -> None:
+        """Record that the workers running these tasks are alive (one write for them all)."""
 
     def find_lost(self, *, heartbeat_before: datetime, limit: int) -> list[Task]:
         """Running tasks whose worker has not been heard from since `heartbeat_before`."""
 
-    def mark_dispatched(self, task_id: uuid.UUID, at: datetime) -> None:
-        """Record that the task was handed to the executor (moving it to `queued` again clears it)."""
+    def mark_dispatched(self, task_ids: Collection[uuid.UUID], at: datetime) -> None:
+        """Record that these tasks were handed to the executor, for those still queued (a claimed
+        one needs no record; moving it to `queued` again clears it). One write for them all."""
 
     def find_undispatched(self, *, created_before: datetime, limit: int) -> list[Task]:
         """Queued tasks never handed to the executor (their web process died, or a requeue

@@ -52,7 +52,7 @@ def test_lost_tasks_are_found_by_stale_heartbeat_and_can_be_requeued(repository)
     for task in (quiet, alive):
         repository.add(task)
         _start(repository, task)  # heartbeat at EPOCH
-    repository.heartbeat(alive.id, EPOCH + timedelta(minutes=5))
+    repository.heartbeat([alive.id], EPOCH + timedelta(minutes=5))
     lost = repository.find_lost(heartbeat_before=EPOCH + timedelta(minutes=1), limit=10)
     assert [task.id for task in lost] == [quiet.id]
     again = repository.transition(quiet.id, expected=TaskStatus.RUNNING, target=TaskStatus.QUEUED, at=EPOCH)
@@ -297,18 +297,18 @@ def test_undispatched_queued_tasks_are_found_until_marked(repository):
     orphan, handed_over, young = (make_task(seconds_after_epoch=s) for s in (0, 1, 100))
     for task in (orphan, handed_over, young):
         repository.add(task)
-    repository.mark_dispatched(handed_over.id, EPOCH + timedelta(seconds=2))
+    repository.mark_dispatched([handed_over.id], EPOCH + timedelta(seconds=2))
     assert repository.get(handed_over.id).dispatched_at == EPOCH + timedelta(seconds=2)
     found = repository.find_undispatched(created_before=EPOCH + timedelta(seconds=50), limit=10)
     assert [task.id for task in found] == [orphan.id]
-    repository.mark_dispatched(orphan.id, EPOCH + timedelta(seconds=3))
+    repository.mark_dispatched([orphan.id], EPOCH + timedelta(seconds=3))
     assert repository.find_undispatched(created_before=EPOCH + timedelta(seconds=50), limit=10) == []
 
 
 def test_a_task_queued_anew_is_undispatched_again_and_running_ones_are_not_orphans(repository):
     task = make_task()
     repository.add(task)
-    repository.mark_dispatched(task.id, EPOCH)
+    repository.mark_dispatched([task.id], EPOCH)
     _start(repository, task)
     assert repository.find_undispatched(created_before=EPOCH + timedelta(hours=1), limit=10) == []
     requeued = repository.transition(task.id, expected=TaskStatus.RUNNING, target=TaskStatus.QUEUED, at=EPOCH)
@@ -369,3 +369,16 @@ def test_census_counts_tasks_bytes_and_work_in_progress(repository):
         result=TaskResult(b"12345", "application/json"),
     )
     assert tuple(repository.census()) == (2, image.stored_bytes + done.input_bytes + 5, 1)
+
+
+def test_hand_offs_stamp_only_queued_tasks_and_heartbeats_only_running_ones(repository):
+    queued, running, gone = make_task(), make_task(), make_task()
+    for task in (queued, running):
+        repository.add(task)
+    _start(repository, running)  # claimed: it needs no record of its hand-off
+    at = EPOCH + timedelta(seconds=7)
+    repository.mark_dispatched([queued.id, running.id, gone.id], at)
+    repository.heartbeat([queued.id, running.id, gone.id], at)
+    assert (repository.get(queued.id).dispatched_at, repository.get(queued.id).heartbeat_at) == (at, None)
+    assert (repository.get(running.id).dispatched_at, repository.get(running.id).heartbeat_at) == (None, at)
+    assert repository.get(gone.id) is None

@@ -13,8 +13,6 @@ HERE = "tests.executors.test_plugging.InlineExecutor"
 
 
 class InlineExecutor:
-    durable = False
-
     def __init__(self, repository: TaskRepository) -> None:
         self.repository = repository
         self.delivered: list[uuid.UUID] = []

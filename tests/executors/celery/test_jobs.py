@@ -1,16 +1,20 @@
-"""The executor service's periodic jobs, with an in-memory store and a recording executor."""
+"""The executor service's periodic jobs, with an in-memory store and the Celery executor's messages
+kept instead of sent."""
 
 import dataclasses
+import uuid
 from datetime import timedelta
 
 import pytest
+from celery import current_app
 
 from executors.celery import jobs
+from executors.celery.executor import CeleryExecutor
 from executors.threads.executor import purge_in_process
 from stores.memory.tasks import InMemoryTaskRepository
 from tasks import faults, providers, services
 from tasks.domain import TaskStatus, utcnow
-from tests.support import RecordingExecutor, make_task
+from tests.support import make_task
 
 
 @pytest.fixture
@@ -23,10 +27,14 @@ def repo(monkeypatch, settings):
 
 
 @pytest.fixture
-def executor(monkeypatch):
-    recorder = RecordingExecutor()
-    monkeypatch.setattr(providers, "executor", lambda: recorder)
-    return recorder
+def executor(monkeypatch, repo):
+    """The Celery executor, its messages kept here instead of sent to a broker."""
+    celery = CeleryExecutor(repo)
+    celery.submitted = []
+    monkeypatch.setattr(current_app, "send_task", lambda name, args, **_: celery.submitted.append(uuid.UUID(args[0])))
+    monkeypatch.setattr(providers, "executor", lambda: celery)
+    yield celery
+    celery.shutdown()
 
 
 def running(repo, *, attempts: int, heartbeat_age: float):
@@ -81,8 +89,9 @@ def test_orphans_are_dispatched_once_they_are_old_enough(repo, executor, setting
     handed_over = dataclasses.replace(handed_over, created_at=utcnow() - timedelta(minutes=5))
     for task in (orphan, recent, handed_over):
         repo.add(task)
-    repo.mark_dispatched(handed_over.id, utcnow())
+    repo.mark_dispatched([handed_over.id], utcnow())
     assert jobs.redispatch_orphans() == 1 and executor.submitted == [orphan.id]
+    executor.shutdown()  # its hand-offs recorded now rather than in a moment
     assert repo.get(orphan.id).dispatched_at is not None
     assert jobs.redispatch_orphans() == 0
 
