@@ -18,7 +18,7 @@ def _group(pid: int, cmdline: str, name: str) -> str | None:
         return "client"
     if "gunicorn" in cmdline:
         return "web"
-    if "celery" in cmdline and " worker" in cmdline:
+    if ("celery" in cmdline or "procrastinate" in cmdline) and " worker" in cmdline:
         return "workers"
     if name == "postgres":
         return "postgresql"
