@@ -47,10 +47,11 @@ HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
   CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '8000'), timeout=2)"]
 CMD ["gunicorn", "-c", "taskservice/gunicorn.conf.py"]
 # bubblewrap: the code runner's sandbox; libseccomp-dev: the sandbox supervisor's syscall filter
-# (linked statically below); then the toolchains (gcc is also what builds the sandbox's helpers).
+# (linked statically below); libvips42: the photo editor's blur and sharpen (pixels only: its
+# loaders are blocked); then the toolchains (gcc is also what builds the sandbox's helpers).
 COPY scripts/install-toolchains /tmp/install-toolchains
 RUN apt-get update \
- && apt-get install -y --no-install-recommends bubblewrap libseccomp-dev \
+ && apt-get install -y --no-install-recommends bubblewrap libseccomp-dev libvips42 \
  && /tmp/install-toolchains "$LANGUAGES" \
  && rm -rf /var/lib/apt/lists/* /tmp/install-toolchains \
  && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin app \

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from kinds.image import vips
 from kinds.image.ops import OPS
 
 MEGA = 1_000_000
@@ -56,14 +57,19 @@ def estimate(
 
 
 class CpuBudget:
-    """The running task's thread CPU time against its ceiling (Pillow runs in the calling thread)."""
+    """The running task's CPU time against its ceiling: its thread's own (Pillow runs in the
+    calling thread) and what libvips computed for it on a thread of its own (kinds/image/vips.py)."""
 
     def __init__(self, seconds: float) -> None:
         self._seconds = seconds
-        self._started = time.thread_time()
+        self._started = self._used()
+
+    @staticmethod
+    def _used() -> float:
+        return time.thread_time() + vips.offloaded()
 
     def check(self, where: str) -> None:
-        used = time.thread_time() - self._started
+        used = self._used() - self._started
         if used > self._seconds:
             raise ImageLimitExceeded(
                 f"CPU time limit exceeded {where}: {used:.2f} s used, the limit is {self._seconds:g} s"

@@ -20,6 +20,7 @@ from rest_framework import serializers
 
 from core.limits import Limit
 from httpapi.serializers import StrictBooleanField, StrictIntegerField, StrictSerializer
+from kinds.image import vips
 from kinds.image.cost import BYTES_PER_PIXEL, CpuBudget, estimate
 from kinds.image.ops import OPS, Op, resolve
 from kinds.image.output import ANIMATED_FORMATS, CONTENT_TYPES, encode
@@ -428,6 +429,7 @@ KIND = TaskKind(
         filter_ops,
     ),
     result_types=tuple(CONTENT_TYPES.values()),
+    readiness={"image_convolutions": vips.engine},
     limits=LIMITS,
     upload=Upload(
         ImageUploadSerializer,

@@ -11,6 +11,7 @@ from PIL import Image, ImageEnhance, ImageFilter, ImageOps
 from rest_framework import serializers
 
 from httpapi.serializers import StrictBooleanField, StrictFloatField, StrictIntegerField, StrictSerializer
+from kinds.image import vips
 
 Apply = Callable[[Image.Image, Mapping[str, Any], int], Image.Image]
 Size = tuple[int, int]
@@ -139,8 +140,12 @@ def _grayscale(image: Image.Image) -> Image.Image:
     return image.convert("L")
 
 
+def _on_colours(function: Callable[[Image.Image], Image.Image]) -> Apply:
+    return lambda image, params, max_pixels: _color_only(function)(image)
+
+
 def _filter(kernel: ImageFilter.Filter) -> Apply:
-    return lambda image, params, max_pixels: _color_only(lambda im: im.filter(kernel))(image)
+    return _on_colours(lambda image: image.filter(kernel))
 
 
 def _enhance(enhancer: type[ImageEnhance._Enhance]) -> Apply:
@@ -256,12 +261,12 @@ OPS: dict[str, Op] = {
             "blur",
             "Gaussian blur.",
             BlurParams,
-            lambda im, p, m: im.filter(ImageFilter.GaussianBlur(p["radius"])),
+            lambda im, p, m: vips.gaussian_blur(im, p["radius"]),
             {"op": "blur", "radius": 2.5},
             75,
             aliases=("gaussian", "gaussian_blur"),
         ),
-        Op("sharpen", "Sharpen edges.", NoParams, _filter(ImageFilter.SHARPEN), {"op": "sharpen"}, 60),
+        Op("sharpen", "Sharpen edges.", NoParams, _on_colours(vips.sharpen), {"op": "sharpen"}, 60),
         Op(
             "edges",
             "Find edges.",

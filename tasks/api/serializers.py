@@ -255,5 +255,8 @@ class ReadinessSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["ok"])
     checks = serializers.DictField(
         child=serializers.CharField(),
-        help_text="`ok` per component; `sandbox` tells how code runs are isolated (see GET /languages).",
+        help_text=(
+            "`ok` per component; `sandbox` tells how code runs are isolated (see GET /languages), "
+            "`image_convolutions` what runs the photo editor's blur and sharpen (libvips or Pillow)."
+        ),
     )

@@ -1,4 +1,5 @@
 from kinds.code.kind import isolation
+from kinds.image import vips
 from tasks import providers
 from tasks.api.serializers import TaskStatusSerializer
 from tasks.presenters import present_task
@@ -15,7 +16,7 @@ def test_kinds_lists_sleep_with_its_params_schema(api):
 
 def test_health_and_readiness(api):
     assert api.get("/healthz").json() == {"status": "ok"}
-    checks = {"repository": "ok", "dispatcher": "ok", "sandbox": isolation()}
+    checks = {"repository": "ok", "dispatcher": "ok", "sandbox": isolation(), "image_convolutions": vips.engine()}
     assert api.get("/readyz").json() == {"status": "ok", "checks": checks}
 
 
