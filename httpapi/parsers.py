@@ -69,26 +69,30 @@ def _check_text(data: Any) -> None:
 
 
 class BoundedUploadHandler(FileUploadHandler):
-    """Keeps uploaded files in memory and stops reading a file once it passes `limit` bytes."""
+    """Keeps uploaded files in memory and stops reading a file once it passes `limit` bytes.
+
+    The chunks are joined once at the end, into a file whose whole read hands back those very
+    bytes: a BytesIO written chunk by chunk reallocated its way up (the handler's share of a
+    profile of 6.9 MB photo submits), and reading it whole made one more copy."""
 
     def __init__(self, request: Any, limit: int) -> None:
         super().__init__(request)
         self.limit = limit
-        self.buffer = io.BytesIO()
+        self.chunks: list[bytes] = []
 
     def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
-        self.buffer = io.BytesIO()
+        self.chunks = []
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
         if start + len(raw_data) > self.limit:
             raise UploadTooLarge(self.field_name, self.limit)
-        self.buffer.write(raw_data)
+        self.chunks.append(raw_data)
 
     def file_complete(self, file_size: int) -> InMemoryUploadedFile:
-        self.buffer.seek(0)
+        data, self.chunks = b"".join(self.chunks), []
         return InMemoryUploadedFile(
-            self.buffer, self.field_name, self.file_name, self.content_type, file_size, self.charset
+            io.BytesIO(data), self.field_name, self.file_name, self.content_type, file_size, self.charset
         )
 
 
