@@ -43,6 +43,7 @@ def _library() -> Any | None:
     except (ImportError, OSError) as exc:  # pyvips not installed, or libvips42 missing on the host
         logger.info("photo editor: convolutions in Pillow (libvips unavailable: %s)", exc)
         return None
+    logging.getLogger("pyvips").setLevel(logging.WARNING)  # it logs every convolution's path at INFO
     pyvips.concurrency_set(1)
     pyvips.cache_set_max(0)  # each image is new: a cache would only hold a task's memory longer
     pyvips.block_untrusted_set(True)
