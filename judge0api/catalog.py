@@ -83,7 +83,7 @@ def maxima() -> dict[str, Any]:
         "max_stack_limit": 8192,
         "max_max_processes_and_or_threads": settings.CODE_MAX_PROCESSES,
         "max_max_file_size": settings.CODE_MAX_FILE_KB,
-        "max_number_of_runs": 1,
+        "max_number_of_runs": settings.CODE_MAX_RUNS,
     }
 
 

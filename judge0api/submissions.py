@@ -141,6 +141,7 @@ def to_params(body: Any, *, base64_encoded: bool) -> dict[str, Any]:
     elif not texts["source_code"]:
         errors.setdefault("source_code", ["can't be blank"])
     limits = _limits(body, errors)
+    runs = _number(body, "number_of_runs", errors, 1, catalog.maxima()["max_number_of_runs"])
     args = _arguments(body.get("command_line_arguments"), errors)
     compile_options = _arguments(body.get("compiler_options"), errors, "compiler_options")
     if compile_options and language is not None and not LANGUAGES[language].takes_options:
@@ -168,6 +169,8 @@ def to_params(body: Any, *, base64_encoded: bool) -> dict[str, Any]:
         params["expected_output"] = texts["expected_output"]
     if limits:
         params["limits"] = limits
+    if runs is not None and runs > 1:
+        params["runs"] = int(runs)
     return params
 
 
@@ -258,7 +261,8 @@ def _number(body: Mapping[str, Any], name: str, errors: dict[str, list[str]], lo
 
 def _limits(body: Mapping[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
     """cpu_time_limit, wall_time_limit, memory_limit (KB) and max_processes_and_or_threads become the
-    run's limits; the others are checked against what config_info says this service enforces."""
+    run's limits; the others are checked against what config_info says this service enforces
+    (number_of_runs, which becomes the task's `runs`, is `to_params`' own)."""
     config = catalog.maxima()
     limits: dict[str, Any] = {}
     cpu = _number(body, "cpu_time_limit", errors, 0.1, config["max_cpu_time_limit"])
@@ -276,7 +280,6 @@ def _limits(body: Mapping[str, Any], errors: dict[str, list[str]]) -> dict[str, 
     if processes is not None:
         limits["processes"] = int(processes)
     _number(body, "max_file_size", errors, 0, config["max_max_file_size"])
-    _number(body, "number_of_runs", errors, 1, config["max_number_of_runs"])
     return limits
 
 
@@ -356,7 +359,7 @@ def _submission(task: Task, result: Mapping[str, Any] | None) -> dict[str, Any]:
         "memory": run.get("memory_kb"),
         "stderr": _bytes(run, "stderr") or None,
         "token": str(task.id),
-        "number_of_runs": 1,
+        "number_of_runs": params.get("runs", 1),
         "cpu_time_limit": _decimal(limits["time_s"]),
         "cpu_extra_time": "0.0",
         "wall_time_limit": _decimal(limits.get("wall_s") or wall_seconds(limits["time_s"])),

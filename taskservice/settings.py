@@ -196,6 +196,7 @@ CODE_MAX_SOURCE_BYTES = env_int("CODE_MAX_SOURCE_BYTES", 64 * 1024, minimum=1)
 CODE_MAX_STDIN_BYTES = env_int("CODE_MAX_STDIN_BYTES", 1024 * 1024, minimum=0)
 # Test cases per code submission: compiled once, each case run in a fresh sandbox.
 CODE_MAX_TESTS = env_int("CODE_MAX_TESTS", 20, minimum=1)
+CODE_MAX_RUNS = env_int("CODE_MAX_RUNS", 20, minimum=1)  # runs of one program, timed together (Judge0's number_of_runs)
 CODE_MAX_TIME_S = env_float("CODE_MAX_TIME_S", 10.0, minimum=0.1)
 CODE_MAX_MEMORY_MB = env_int("CODE_MAX_MEMORY_MB", 1024, minimum=16)
 CODE_MAX_OUTPUT_KB = env_int("CODE_MAX_OUTPUT_KB", 8192, minimum=1)

@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -238,6 +239,13 @@ class CodeParams(ParamsSerializer):
         help_text="Test cases (at most CODE_MAX_TESTS): compiled once, each run in a fresh sandbox; the verdict "
         "is the first failing case's, and `tests` in the result has every case's.",
     )
+    runs = StrictIntegerField(
+        default=1,
+        min_value=1,
+        help_text="Run the program this many times (at most CODE_MAX_RUNS), each in a fresh sandbox, and report "
+        "the mean CPU time, wall time and memory (Judge0's number_of_runs). The output and verdict are the last "
+        "run's, or the first one that did not finish well. Not with `tests`.",
+    )
 
     def get_fields(self) -> dict:
         # The maximum follows the setting, and the schema states it (maxItems).
@@ -250,6 +258,10 @@ class CodeParams(ParamsSerializer):
             max_length=settings.CODE_MAX_TESTS,
             help_text=tests.help_text,
             error_messages={"max_length": "At most {max_length} test cases."},
+        )
+        runs = fields["runs"]
+        fields["runs"] = StrictIntegerField(
+            default=1, min_value=1, max_value=settings.CODE_MAX_RUNS, help_text=runs.help_text
         )
         return fields
 
@@ -275,6 +287,8 @@ class CodeParams(ParamsSerializer):
             raise serializers.ValidationError(
                 {"tests": ["Put stdin and expected_output in each test, not beside tests."]}
             )
+        if attrs.get("tests") and attrs.get("runs", 1) > 1:
+            raise serializers.ValidationError({"runs": ["Runs repeat one program's run: not with tests."]})
         _check_source(attrs["source"], attrs["source_encoding"])
         if attrs.get("compile_options") and not LANGUAGES[attrs["language"]].takes_options:
             raise serializers.ValidationError({"compile_options": [f"{attrs['language']} takes no compile options."]})
@@ -528,9 +542,42 @@ def run(context: Context, params: Mapping[str, Any]) -> dict[str, Any]:
             return {"verdict": failed, "language": language.name, "compile": compiled, "run": None, "tests": cases}
         if context.cancelled():
             raise TaskCancelled
-        outcome = program.run(space, params["stdin"])
+        runs = params.get("runs", 1)
+        if runs == 1:
+            outcome = program.run(space, params["stdin"])
+            report = _report(outcome)
+        else:
+            outcome, report = _repeated(context, program, space, params["stdin"], runs)
     verdict = program.judge(outcome, params["expected_output"])
-    return {"verdict": verdict, "language": language.name, "compile": compiled, "run": _report(outcome)}
+    return {"verdict": verdict, "language": language.name, "compile": compiled, "run": report}
+
+
+def _repeated(
+    context: Context, program: Program, built: Workspace, stdin: str, runs: int
+) -> tuple[Outcome, dict[str, Any]]:
+    """The program run `runs` times, each in a fresh copy of what was built (a run's files never
+    reach the next), stopping at the first that does not finish well: that one's outcome (or the
+    last's), reported with the mean CPU time, wall time and memory of the runs made."""
+    outcomes: list[Outcome] = []
+    while len(outcomes) < runs and (not outcomes or program.judge(outcomes[-1], None) == "ok"):
+        if context.cancelled():
+            raise TaskCancelled
+        if outcomes and program.budget.left() <= 0:
+            break
+        with program.box.workdir() as space:
+            _copy_build(built, space)
+            outcomes.append(program.run(space, stdin))
+    last = outcomes[-1]
+    report = _report(last)
+    cpu = [outcome.cpu_seconds for outcome in outcomes if outcome.cpu_seconds is not None]
+    memory = [outcome.memory_kb for outcome in outcomes if outcome.memory_kb is not None]
+    report |= {
+        "runs": len(outcomes),
+        "time_s": round(statistics.fmean(cpu), 3) if cpu else None,
+        "wall_s": round(statistics.fmean(outcome.wall_seconds for outcome in outcomes), 3),
+        "memory_kb": round(statistics.fmean(memory)) if memory else None,
+    }
+    return last, report
 
 
 def _run_tests(
@@ -628,9 +675,9 @@ def restrict(params: dict[str, Any], asked: Mapping[str, Any], ceilings: Ceiling
     if errors:
         raise InvalidParams({"limits": errors})
     budget = ceilings["max_task_s"]
-    runs = len(params.get("tests") or []) or 1
+    runs = len(params.get("tests") or []) or params.get("runs", 1)
     if runs * limits["time_s"] > budget:  # it could never finish within the task's budget
-        field = "tests" if params.get("tests") else "limits"
+        field = "tests" if params.get("tests") else "runs" if runs > 1 else "limits"
         message = (
             f"{runs} runs of up to {limits['time_s']:g} s of CPU each need more than the {budget:g} s your "
             "quota gives one task: fewer tests or a lower time_s."

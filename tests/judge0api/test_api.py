@@ -210,6 +210,17 @@ def test_hostile_zips_are_refused(api, body, message):
     assert response.status_code == 422 and message in response.json()["additional_files"][0], response.json()
 
 
+def test_number_of_runs_repeats_the_program_and_says_so(api, settings):
+    body = {"source_code": "print(7)", "language_id": PYTHON, "number_of_runs": 3}
+    shown = submit(api, body, "wait=true&fields=status,stdout,number_of_runs,time,memory").json()
+    assert shown["status"]["id"] == 3 and shown["stdout"] == "7\n" and shown["number_of_runs"] == 3, shown
+    assert float(shown["time"]) >= 0 and shown["memory"] > 0
+    assert api.get("/judge0/config_info").json()["max_number_of_runs"] == settings.CODE_MAX_RUNS
+    over = submit(api, {**body, "number_of_runs": settings.CODE_MAX_RUNS + 1})
+    assert over.status_code == 422
+    assert over.json() == {"number_of_runs": [f"must be less than or equal to {settings.CODE_MAX_RUNS}"]}
+
+
 def test_invalid_submissions_get_judge0_s_422(api, settings):
     response = submit(
         api,

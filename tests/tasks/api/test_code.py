@@ -243,6 +243,34 @@ def test_each_test_case_runs_in_a_fresh_workspace(run_code):
     assert [case["verdict"] for case in result["tests"]] == ["accepted", "accepted"], result["tests"]
 
 
+def test_runs_repeat_the_program_in_fresh_workspaces_and_report_the_means(run_code):
+    """Judge0's number_of_runs: each run starts clean; time and memory are the runs' means."""
+    source = "import os\nprint(os.path.exists('left-behind'))\nopen('left-behind', 'w').write('x')"
+    result = run_code("python", source, runs=3, expected_output="False")
+    assert result["verdict"] == "accepted" and result["run"]["runs"] == 3, result
+    assert result["run"]["time_s"] >= 0 and result["run"]["memory_kb"] > 0 and result["run"]["wall_s"] > 0
+
+
+def test_runs_stop_at_the_first_that_does_not_finish_well(run_code):
+    result = run_code("python", "import sys\nprint('once')\nsys.exit(3)", runs=5)
+    assert result["verdict"] == "runtime_error" and result["run"]["runs"] == 1, result
+    assert result["run"]["exit_code"] == 3 and result["run"]["stdout"] == "once\n"
+
+
+def test_runs_are_bounded_counted_against_the_budget_and_not_with_tests(api, settings):
+    settings.CODE_MAX_RUNS = 4
+    settings.QUOTA_ANON_CODE_TASK_S = 10
+
+    def refused(**params):
+        body = {"kind": "code", "params": {"language": "python", "source": "print(1)", **params}}
+        problem = assert_problem(api.post("/task", body, format="json"), 400, "invalid-params")
+        return problem["errors"][0]["pointer"]
+
+    assert refused(runs=5) == "#/params/runs"
+    assert refused(runs=2, tests=[{"expected_output": "1"}]) == "#/params/runs"
+    assert refused(runs=4, limits={"time_s": 3}) == "#/params/runs"  # 12 s of CPU against a 10 s task
+
+
 def test_test_cases_are_bounded_and_exclusive_with_top_level_stdin(api, settings):
     settings.CODE_MAX_TESTS = 2
     body = {"language": "python", "source": "print(1)", "tests": [{"expected_output": "1"}] * 3}
