@@ -99,9 +99,9 @@ def config_info() -> dict[str, Any]:
         "allowed_languages_for_compile_options": [],
         "enable_command_line_arguments": True,
         "enable_submission_delete": True,
-        "enable_callbacks": False,
-        "callbacks_max_tries": 0,
-        "callbacks_timeout": 0.0,
+        "enable_callbacks": True,  # for callers with an API key: a callback is signed with their secret
+        "callbacks_max_tries": settings.WEBHOOK_MAX_ATTEMPTS,
+        "callbacks_timeout": settings.WEBHOOK_TIMEOUT_SECONDS,
         "enable_additional_files": True,
         "max_queue_size": settings.TASK_QUEUE_SIZE,
         "cpu_time_limit": given["cpu_time_limit"],

@@ -31,7 +31,12 @@ class Judge0SubmissionRequestSerializer(serializers.Serializer):
         max_length=512,
         help_text="Arguments for the compiler, split as a shell would (never run by one).",
     )
-    callback_url = serializers.CharField(required=False, allow_null=True, help_text="Off here (422).")
+    callback_url = serializers.CharField(
+        required=False,
+        allow_null=True,
+        help_text="Once it finished, the submission (default fields, base64) is PUT here, as Judge0 does; signed "
+        "with your webhook secret and retried (needs an API key; no private addresses).",
+    )
     additional_files = serializers.CharField(
         required=False,
         allow_null=True,

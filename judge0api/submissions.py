@@ -302,7 +302,6 @@ def _arguments(raw: Any, errors: dict[str, list[str]], field: str = "command_lin
 
 # What this service does not offer, refused with the message Judge0 gives when its configuration
 # turns the feature off (config_info says so too).
-OFF = {"callback_url": "setting callback is not allowed"}
 NOT_ALLOWED_TO_ENABLE = (
     "enable_network",
     "enable_per_process_and_thread_time_limit",
@@ -312,9 +311,9 @@ TRUE = (True, "true", 1, "1")
 
 
 def _refuse_what_is_off(body: Mapping[str, Any], errors: dict[str, list[str]]) -> None:
-    for name, message in OFF.items():
-        if body.get(name) not in (None, ""):
-            errors[name] = [message]
+    callback_url = body.get("callback_url")
+    if callback_url not in (None, "") and not isinstance(callback_url, str):
+        errors["callback_url"] = ["must be a string"]
     for name in NOT_ALLOWED_TO_ENABLE:
         if body.get(name) in TRUE:
             errors[name] = ["this option cannot be enabled"]
@@ -377,7 +376,7 @@ def _submission(task: Task, result: Mapping[str, Any] | None) -> dict[str, Any]:
         "compiler_options": shlex.join(params["compile_options"]) if params.get("compile_options") else None,
         "command_line_arguments": shlex.join(params["args"]) if params.get("args") else None,
         "redirect_stderr_to_stdout": params.get("merge_stderr", False),
-        "callback_url": None,
+        "callback_url": task.callback_url,
         "additional_files": None,
         "enable_network": False,
         "status": catalog.status(status_id),

@@ -42,7 +42,7 @@ from judge0api.submissions import BadQuery, Invalid, NotUtf8, flag, present, req
 from tasks import services
 from tasks.api.schema import BODY_NOT_JSON, BODY_TOO_LARGE, CAPACITY, TOO_MANY_WAITERS
 from tasks.domain import Task, TaskStatus
-from tasks.errors import InvalidParams, InvalidTaskId, ResultUnavailable, TaskNotFound
+from tasks.errors import InvalidCallbackUrl, InvalidParams, InvalidTaskId, ResultUnavailable, TaskNotFound
 
 KIND = "code"
 TAG = ["judge0"]
@@ -139,7 +139,7 @@ class ConfigInfoView(Judge0View):
         operation_id="judge0_config_info",
         summary="Configuration (Judge0)",
         description="Judge0's configuration keys, true of this service: defaults and maxima of the limits, and "
-        "what is off here (compiler options, callbacks, additional files, network).",
+        "what is off here (per-process limits, network).",
         responses={200: OpenApiTypes.OBJECT},
         tags=TAG,
     )
@@ -369,10 +369,16 @@ class BatchView(Judge0View):
 
 def _submit(request: Request, body: Any, *, base64_encoded: bool) -> Task:
     params = to_params(body, base64_encoded=base64_encoded)
+    callback_url = body.get("callback_url") or None
     try:
-        return services.submit_task(kind=KIND, params=params, caller=caller_for(request)).task
+        submitted = services.submit_task(
+            kind=KIND, params=params, caller=caller_for(request), callback_url=callback_url, callback_style="judge0"
+        )
     except InvalidParams as exc:
         raise Invalid(_judge0_errors(exc.errors)) from None
+    except InvalidCallbackUrl as exc:  # an address it may not call, or an anonymous caller (nothing to sign with)
+        raise Invalid({"callback_url": [str(exc)]}) from None
+    return submitted.task
 
 
 def _judge0_errors(errors: Any, field: str = "base") -> dict[str, list[str]]:

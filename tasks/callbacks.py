@@ -119,6 +119,24 @@ def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
+@dataclass(frozen=True, slots=True)
+class Style:
+    """A webhook shaped otherwise than the service's own event (another API's callback): its HTTP
+    method and its body, made from the finished task and the store (which holds its result). It
+    is signed, retried and logged as every webhook is."""
+
+    method: str
+    body: Callable[[Task, TaskRepository], bytes]
+
+
+# Task.callback_style -> its Style; apps add theirs when they start (judge0api: Judge0's PUT).
+STYLES: dict[str, Style] = {}
+
+
+def register_style(name: str, style: Style) -> None:
+    STYLES[name] = style
+
+
 def payload(task: Task) -> bytes:
     status = present_task(task)
     body = {"type": EVENTS[status["status"]], "timestamp": status["finished_at"], "data": status}
@@ -146,9 +164,10 @@ class Refused(Exception):
     """The URL may not be called (its host resolves to a private address, or not at all)."""
 
 
-def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Answer:
-    """One POST to an address that was checked, all of it within `timeout` (a receiver that
-    answers a byte at a time is cut off, not waited for); never follows a redirect."""
+def post(method: str, url: str, body: bytes, headers: dict[str, str], timeout: float) -> Answer:
+    """One request (a POST, or a style's method) to an address that was checked, all of it within
+    `timeout` (a receiver that answers a byte at a time is cut off, not waited for); never
+    follows a redirect."""
     parts = urlsplit(url)
     host, secure = parts.hostname or "", parts.scheme == "https"
     port = parts.port or (443 if secure else 80)
@@ -158,7 +177,7 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Answ
     deadline.start()
     try:
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        connection.request("POST", target, body, headers)
+        connection.request(method, target, body, headers)
         response = connection.getresponse()
         response.read(ANSWER_BYTES)
         return Answer(response.status)
@@ -210,7 +229,7 @@ class Deliverer:
         self,
         repository: TaskRepository,
         secret_for: Callable[[str], str | None],
-        send: Callable[[str, bytes, dict[str, str], float], Answer] = post,
+        send: Callable[[str, str, bytes, dict[str, str], float], Answer] = post,
     ) -> None:
         self._repository = repository
         self._secret_for = secret_for
@@ -247,7 +266,11 @@ class Deliverer:
         secret = self._secret_for(task.owner) if task.owner else None
         if secret is None:
             return Answer(None, "refused: the task's owner has no webhook secret", final=True)
-        message_id, timestamp, body = f"msg_{task.id.hex}", int(time.time()), payload(task)
+        style = STYLES.get(task.callback_style) if task.callback_style is not None else None
+        if task.callback_style is not None and style is None:
+            return Answer(None, f"refused: no webhook style {task.callback_style!r} here", final=True)
+        method, body = ("POST", payload(task)) if style is None else (style.method, style.body(task, self._repository))
+        message_id, timestamp = f"msg_{task.id.hex}", int(time.time())
         headers = {
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
@@ -256,7 +279,7 @@ class Deliverer:
             "webhook-signature": sign(secret, message_id, timestamp, body),
         }
         try:
-            answer = self._send(task.callback_url or "", body, headers, timeout)
+            answer = self._send(method, task.callback_url or "", body, headers, timeout)
         except Refused as exc:
             return Answer(None, f"refused: {exc}", final=True)
         except (OSError, http.client.HTTPException) as exc:  # timeouts, resets, TLS, bad answers

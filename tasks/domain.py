@@ -130,6 +130,9 @@ class Task:
     callback_url: str | None = None
     callbacks: tuple[Mapping[str, Any], ...] = ()
     callback_due_at: datetime | None = None
+    # The webhook's shape when it is not the service's own signed event (tasks.callbacks.STYLES:
+    # "judge0", Judge0's PUT of the submission).
+    callback_style: str | None = None
 
     @classmethod
     def new(
@@ -140,6 +143,7 @@ class Task:
         owner: str | None = None,
         now: datetime,
         callback_url: str | None = None,
+        callback_style: str | None = None,
         reserved_bytes: int = 0,
     ) -> Task:
         """A queued task; bytes values of `params` become `inputs`."""
@@ -156,6 +160,7 @@ class Task:
             input_bytes=size,
             reserved_bytes=reserved_bytes,
             callback_url=callback_url,
+            callback_style=callback_style,
         )
 
     @property

@@ -27,6 +27,7 @@ class TaskRecord(models.Model):
     callback_url = models.CharField(max_length=2048, null=True)
     callbacks = models.JSONField(default=list)  # the delivery attempts: Task.callbacks
     callback_due_at = models.DateTimeField(null=True)
+    callback_style = models.CharField(max_length=32, null=True)  # Task.callback_style
 
     class Meta:
         db_table = "task"

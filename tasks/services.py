@@ -70,6 +70,7 @@ def submit_task(
     params: Any = None,
     caller: Caller | None = None,
     callback_url: str | None = None,
+    callback_style: str | None = None,
     idempotency_key: str | None = None,
     repository: TaskRepository | None = None,
     executor: Executor | None = None,
@@ -79,19 +80,24 @@ def submit_task(
     With a `caller`, the task is theirs and their quotas apply: the kind's ceilings, the
     tasks-in-progress limit (TooManyInProgress) and their share of the store
     (StorageQuotaExceeded). Without one (in-process use), none does. A `callback_url` gets the
-    final status as a signed webhook (tasks/callbacks.py). With an `idempotency_key`, a retry of
+    final status as a signed webhook (tasks/callbacks.py), shaped as `callback_style` says when
+    another API's clients expect theirs (callbacks.STYLES). With an `idempotency_key`, a retry of
     the same submission gets the task the first one made (idempotency.once).
     """
     repository = repository or providers.task_repository()
-    task = _new_task(kind, params, callback_url, caller)
+    task = _new_task(kind, params, callback_url, caller, callback_style)
     made = _submit([task], caller, idempotency_key, "task", repository, executor or providers.executor())
     if isinstance(made, idempotency.Replay):  # the first one's task, as it is now (404 once deleted)
         return Submission(_owned_task(repository, uuid.UUID(made.reference[0]), task.owner), replayed=True)
     return Submission(made[0])
 
 
-def _new_task(kind: str | None, params: Any, callback_url: str | None, caller: Caller | None) -> Task:
+def _new_task(
+    kind: str | None, params: Any, callback_url: str | None, caller: Caller | None, callback_style: str | None = None
+) -> Task:
     """A task checked against the kind and the caller's ceilings (and its callback URL), unsaved."""
+    if callback_style is not None and callback_style not in callbacks.STYLES:
+        raise ValueError(f"no webhook style {callback_style!r}")
     task_kind = get_kind(DEFAULT_KIND if kind is None else kind)
     ceilings = caller.ceilings.get(task_kind.name) if caller is not None else None
     if callback_url is not None:
@@ -106,6 +112,7 @@ def _new_task(kind: str | None, params: Any, callback_url: str | None, caller: C
         owner=owner,
         now=utcnow(),
         callback_url=callback_url,
+        callback_style=callback_style if callback_url is not None else None,
         reserved_bytes=task_kind.result_bound(validated),
     )
 
@@ -156,12 +163,17 @@ def _submit(
         scope=scope,
         owner=caller.owner if caller is not None else None,
         key=idempotency_key,
-        fingerprint=idempotency.fingerprint(
-            [[task.kind, task.params, task.callback_url] for task in tasks], blobs=blobs
-        ),
+        fingerprint=idempotency.fingerprint([_what_was_asked(task) for task in tasks], blobs=blobs),
         create=create,
         remember=lambda stored: [str(task.id) for task in stored],
     )
+
+
+def _what_was_asked(task: Task) -> list[Any]:
+    """A submission's fingerprint: the style only where there is one, so keys recorded before
+    styles existed still match their retries."""
+    asked = [task.kind, task.params, task.callback_url]
+    return asked if task.callback_style is None else [*asked, task.callback_style]
 
 
 def _store_and_dispatch(

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "accounts",
     "tasks",
     "records",
+    "judge0api",
     "web",
 ]
 

@@ -43,13 +43,26 @@ def receiver(**options: object) -> Iterator[Receiver]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
+            self.received()
+
+        def do_PUT(self) -> None:  # Judge0's callbacks
+            self.received()
+
+        def received(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             headers = {name.lower(): value for name, value in self.headers.items()}
             time.sleep(state.delay)
             with state.arrived:
                 status = state.answers[len(state.deliveries)] if len(state.deliveries) < len(state.answers) else 200
                 state.deliveries.append(
-                    {"headers": headers, "body": json.loads(body), "raw": body, "status": status, "at": time.time()}
+                    {
+                        "method": self.command,
+                        "headers": headers,
+                        "body": json.loads(body),
+                        "raw": body,
+                        "status": status,
+                        "at": time.time(),
+                    }
                 )
                 state.arrived.notify_all()
             self.send_response(status)

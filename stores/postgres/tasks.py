@@ -56,6 +56,7 @@ COLUMN_NAMES = (
     "callbacks",
     "callback_due_at",
     "reserved_bytes",
+    "callback_style",
 )
 COLUMNS = ", ".join(COLUMN_NAMES)
 # The columns that are a Task field of the same name, as stored, and a getter of their values.
@@ -72,8 +73,8 @@ HAS_INPUTS_AT = len(COLUMN_NAMES)  # a claim's row: COLUMNS, then HAS_INPUTS
 HELD = "input_bytes + coalesce(result_size, CASE WHEN status IN ('queued', 'running') THEN reserved_bytes ELSE 0 END)"
 INSERT = (
     "INSERT INTO task (id, kind, params, owner, status, progress, created_at, input_bytes, reserved_bytes,"
-    " callback_url, cancel_requested, attempts, callbacks)"
-    " SELECT %s, %s, %s::jsonb, %s, %s, %s, %s, %s, %s, %s, false, 0, '[]'::jsonb"
+    " callback_url, callback_style, cancel_requested, attempts, callbacks)"
+    " SELECT %s, %s, %s::jsonb, %s, %s, %s, %s, %s, %s, %s, %s, false, 0, '[]'::jsonb"
 )
 # Whether the claimed task has inputs to load (most tasks have none: a claim stays one statement).
 HAS_INPUTS = "EXISTS (SELECT FROM task_blob WHERE task_id = moved.id AND name LIKE 'input:%%')"
@@ -200,7 +201,7 @@ class PostgresTaskRepository:
         task and its inputs only if the quotas allow, and return the usage that was checked.
         Concurrent submits of one owner queue on that row lock, across every web process."""
         row = [task.id, task.kind, json.dumps(dict(task.params)), task.owner, task.status.value, task.progress]
-        row += [task.created_at, task.input_bytes, task.reserved_bytes, task.callback_url]
+        row += [task.created_at, task.input_bytes, task.reserved_bytes, task.callback_url, task.callback_style]
         put_blobs, blobs = _put_blobs("added", {INPUT + name: data for name, data in task.inputs.items()})
         if (max_in_progress is None and max_stored_bytes is None) or task.owner is None:
             _fetch(

@@ -9,6 +9,7 @@ import zipfile
 import pytest
 from rest_framework.test import APIClient
 
+from tests.receiver import receiver
 from tests.support import assert_problem, wait_for
 
 PYTHON, C, CPP = 71, 50, 54
@@ -60,7 +61,8 @@ def test_config_info_tells_the_truth_about_what_is_off(api, settings):
     config = api.get("/judge0/config_info").json()
     assert config["max_cpu_time_limit"] == settings.CODE_MAX_TIME_S
     assert config["max_memory_limit"] == settings.CODE_MAX_MEMORY_MB * 1024
-    assert not config["enable_callbacks"] and not config["allow_enable_network"]
+    assert config["enable_callbacks"] and config["callbacks_max_tries"] == settings.WEBHOOK_MAX_ATTEMPTS
+    assert not config["allow_enable_network"]
     assert config["max_submission_batch_size"] == 20
 
 
@@ -241,8 +243,35 @@ def test_invalid_submissions_get_judge0_s_422(api, settings):
         "memory_limit": ["is not a number"],
         "command_line_arguments": ["has an unmatched quote"],
         "enable_network": ["this option cannot be enabled"],
-        "callback_url": ["setting callback is not allowed"],
     }
+
+
+def test_a_callback_needs_a_key_and_a_public_address(api, keyed):
+    body = {"source_code": "print(1)", "language_id": PYTHON, "callback_url": "https://example.com/hook"}
+    anonymous = submit(api, body)
+    assert anonymous.status_code == 422 and list(anonymous.json()) == ["callback_url"]
+    assert "API key" in anonymous.json()["callback_url"][0]
+    private = submit(keyed(), {**body, "callback_url": "http://127.0.0.1:9/hook"})
+    assert private.status_code == 422 and list(private.json()) == ["callback_url"]
+
+
+@pytest.mark.django_db(transaction=True)  # the deliverer's thread reads the owner's secret on its own connection
+def test_a_callback_is_judge0_s_put_of_the_submission_signed(keyed, settings):
+    settings.WEBHOOK_ALLOW_PRIVATE = True  # the receiver is on 127.0.0.1
+    client = keyed()
+    secret = client.get("/me", HTTP_AUTHORIZATION=f"Bearer {client.key}").json()["webhook_secret"]
+    with receiver(secret=secret) as hook:
+        body = {"source_code": "print(input())", "language_id": PYTHON, "stdin": "hi", "callback_url": hook.url}
+        token = submit(client, body, "wait=false").json()["token"]
+        [delivery] = hook.wait_for(1)
+    assert delivery["method"] == "PUT" and delivery["headers"]["content-type"] == "application/json"
+    assert hook.verified(delivery["headers"], delivery["raw"])
+    sent = delivery["body"]
+    assert set(sent) == {"stdout", "time", "memory", "stderr", "token", "compile_output", "message", "status"}
+    assert sent["token"] == token and sent["status"] == {"id": 3, "description": "Accepted"}
+    assert base64.b64decode(sent["stdout"]) == b"hi\n"  # base64, as Judge0's callbacks always are
+    shown = client.get(f"/judge0/submissions/{token}?fields=callback_url").json()
+    assert shown == {"callback_url": hook.url}
 
 
 def test_the_code_kind_s_own_refusals_come_back_under_judge0_s_field_names(api, settings):

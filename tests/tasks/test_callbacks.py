@@ -84,7 +84,7 @@ def test_private_addresses_may_be_allowed(settings):
 def test_a_name_that_resolves_to_a_private_address_is_refused_at_delivery(settings):
     settings.WEBHOOK_ALLOW_PRIVATE = False
     with pytest.raises(Refused, match="private"):
-        callbacks.post("http://localhost:9/hook", b"{}", {}, 1.0)
+        callbacks.post("POST", "http://localhost:9/hook", b"{}", {}, 1.0)
 
 
 def test_backoff_grows_is_capped_and_jittered(settings):
@@ -107,7 +107,7 @@ def finished():
 def deliverer(repository, answers, secret=SECRET):
     sent = []
 
-    def send(url, body, headers, timeout):
+    def send(method, url, body, headers, timeout):
         sent.append((url, body, headers))
         answer = answers.pop(0)
         if isinstance(answer, Exception):
@@ -170,7 +170,7 @@ def test_only_one_deliverer_attempts_a_due_webhook(finished):
     repository, task_id = finished
     gate, calls = threading.Event(), []
 
-    def slow(url, body, headers, timeout):
+    def slow(method, url, body, headers, timeout):
         calls.append(1)
         gate.wait(5)
         return Answer(200)
@@ -231,7 +231,7 @@ def test_a_receiver_that_answers_a_byte_at_a_time_is_cut_off_at_the_timeout(sett
     started = time.monotonic()
     try:
         with pytest.raises(TimeoutError, match="within 1 s"):
-            callbacks.post(f"http://127.0.0.1:{listener.getsockname()[1]}/", b"{}", {}, 1.0)
+            callbacks.post("POST", f"http://127.0.0.1:{listener.getsockname()[1]}/", b"{}", {}, 1.0)
         assert time.monotonic() - started < 2.0  # every byte came within the per-read timeout
     finally:
         stop.set()

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from kinds.code import kind as code
+from kinds.image import vips
 from stores.memory.tasks import InMemoryTaskRepository
 from tasks import services
 from tasks.domain import PublicStatus, TaskStatus, utcnow
@@ -216,6 +217,7 @@ def test_readiness_names_failing_components(repo):
         "repository": "ok",
         "dispatcher": "ok",
         "sandbox": code.isolation(),
+        "image_convolutions": vips.engine(),
     }
     with pytest.raises(Exception, match="dispatcher \\(no workers\\)"):
         services.check_readiness(repository=repo, executor=Broken())
