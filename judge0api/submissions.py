@@ -142,6 +142,8 @@ def to_params(body: Any, *, base64_encoded: bool) -> dict[str, Any]:
         errors.setdefault("source_code", ["can't be blank"])
     limits = _limits(body, errors)
     runs = _number(body, "number_of_runs", errors, 1, catalog.maxima()["max_number_of_runs"])
+    if not isinstance(body.get("callback_url") or "", str):  # where it may be called: the task services' check
+        errors["callback_url"] = ["must be a string"]
     args = _arguments(body.get("command_line_arguments"), errors)
     compile_options = _arguments(body.get("compiler_options"), errors, "compiler_options")
     if compile_options and language is not None and not LANGUAGES[language].takes_options:
@@ -311,9 +313,6 @@ TRUE = (True, "true", 1, "1")
 
 
 def _refuse_what_is_off(body: Mapping[str, Any], errors: dict[str, list[str]]) -> None:
-    callback_url = body.get("callback_url")
-    if callback_url not in (None, "") and not isinstance(callback_url, str):
-        errors["callback_url"] = ["must be a string"]
     for name in NOT_ALLOWED_TO_ENABLE:
         if body.get(name) in TRUE:
             errors[name] = ["this option cannot be enabled"]

@@ -129,18 +129,19 @@ class Style:
     body: Callable[[Task, TaskRepository], bytes]
 
 
-# Task.callback_style -> its Style; apps add theirs when they start (judge0api: Judge0's PUT).
-STYLES: dict[str, Style] = {}
-
-
-def register_style(name: str, style: Style) -> None:
-    STYLES[name] = style
-
-
 def payload(task: Task) -> bytes:
     status = present_task(task)
     body = {"type": EVENTS[status["status"]], "timestamp": status["finished_at"], "data": status}
     return json.dumps(body, separators=(",", ":")).encode()
+
+
+# The service's own event (Task.callback_style None), and the styles apps add when they start
+# (judge0api: Judge0's PUT).
+STYLES: dict[str | None, Style] = {None: Style("POST", lambda task, repository: payload(task))}
+
+
+def register_style(name: str, style: Style) -> None:
+    STYLES[name] = style
 
 
 def backoff(attempt: int) -> float:
@@ -164,8 +165,8 @@ class Refused(Exception):
     """The URL may not be called (its host resolves to a private address, or not at all)."""
 
 
-def post(method: str, url: str, body: bytes, headers: dict[str, str], timeout: float) -> Answer:
-    """One request (a POST, or a style's method) to an address that was checked, all of it within
+def request(method: str, url: str, body: bytes, headers: dict[str, str], timeout: float) -> Answer:
+    """One request (a style's method: POST for the service's own event) to an address that was checked, all of it within
     `timeout` (a receiver that answers a byte at a time is cut off, not waited for); never
     follows a redirect."""
     parts = urlsplit(url)
@@ -229,7 +230,7 @@ class Deliverer:
         self,
         repository: TaskRepository,
         secret_for: Callable[[str], str | None],
-        send: Callable[[str, str, bytes, dict[str, str], float], Answer] = post,
+        send: Callable[[str, str, bytes, dict[str, str], float], Answer] = request,
     ) -> None:
         self._repository = repository
         self._secret_for = secret_for
@@ -266,11 +267,10 @@ class Deliverer:
         secret = self._secret_for(task.owner) if task.owner else None
         if secret is None:
             return Answer(None, "refused: the task's owner has no webhook secret", final=True)
-        style = STYLES.get(task.callback_style) if task.callback_style is not None else None
-        if task.callback_style is not None and style is None:
+        style = STYLES.get(task.callback_style)
+        if style is None:
             return Answer(None, f"refused: no webhook style {task.callback_style!r} here", final=True)
-        method, body = ("POST", payload(task)) if style is None else (style.method, style.body(task, self._repository))
-        message_id, timestamp = f"msg_{task.id.hex}", int(time.time())
+        message_id, timestamp, body = f"msg_{task.id.hex}", int(time.time()), style.body(task, self._repository)
         headers = {
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
@@ -279,7 +279,7 @@ class Deliverer:
             "webhook-signature": sign(secret, message_id, timestamp, body),
         }
         try:
-            answer = self._send(method, task.callback_url or "", body, headers, timeout)
+            answer = self._send(style.method, task.callback_url or "", body, headers, timeout)
         except Refused as exc:
             return Answer(None, f"refused: {exc}", final=True)
         except (OSError, http.client.HTTPException) as exc:  # timeouts, resets, TLS, bad answers

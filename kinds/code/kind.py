@@ -559,11 +559,11 @@ def _repeated(
     reach the next), stopping at the first that does not finish well: that one's outcome (or the
     last's), reported with the mean CPU time, wall time and memory of the runs made."""
     outcomes: list[Outcome] = []
-    while len(outcomes) < runs and (not outcomes or program.judge(outcomes[-1], None) == "ok"):
+    for _ in range(runs):
+        if outcomes and (program.judge(outcomes[-1], None) != "ok" or program.budget.left() <= 0):
+            break
         if context.cancelled():
             raise TaskCancelled
-        if outcomes and program.budget.left() <= 0:
-            break
         with program.box.workdir() as space:
             _copy_build(built, space)
             outcomes.append(program.run(space, stdin))
@@ -680,7 +680,7 @@ def restrict(params: dict[str, Any], asked: Mapping[str, Any], ceilings: Ceiling
         field = "tests" if params.get("tests") else "runs" if runs > 1 else "limits"
         message = (
             f"{runs} runs of up to {limits['time_s']:g} s of CPU each need more than the {budget:g} s your "
-            "quota gives one task: fewer tests or a lower time_s."
+            "quota gives one task: fewer tests or runs, or a lower time_s."
         )
         raise InvalidParams({field: [message]})
     return {**params, "limits": limits, "task_s": budget}

@@ -84,7 +84,7 @@ def test_private_addresses_may_be_allowed(settings):
 def test_a_name_that_resolves_to_a_private_address_is_refused_at_delivery(settings):
     settings.WEBHOOK_ALLOW_PRIVATE = False
     with pytest.raises(Refused, match="private"):
-        callbacks.post("POST", "http://localhost:9/hook", b"{}", {}, 1.0)
+        callbacks.request("POST", "http://localhost:9/hook", b"{}", {}, 1.0)
 
 
 def test_backoff_grows_is_capped_and_jittered(settings):
@@ -108,7 +108,7 @@ def deliverer(repository, answers, secret=SECRET):
     sent = []
 
     def send(method, url, body, headers, timeout):
-        sent.append((url, body, headers))
+        sent.append((method, url, body, headers))
         answer = answers.pop(0)
         if isinstance(answer, Exception):
             raise answer
@@ -121,8 +121,8 @@ def test_a_delivered_webhook_is_signed_logged_and_not_due_again(finished):
     repository, task_id = finished
     deliver, sent = deliverer(repository, [204])
     assert deliver.attempt(task_id) is None
-    [(url, body, headers)] = sent
-    assert url == "http://x.test/h" and headers["webhook-id"] == f"msg_{task_id.hex}"
+    [(method, url, body, headers)] = sent
+    assert method == "POST" and url == "http://x.test/h" and headers["webhook-id"] == f"msg_{task_id.hex}"
     assert headers["webhook-signature"] == callbacks.sign(
         SECRET, headers["webhook-id"], int(headers["webhook-timestamp"]), body
     )
@@ -164,6 +164,21 @@ def test_a_refused_address_or_a_missing_secret_is_not_retried(finished):
     deliver, sent = deliverer(repository, [], secret=None)
     assert deliver.attempt(task_id) is None and sent == []
     assert "no webhook secret" in repository.get(task_id).callbacks[1]["error"]
+
+
+def test_a_style_sets_the_method_and_body_and_an_unknown_one_is_not_retried(monkeypatch):
+    repository = InMemoryTaskRepository(max_tasks=10, max_bytes=10**6)
+    monkeypatch.setitem(callbacks.STYLES, "other", callbacks.Style("PUT", lambda task, store: b'{"theirs":1}'))
+    for style in ("other", "gone"):
+        task = Task.new(kind="sleep", params={"seconds": 0}, owner="user:1", now=EPOCH, callback_url="http://x.test/h")
+        repository.add(dataclasses.replace(task, callback_style=style))
+        repository.transition(task.id, expected=TaskStatus.QUEUED, target=TaskStatus.CANCELLED, at=utcnow())
+        deliver, sent = deliverer(repository, [204])
+        deliver.attempt(task.id)
+        if style == "other":
+            assert [(method, body) for method, _, body, _ in sent] == [("PUT", b'{"theirs":1}')]
+        else:
+            assert sent == [] and "no webhook style 'gone'" in repository.get(task.id).callbacks[0]["error"]
 
 
 def test_only_one_deliverer_attempts_a_due_webhook(finished):
@@ -231,7 +246,7 @@ def test_a_receiver_that_answers_a_byte_at_a_time_is_cut_off_at_the_timeout(sett
     started = time.monotonic()
     try:
         with pytest.raises(TimeoutError, match="within 1 s"):
-            callbacks.post("POST", f"http://127.0.0.1:{listener.getsockname()[1]}/", b"{}", {}, 1.0)
+            callbacks.request("POST", f"http://127.0.0.1:{listener.getsockname()[1]}/", b"{}", {}, 1.0)
         assert time.monotonic() - started < 2.0  # every byte came within the per-read timeout
     finally:
         stop.set()
