@@ -21,7 +21,6 @@ def host_sandbox(
     uids: int,
     lock_dir: Path,
     toolchains: tuple[str, ...] = (),
-    read_only: tuple[str, ...] = (),
     on_fault: Callable[[], None] = lambda: None,
 ) -> Sandbox:
     """Raises SandboxUnavailable (with the reason) where programs cannot be run safely here."""
@@ -40,6 +39,5 @@ def host_sandbox(
         cgroups=groups,
         disk_bytes=disk_bytes,
         usr_local=usr_local_needs(list(toolchains)),  # the binaries runs will exec
-        read_only=read_only,
         on_fault=on_fault,
     )

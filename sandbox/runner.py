@@ -250,7 +250,6 @@ class Sandbox:
         cgroups: Cgroups | str,
         disk_bytes: int,
         usr_local: tuple[str, ...] = (),
-        read_only: tuple[str, ...] = (),
         on_fault: Callable[[], None] = lambda: None,
     ) -> None:
         bwrap = shutil.which(BWRAP)
@@ -262,7 +261,6 @@ class Sandbox:
         self._cgroups = cgroups if isinstance(cgroups, Cgroups) else None
         self._disk_bytes = disk_bytes
         self._usr_local = usr_local  # see usr_local_needs
-        self._read_only = read_only  # see bwrap_args
         self._on_fault = on_fault  # told of each SandboxFault (the service counts them in /metrics)
         self.isolation = cgroups.description if isinstance(cgroups, Cgroups) else cgroups
 
@@ -288,9 +286,13 @@ class Sandbox:
         stdin: bytes,
         limits: Limits,
         environment: Mapping[str, str] | None = None,
+        read_only: tuple[str, ...] = (),
         merge_stderr: bool = False,
     ) -> Outcome:
         """Run `argv` inside the sandbox in `workspace`; never raises for anything the program does.
+        `environment` and `read_only`: what this run's toolchain needs (see bwrap_args), bound for
+        it alone: each bind costs bwrap a parse of the mount table (0.16 ms a run apiece), and a
+        Python run has no business reading a JDK's configuration.
         `merge_stderr`: the program's stderr is its stdout's pipe, both interleaved as written."""
         if not limits.address_space and self._cgroups is None:
             raise SandboxFault("a run without an address-space limit needs a memory cgroup, and this host has none")
@@ -300,7 +302,7 @@ class Sandbox:
             os.lseek(stdin_fd, 0, os.SEEK_SET)
             group_limits = GroupLimits(limits.memory_bytes, limits.total_processes, cpus=1.0)
             with self._cgroups.group(group_limits) if self._cgroups else nullcontext() as group:
-                outcome = self._run(argv, workspace, stdin_fd, limits, group, environment, merge_stderr)
+                outcome = self._run(argv, workspace, stdin_fd, limits, group, environment, read_only, merge_stderr)
         finally:
             os.close(stdin_fd)
         used = workspace.disk_used_bytes()
@@ -331,14 +333,13 @@ class Sandbox:
         limits: Limits,
         group: RunGroup | None,
         environment: Mapping[str, str] | None,
-        merge_stderr: bool = False,
+        read_only: tuple[str, ...],
+        merge_stderr: bool,
     ) -> Outcome:
         procs = ":".join(str(path) for path in group.join_files) if group else "-"
         uid = "-" if space.uid is None else str(space.uid)
         launch = [str(self.helpers.launch), uid, procs, rlimit_arg(limits), "--"]
-        sandbox = bwrap_args(
-            self.bwrap, space.work, self.helpers.supervise, self._usr_local, self._read_only, environment
-        )
+        sandbox = bwrap_args(self.bwrap, space.work, self.helpers.supervise, self._usr_local, read_only, environment)
         report_read, report_write = os.pipe()
         started = time.monotonic()
         try:

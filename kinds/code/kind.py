@@ -322,7 +322,6 @@ def sandbox() -> Sandbox:
         uids=settings.CODE_SANDBOX_UIDS,
         lock_dir=Path(settings.CODE_SANDBOX_LOCK_DIR),
         toolchains=tuple(language.binary for language in available()),
-        read_only=tuple(sorted({path for language in available() for path in language.read_only})),
         on_fault=metrics.SANDBOX_FAULTS.inc,
     )
 
@@ -484,7 +483,7 @@ class Program:
     argv: list[str]
     limits: Limits
     budget: TaskBudget
-    environment: Mapping[str, str]
+    language: Language  # its environment and read-only paths
     merged: bool  # stderr merged into stdout
 
     def run(self, space: Workspace, stdin: str) -> Outcome:
@@ -493,7 +492,8 @@ class Program:
             workspace=space,
             stdin=stdin.encode(),
             limits=self.budget.cap(self.limits),
-            environment=self.environment,
+            environment=dict(self.language.environment),
+            read_only=self.language.read_only,
             merge_stderr=self.merged,
         )
 
@@ -504,7 +504,6 @@ class Program:
 def run(context: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     language: Language = LANGUAGES[params["language"]]
     memory_mb = params["limits"]["memory_mb"]
-    environment = dict(language.environment)
     budget = TaskBudget(params.get("task_s") or TASK_LIMIT.maximum())
     box = sandbox()
     tests = params.get("tests") or []
@@ -522,7 +521,8 @@ def run(context: Context, params: Mapping[str, Any]) -> dict[str, Any]:
                 workspace=space,
                 stdin=b"",
                 limits=budget.cap(compile_limits(language)),
-                environment=environment,
+                environment=dict(language.environment),
+                read_only=language.read_only,
             )
             compiled = _report(outcome, compile_step=True)
             if outcome.exit_code != 0:
@@ -533,7 +533,7 @@ def run(context: Context, params: Mapping[str, Any]) -> dict[str, Any]:
             command(language.run, language, memory_mb) + list(params["args"]),
             run_limits(params["limits"], language),
             budget,
-            environment,
+            language,
             params.get("merge_stderr", False),
         )
         if tests:

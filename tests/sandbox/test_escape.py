@@ -98,11 +98,13 @@ def sandbox() -> Sandbox:
     return host_sandbox(disk_bytes=16 * MIB, uid_base=60_001, uids=64, lock_dir=Path("/run/taskservice-uids"))
 
 
-def run(source: str):
+def run(source: str, read_only: tuple[str, ...] = ()):
     chosen = sandbox()
     with chosen.workdir() as space:
         (space.work / "main.py").write_text(source)
-        return chosen.run(["/usr/bin/python3", "main.py"], workspace=space, stdin=b"", limits=LIMITS)
+        return chosen.run(
+            ["/usr/bin/python3", "main.py"], workspace=space, stdin=b"", limits=LIMITS, read_only=read_only
+        )
 
 
 def test_writing_into_the_supervisor_neither_opens_a_socket_nor_forges_the_report():
@@ -140,6 +142,14 @@ def test_the_host_s_usr_local_and_kernel_symbols_stay_outside():
     assert listing == "[]", outcome  # python3 here is Debian's /usr/bin/python3: nothing of /usr/local is needed
     assert kernel[0] == "PermissionError", outcome
     assert kernel[1] in ("PermissionError", "FileNotFoundError"), outcome  # no modules on a monolithic kernel
+
+
+def test_a_run_sees_of_etc_only_what_its_own_toolchain_reads():
+    """Each run binds its language's configuration alone (a JDK's for Java, none for Python)."""
+    probe = "import os\nprint(os.path.isdir('/etc/apt'), os.path.isdir('/etc/ssl'))\n"
+    assert run(probe).stdout == b"False False\n"
+    assert run(probe, read_only=("/etc/apt",)).stdout == b"True False\n"
+    assert run(probe).stdout == b"False False\n"  # and the next run is back to none
 
 
 def test_a_cap_of_n_processes_leaves_the_program_exactly_n():
