@@ -7,7 +7,7 @@ The chain for one run, every link started with a fixed minimal environment:
   so finished runs never pile up as zombies under the host's PID 1.
 - bwrap gives new user (no nested ones: --disable-userns), PID, network, IPC, UTS and cgroup
   namespaces, read-only /usr (plus the dynamic linker cache and /etc/alternatives; of /usr/local
-  only what a toolchain needs; of the rest of /etc only a toolchain's own configuration), a
+  only what a toolchain needs; of the rest of /etc only the run's toolchain's own configuration), a
   private /proc without kernel symbols or modules, /dev with a small /dev/shm, a 64 MiB /tmp,
   the root remounted read-only, and the run's tmpfs as /work. Every capability is dropped; the
   environment is PATH, LANG and HOME, and what a toolchain needs (a Go build cache in /tmp).
