@@ -3,9 +3,10 @@ against, in the same run, the same program run directly with subprocess (no sand
 the sandbox alone (no HTTP), each on the same number of workers.
 
 With --layers it also times one run at a time (serial, `--layer-runs` each) through more and more
-of the sandbox chain, so each layer's cost is the difference from the row above: bare bwrap,
-+ the seccomp supervisor, + the launcher (rlimits, uid, subreaper), + a cgroup, + the tmpfs /work
-(the whole sandbox).
+of the sandbox chain, wall time and the machine's CPU per run, so each layer's cost is the
+difference from the row above: bare bwrap, + the seccomp supervisor, + the launcher (rlimits, uid,
+subreaper), + a cgroup, + the tmpfs /work (the whole sandbox). A row apart, util-linux `unshare`
+making the same namespaces with nothing mounted but /proc, is the kernel's floor under bwrap.
 
 With --languages (all installed, or the names given) it instead runs each language's hello world
 (tests/programs.py) --per-language times through the service and directly (its compile and run
@@ -54,6 +55,9 @@ from sandbox.runner import (  # noqa: E402
 )
 
 SOURCE = 'print("hello, world")\n'
+# The kernel's part of the sandbox's namespaces, with no root built (util-linux, as root).
+UNSHARE = ["unshare", "--map-user=1000", "--map-group=1000", "--pid", "--fork", "--net", "--ipc", "--uts"]
+UNSHARE += ["--cgroup", "--mount", "--mount-proc"]
 LIMITS = {"time_s": 2.0, "memory_mb": 256, "output_kb": 64}
 PYTHON = LANGUAGES["python"]
 
@@ -141,8 +145,12 @@ def layer_costs(runs: int) -> dict[str, float]:
         with groups.group(GroupLimits(limits.memory_bytes, limits.total_processes, 1.0)) as group:
             bare(work, True, True, group)
 
+    def namespaces(work: Path) -> None:
+        spawn([*UNSHARE, f"--wd={work}"], False)
+
     layers = {
         "direct subprocess": lambda: direct_once(0),
+        "namespaces alone (unshare)": lambda: plain_dir(namespaces),
         "bwrap": lambda: plain_dir(lambda work: bare(work, False, False)),
         "+ supervise (seccomp)": lambda: plain_dir(lambda work: bare(work, True, False)),
         "+ launch (rlimits, subreaper)": lambda: plain_dir(lambda work: bare(work, True, True)),
@@ -153,12 +161,20 @@ def layer_costs(runs: int) -> dict[str, float]:
     for name, step in layers.items():
         step()  # warm up
         times = []
+        busy = machine_busy_ms()
         for _ in range(runs):
             started = time.perf_counter()
             step()
             times.append(1000 * (time.perf_counter() - started))
-        figures[name] = statistics.median(times)
+        figures[name] = {"p50_ms": statistics.median(times), "machine_cpu_ms": (machine_busy_ms() - busy) / runs}
     return figures
+
+
+def machine_busy_ms() -> float:
+    """CPU time the whole machine has spent busy (all processes, the kernel's own threads too):
+    namespaces are partly torn down by kernel workers that no process's rusage counts."""
+    user, nice, system, _idle, _iowait, irq, softirq = (int(x) for x in Path("/proc/stat").read_text().split()[1:8])
+    return (user + nice + system + irq + softirq) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 def direct_language(language: Language, source: str, _: int = 0) -> float:
@@ -258,12 +274,15 @@ def main() -> None:
     report = {"machine": machine(), "rows": rows}
     if args.layers:
         report["layers_p50_ms"] = layers = layer_costs(args.layer_runs)
-        print(f"one run at a time, p50 of {args.layer_runs} (each layer's cost: the step from the row above):")
+        print(f"one run at a time, p50 of {args.layer_runs} wall, and the machine's CPU per run (nothing else")
+        print("may run meanwhile); each layer's cost is the step from the row above (the unshare row stands apart:")
+        print("the kernel's part of bwrap's namespaces, with nothing mounted but /proc):")
         previous = None
-        for name, ms in layers.items():
-            step = "" if previous is None else f"  ({ms - previous:+.1f})"
-            print(f"  {name:34} {ms:7.1f} ms{step}")
-            previous = ms
+        for name, row in layers.items():
+            wall, cpu = row["p50_ms"], row["machine_cpu_ms"]
+            step = "" if previous is None else f"  ({wall - previous[0]:+.1f} / {cpu - previous[1]:+.1f})"
+            print(f"  {name:34} {wall:7.1f} ms  {cpu:7.1f} ms CPU{step}")
+            previous = (wall, cpu) if "unshare" not in name else previous
     (RESULTS / "code.json").write_text(json.dumps(report, indent=2))
 
 
