@@ -134,7 +134,7 @@ def _detect_v1(root: Path, own: dict[str, str]) -> Cgroups | str:
         base = root / controller
         if not (base / "cgroup.procs").exists():
             continue
-        parent = base / own.get(controller, "/").lstrip("/") / f"taskservice-{os.getpid()}"
+        parent = _own_directory(base, own.get(controller, "/")) / f"taskservice-{os.getpid()}"
         try:
             parent.mkdir(exist_ok=True)
             probe = parent / "probe"
@@ -149,7 +149,7 @@ def _detect_v1(root: Path, own: dict[str, str]) -> Cgroups | str:
 
 
 def _detect_v2(root: Path, own: str) -> Cgroups | str:
-    base = root / own.lstrip("/")
+    base = _own_directory(root, own)
     enabled = _read(base / "cgroup.subtree_control").split()
     if not {"memory", "pids"} <= set(enabled):
         return (
@@ -164,6 +164,17 @@ def _detect_v2(root: Path, own: str) -> Cgroups | str:
         return f"rlimits only: cannot make a cgroup v2 group under {base} ({exc.strerror})"
     controllers = [c for c in ("memory", "pids", "cpu") if c in enabled]
     return Cgroups(2, dict.fromkeys(controllers, parent))
+
+
+def _own_directory(mount: Path, own: str) -> Path:
+    """This process's group under a controller's mount: `own` (from /proc/self/cgroup) below it on
+    a host; the mount itself in a container that shares the host's cgroup namespace (v1's default
+    under Docker and podman), where /proc/self/cgroup names the host's path but the mount holds
+    the container's own group alone."""
+    nested = mount / own.lstrip("/")
+    if nested.is_dir() or str(os.getpid()) not in _read(mount / "cgroup.procs").split():
+        return nested
+    return mount
 
 
 def _own_groups() -> dict[str, str]:
