@@ -1,10 +1,10 @@
 # taskservice: gunicorn serving the Django app. Build: docker build -t taskservice .
-# Run: docker run -p 8000:8000 taskservice   (PORT changes the port inside the container)
-# The code runner needs user namespaces for its bubblewrap sandbox; Docker's default seccomp and
-# AppArmor profiles forbid them: add --security-opt seccomp=unconfined --security-opt apparmor=unconfined
-# (or a profile that allows unshare/clone of namespaces). Without them, code tasks answer 503.
+# Run: docker run -p 8000:8000 --privileged --user root taskservice   (PORT changes the port inside)
+# The code runner's bubblewrap sandbox mounts a /proc of its own, which a container's masked /proc
+# forbids: without --privileged (or, rlimits only, --security-opt seccomp=unconfined
+# --security-opt apparmor=unconfined --security-opt systempaths=unconfined) code tasks answer 503.
 # Runtimes bounded by a cgroup alone (the JVM, Go, Node, BEAM, Mono...: docs/languages.md) are
-# offered only where runs get one: as root with cgroups writable (--user root), not as `app`.
+# offered only where runs get one: as root (--user root) with cgroups writable (--privileged).
 # The code runner's languages: LANGUAGES=core (python, c, cpp, java, javascript, typescript, go,
 # rust, bash, ruby, php) or LANGUAGES=all (every language docs/languages.md lists as offered):
 #   docker build --build-arg LANGUAGES=all -t taskservice .

@@ -99,8 +99,8 @@ bench-downloads: $(STAMP)  ## Web worker memory while 6 clients download one 320
 bench-soak: $(STAMP)  ## Soak: mixed honest and hostile traffic for 10 min; latency, RSS and leftovers over time.
 	$(BIN)/python bench/soak.py --minutes $${MINUTES:-10}
 
-container-smoke:  ## Build the Dockerfile with podman and check the image serves tasks.
-	../shared/tools/container-smoke --health /healthz -- python3 .ci/smoke_check.py
+container-smoke:  ## Build the Dockerfile with podman, check the image serves tasks, then runs Java when run --privileged.
+	../shared/tools/container-smoke --health /healthz -- sh -c 'python3 .ci/smoke_check.py && .ci/smoke_privileged'
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis var test-artifacts

@@ -1,8 +1,11 @@
 """Container smoke check: submit a task to $SMOKE_URL, poll its status until ready, read the result;
 check the image offers the core languages (their toolchains answered at start-up) and run a Java
-program through the code runner where the container lets the sandbox work (under a default
-seccomp/AppArmor profile bubblewrap cannot mount /proc, and code tasks are refused with 503);
+program through the code runner where the container lets the sandbox work (under the default
+profile, which masks parts of /proc, bubblewrap cannot mount one, and code tasks answer 503);
 then the web page and its script, and the admin's login page (static files served by WhiteNoise).
+With SMOKE_REQUIRE_JAVA set (.ci/smoke_privileged: the image run as docs/operations.md says for
+every language), runs must get cgroups and the Java program must run, through the task API and
+through the Judge0 API.
 
 Standard library only, so it runs with any python3 on the host.
 """
@@ -15,6 +18,7 @@ import urllib.error
 import urllib.request
 
 BASE = os.environ["SMOKE_URL"]
+REQUIRE_JAVA = bool(os.environ.get("SMOKE_REQUIRE_JAVA"))
 
 
 def call(method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
@@ -48,6 +52,7 @@ JAVA = 'public class Main { public static void main(String[] a) { System.out.pri
 languages = {item["name"]: item["version"] for item in call("GET", "/languages")[1]}
 core = {"python", "c", "cpp", "java", "javascript", "typescript", "go", "rust", "bash", "ruby", "php"}
 sandbox = call("GET", "/readyz")[1]["checks"]["sandbox"]
+assert not REQUIRE_JAVA or sandbox.startswith("cgroup"), sandbox
 if sandbox.startswith("rlimits only"):  # runs get no cgroup: runtimes bounded by one are not offered
     core -= {"java", "javascript", "typescript", "go", "rust"}
 assert core <= set(languages), (sandbox, languages)
@@ -58,8 +63,15 @@ else:
         java = finished({"kind": "code", "params": {"language": "java", "source": JAVA, "args": ["java"]}})["result"]
         assert java["verdict"] == "ok" and java["run"]["stdout"] == "hello from java\n", java
         ran = f"java ({languages['java']}): {java['run']['stdout']!r}"
+        if REQUIRE_JAVA:
+            source = JAVA.replace('"hello from " + a[0]', '"hello from judge0"')
+            status, judged = call("POST", "/judge0/submissions?wait=true", {"language_id": 62, "source_code": source})
+            assert status == 201 and judged["status"]["id"] == 3, judged  # Accepted
+            assert judged["stdout"] == "hello from judge0\n", judged
+            ran += f", and through the Judge0 API: {judged['stdout']!r} ({judged['status']['description']})"
     except urllib.error.HTTPError as refused:  # no sandbox under this container's security profile
         problem = json.loads(refused.read())
+        assert not REQUIRE_JAVA, problem
         assert refused.code == 503 and problem["type"].endswith("kind-unavailable"), problem
         ran = f"java ({languages['java']}) not run, the sandbox cannot work in this container: {problem['detail']}"
 print(f"the image's languages: {', '.join(f'{name} ({version})' for name, version in languages.items())}")
