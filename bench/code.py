@@ -55,7 +55,7 @@ from sandbox.runner import (  # noqa: E402
 )
 
 SOURCE = 'print("hello, world")\n'
-# The kernel's part of the sandbox's namespaces, with no root built (util-linux, as root).
+# The kernel's part of the sandbox's namespaces, with no root built (util-linux's unshare).
 UNSHARE = ["unshare", "--map-user=1000", "--map-group=1000", "--pid", "--fork", "--net", "--ipc", "--uts"]
 UNSHARE += ["--cgroup", "--mount", "--mount-proc"]
 LIMITS = {"time_s": 2.0, "memory_mb": 256, "output_kb": 64}
@@ -110,7 +110,7 @@ def run_service(tasks: int, workers: int) -> dict:
     return {"tasks_per_s": tasks_per_s, "latency_ms": latencies, "run_ms": run_ms}
 
 
-def layer_costs(runs: int) -> dict[str, float]:
+def layer_costs(runs: int) -> dict[str, dict[str, float]]:
     """p50 ms of one serial run through each prefix of the chain (python hello world each time)."""
     box = sandbox()
     helpers, limits = box.helpers, run_limits(LIMITS)
