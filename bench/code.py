@@ -111,7 +111,7 @@ def run_service(tasks: int, workers: int) -> dict:
 
 
 def layer_costs(runs: int) -> dict[str, dict[str, float]]:
-    """p50 ms of one serial run through each prefix of the chain (python hello world each time)."""
+    """Per prefix of the chain: p50 wall ms of one serial run and the machine's CPU ms per run (python hello world)."""
     box = sandbox()
     helpers, limits = box.helpers, run_limits(LIMITS)
     program = command(PYTHON.run, PYTHON)
