@@ -85,7 +85,10 @@ def test_progress_of_a_multi_second_task_then_its_status_and_result(tsk):
     assert done.returncode == 0 and " sleep succeeded 100%" in done.stdout, done
     shown = [line for line in done.stderr.splitlines() if line.startswith("sleep: running ")]
     percents = [int(line.split()[-1].rstrip("%")) for line in shown]
-    assert len(percents) >= 2 and percents == sorted(percents) and 0 < percents[-1] < 100, done.stderr
+    # The task reports 100% after its last step and only then finishes, so a read in between
+    # may show "running 100%" (a loaded CI machine did): the first line shown is the one mid-way.
+    assert len(percents) >= 2 and percents == sorted(percents) and 0 < percents[0] < 100, done.stderr
+    assert percents[-1] <= 100, done.stderr
     task_id = done.stdout.split()[0]
     status = json.loads(tsk("status", task_id, "--json").stdout)
     assert status["state"] == "succeeded" and status["progress"] == 1.0
