@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 import sys
+import time
 from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
 from tsk.api import WAIT_SECONDS, Api
+
+CANCEL_WAIT_SECONDS = 10.0  # for a running task to reach its next check after a cancel
 
 
 class Interrupted(Exception):
@@ -66,6 +69,15 @@ def _offer_cancel(api: Api, task_id: str, console: Console) -> bool:
     if answer not in ("y", "yes"):
         console.print(f"left running: tsk wait {task_id}", highlight=False)
         return False
-    api.cancel(task_id)
-    console.print(f"cancelled {task_id}", highlight=False)
+    status = api.cancel(task_id)
+    deadline = time.monotonic() + CANCEL_WAIT_SECONDS
+    try:  # a running task stops at its next check: say "cancelled" once it has (Ctrl-C: stop waiting)
+        while status["status"] == "in_progress" and time.monotonic() < deadline:
+            status = api.status(task_id, wait=WAIT_SECONDS)
+    except KeyboardInterrupt:
+        pass
+    if status["state"] == "cancelled":
+        console.print(f"cancelled {task_id}", highlight=False)
+    else:
+        console.print(f"cancel requested; {task_id} is {status['state']}: tsk wait {task_id}", highlight=False)
     return True

@@ -107,3 +107,45 @@ def test_a_problem_reads_as_one_line_with_its_quota_and_retry():
 def test_task_ids_are_checked_before_any_request():
     with pytest.raises(ValueError, match="not a task id"):
         checked("../../admin")
+
+
+class CancellingApi:
+    """The service's answers to a cancel of a running task: 202 still running, then `states`."""
+
+    def __init__(self, *states: str) -> None:
+        self.states = list(states)
+        self.reads = 0
+
+    def cancel(self, task_id: str) -> dict:
+        return {"status": "in_progress", "state": "running", "cancel_requested": True}
+
+    def status(self, task_id: str, wait: float | None = None) -> dict:
+        self.reads += 1
+        state = self.states.pop(0) if self.states else "running"
+        return {"status": "in_progress" if state == "running" else state, "state": state}
+
+
+def offer_cancel(api, monkeypatch) -> str:
+    from rich.console import Console
+    from tsk import follow
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))
+    console = Console(file=io.StringIO(), highlight=False, markup=False)
+    assert follow._offer_cancel(api, "7d1c6f0e-1b1a-4c1e-9f53-5d0d3e6f7a10", console) is True
+    return console.file.getvalue()
+
+
+def test_ctrl_c_then_yes_says_cancelled_once_the_running_task_has_stopped(monkeypatch):
+    """A running task stops at its next check; tsk said "cancelled" at once, before it had."""
+    api = CancellingApi("running", "cancelled")
+    said = offer_cancel(api, monkeypatch)
+    assert "cancelled 7d1c6f0e" in said and api.reads == 2, said
+
+
+def test_a_task_that_has_not_stopped_in_time_is_said_to_be_asked(monkeypatch):
+    from tsk import follow
+
+    monkeypatch.setattr(follow, "CANCEL_WAIT_SECONDS", 0.0)
+    said = offer_cancel(CancellingApi(), monkeypatch)
+    assert "cancel requested; 7d1c6f0e-1b1a-4c1e-9f53-5d0d3e6f7a10 is running: tsk wait" in said, said
+    assert "cancelled" not in said.replace("cancel requested", ""), said
