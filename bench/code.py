@@ -42,6 +42,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 
+from bench.cpu import machine_busy_ms  # noqa: E402
 from bench.live import RESULTS, gunicorn, machine, percentile, server_figures, wait_done  # noqa: E402
 from kinds.code.kind import run_limits, sandbox  # noqa: E402
 from kinds.code.languages import LANGUAGES, Language, available, command  # noqa: E402
@@ -168,13 +169,6 @@ def layer_costs(runs: int) -> dict[str, dict[str, float]]:
             times.append(1000 * (time.perf_counter() - started))
         figures[name] = {"p50_ms": statistics.median(times), "machine_cpu_ms": (machine_busy_ms() - busy) / runs}
     return figures
-
-
-def machine_busy_ms() -> float:
-    """CPU time the whole machine has spent busy (all processes, the kernel's own threads too):
-    namespaces are partly torn down by kernel workers that no process's rusage counts."""
-    user, nice, system, _idle, _iowait, irq, softirq = (int(x) for x in Path("/proc/stat").read_text().split()[1:8])
-    return (user + nice + system + irq + softirq) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 def direct_language(language: Language, source: str, _: int = 0) -> float:

@@ -1,5 +1,6 @@
-"""CPU time by process group over a stretch of a benchmark, read from /proc: where a task's cost
-goes when the web tier, the workers, PostgreSQL, Redis and the client share the same cores."""
+"""CPU time over a stretch of a benchmark, read from /proc: by process group (where a task's cost
+goes when the web tier, the workers, PostgreSQL, Redis and the client share the same cores), and
+the whole machine's."""
 
 from __future__ import annotations
 
@@ -59,3 +60,10 @@ def cpu_per_task(count: int) -> Iterator[dict[str, float]]:
     for group in ("web", "workers", "postgresql", "redis", "client"):
         figures[group] = 1000 * ticks[group] / TICKS / count
     figures["total"] = sum(figures.values())
+
+
+def machine_busy_ms() -> float:
+    """CPU time the whole machine has spent busy (all processes, the kernel's own threads too):
+    namespaces are partly torn down by kernel workers that no process's rusage counts."""
+    user, nice, system, _idle, _iowait, irq, softirq = (int(x) for x in (PROC / "stat").read_text().split()[1:8])
+    return (user + nice + system + irq + softirq) * 1000 / TICKS

@@ -2,7 +2,7 @@
 
 import time
 
-from bench.cpu import cpu_per_task
+from bench.cpu import cpu_per_task, machine_busy_ms
 
 
 def _burn(seconds: float) -> None:
@@ -18,3 +18,9 @@ def test_the_benchmarks_own_cpu_counts_as_the_clients_per_task():
     assert 80 <= figures["client"] <= 200, figures
     assert set(figures) == {"web", "workers", "postgresql", "redis", "client", "total"}
     assert figures["total"] == sum(value for name, value in figures.items() if name != "total")
+
+
+def test_the_machines_busy_time_counts_what_this_process_burns():
+    before = machine_busy_ms()
+    _burn(0.3)
+    assert 280 <= machine_busy_ms() - before <= 2 * 1000, "ms; two cores may both be busy meanwhile"
